@@ -1,0 +1,34 @@
+package v1alpha1
+
+import (
+	"k8s.io/apimachinery/pkg/runtime"
+)
+
+func addDefaultingFuncs(scheme *runtime.Scheme) error {
+	return RegisterDefaults(scheme)
+}
+
+// SetDefaults_ServiceSpec runs one replica unless told otherwise.
+func SetDefaults_ServiceSpec(obj *ServiceSpec) {
+	if obj.Replicas == nil {
+		one := int32(1)
+		obj.Replicas = &one
+	}
+}
+
+// SetDefaults_ServicePort makes TCP the protocol, as Kubernetes does.
+func SetDefaults_ServicePort(obj *ServicePort) {
+	if obj.Protocol == "" {
+		obj.Protocol = ProtocolTCP
+	}
+}
+
+// SetDefaults_HealthCheck fills the probe period and threshold.
+func SetDefaults_HealthCheck(obj *HealthCheck) {
+	if obj.PeriodSeconds == 0 {
+		obj.PeriodSeconds = 10
+	}
+	if obj.FailureThreshold == 0 {
+		obj.FailureThreshold = 3
+	}
+}

@@ -1,0 +1,258 @@
+package v1alpha1
+
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+)
+
+// +genclient
+// +k8s:deepcopy-gen:interfaces=k8s.io/apimachinery/pkg/runtime.Object
+
+// Environment is a whole, running set of services provisioned from a
+// Blueprint. Its namespace is the organization that owns it.
+type Environment struct {
+	metav1.TypeMeta `json:",inline"`
+	// +optional
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	// Spec is what the environment should be.
+	Spec EnvironmentSpec `json:"spec"`
+	// Status is what the control plane last observed.
+	// +optional
+	Status EnvironmentStatus `json:"status,omitempty"`
+}
+
+// EnvironmentSpec is the desired state of an Environment.
+type EnvironmentSpec struct {
+	// DisplayName is a human-friendly name; it may change at any time.
+	// +optional
+	DisplayName string `json:"displayName,omitempty"`
+	// Blueprint lists the services the environment runs.
+	Blueprint Blueprint `json:"blueprint"`
+	// AutoShutdown stops or deletes the environment when it is not used.
+	// +optional
+	AutoShutdown *AutoShutdown `json:"autoShutdown,omitempty"`
+	// BaselineRef names the Baseline this environment is an overlay of.
+	// It is set at creation and never changes.
+	// +optional
+	BaselineRef *BaselineReference `json:"baselineRef,omitempty"`
+}
+
+// Blueprint is the set of services that make up an environment.
+type Blueprint struct {
+	// Services are the services of the environment, keyed by name.
+	// +listType=map
+	// +listMapKey=name
+	Services []ServiceSpec `json:"services"`
+}
+
+// ServiceSpec describes one service of a blueprint.
+type ServiceSpec struct {
+	// Name is the DNS-1123 label that identifies the service in its blueprint.
+	Name string `json:"name"`
+	// Image is the container image the kubernetes runtime runs.
+	// +optional
+	Image string `json:"image,omitempty"`
+	// Command is the entrypoint; the local runtime runs it as a process.
+	// +optional
+	// +listType=atomic
+	Command []string `json:"command,omitempty"`
+	// Args are passed to the command.
+	// +optional
+	// +listType=atomic
+	Args []string `json:"args,omitempty"`
+	// Env are environment variables for the service, keyed by name.
+	// +optional
+	// +listType=map
+	// +listMapKey=name
+	Env []EnvVar `json:"env,omitempty"`
+	// Ports the service listens on, keyed by name.
+	// +optional
+	// +listType=map
+	// +listMapKey=name
+	Ports []ServicePort `json:"ports,omitempty"`
+	// Replicas is how many copies run. Defaults to 1.
+	// +optional
+	Replicas *int32 `json:"replicas,omitempty"`
+	// Resources are the compute resources each replica asks for.
+	// +optional
+	Resources ResourceRequirements `json:"resources,omitempty"`
+	// Health is how readiness of a replica is probed.
+	// +optional
+	Health *HealthCheck `json:"health,omitempty"`
+	// DependsOn names services that must be healthy before this one starts.
+	// +optional
+	// +listType=set
+	DependsOn []string `json:"dependsOn,omitempty"`
+}
+
+// EnvVar is one environment variable.
+type EnvVar struct {
+	// Name of the variable.
+	Name string `json:"name"`
+	// Value of the variable.
+	// +optional
+	Value string `json:"value,omitempty"`
+}
+
+// Protocol is a network protocol of a service port.
+// +enum
+type Protocol string
+
+const (
+	// ProtocolTCP is the TCP protocol.
+	ProtocolTCP Protocol = "TCP"
+	// ProtocolUDP is the UDP protocol.
+	ProtocolUDP Protocol = "UDP"
+)
+
+// ServicePort is one named port of a service.
+type ServicePort struct {
+	// Name identifies the port within its service.
+	Name string `json:"name"`
+	// Port number, 1-65535.
+	Port int32 `json:"port"`
+	// Protocol of the port. Defaults to TCP.
+	// +optional
+	Protocol Protocol `json:"protocol,omitempty"`
+}
+
+// ResourceList maps a resource name (cpu, memory, ...) to a quantity. Values
+// are kept as written ("500m", "1Gi", 2) and parsed by validation, so that a
+// malformed quantity is refused with the path of the field that holds it.
+type ResourceList map[string]intstr.IntOrString
+
+// ResourceRequirements are the compute resources of one replica.
+type ResourceRequirements struct {
+	// Requests is the amount reserved for a replica.
+	// +optional
+	Requests ResourceList `json:"requests,omitempty"`
+	// Limits is the most a replica may use.
+	// +optional
+	Limits ResourceList `json:"limits,omitempty"`
+}
+
+// HealthCheck probes a replica. Exactly one of HTTP and TCP is set.
+type HealthCheck struct {
+	// HTTP probes with a GET; any 2xx or 3xx answer is healthy.
+	// +optional
+	HTTP *HTTPHealthCheck `json:"http,omitempty"`
+	// TCP probes by opening a connection.
+	// +optional
+	TCP *TCPHealthCheck `json:"tcp,omitempty"`
+	// PeriodSeconds between probes. Defaults to 10.
+	// +optional
+	PeriodSeconds int32 `json:"periodSeconds,omitempty"`
+	// FailureThreshold is how many failed probes in a row make a replica
+	// unhealthy. Defaults to 3.
+	// +optional
+	FailureThreshold int32 `json:"failureThreshold,omitempty"`
+}
+
+// HTTPHealthCheck is an HTTP GET probe.
+type HTTPHealthCheck struct {
+	// Path to request, starting with "/".
+	Path string `json:"path"`
+	// Port is the name or number of one of the service's ports.
+	Port intstr.IntOrString `json:"port"`
+}
+
+// TCPHealthCheck is a TCP connect probe.
+type TCPHealthCheck struct {
+	// Port is the name or number of one of the service's ports.
+	Port intstr.IntOrString `json:"port"`
+}
+
+// AutoShutdown ends an environment nobody uses.
+type AutoShutdown struct {
+	// IdleTimeout stops the environment after this long without an API
+	// request naming it or a change to its spec.
+	// +optional
+	IdleTimeout *metav1.Duration `json:"idleTimeout,omitempty"`
+	// TimeToLive deletes the environment this long after it was created.
+	// +optional
+	TimeToLive *metav1.Duration `json:"timeToLive,omitempty"`
+}
+
+// BaselineReference names a Baseline in the same organization.
+type BaselineReference struct {
+	// Name of the Baseline.
+	Name string `json:"name"`
+}
+
+// EnvironmentPhase is a coarse summary of where an environment is in its life.
+// +enum
+type EnvironmentPhase string
+
+const (
+	EnvironmentPending      EnvironmentPhase = "Pending"
+	EnvironmentProvisioning EnvironmentPhase = "Provisioning"
+	EnvironmentReady        EnvironmentPhase = "Ready"
+	EnvironmentDegraded     EnvironmentPhase = "Degraded"
+	EnvironmentStopping     EnvironmentPhase = "Stopping"
+	EnvironmentStopped      EnvironmentPhase = "Stopped"
+	EnvironmentResuming     EnvironmentPhase = "Resuming"
+	EnvironmentTerminating  EnvironmentPhase = "Terminating"
+	EnvironmentFailed       EnvironmentPhase = "Failed"
+)
+
+// EnvironmentStatus is the observed state of an Environment.
+type EnvironmentStatus struct {
+	// Phase summarizes the environment's state.
+	// +optional
+	Phase EnvironmentPhase `json:"phase,omitempty"`
+	// ObservedGeneration is the spec generation the status describes.
+	// +optional
+	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
+	// Conditions are the latest observations, keyed by type.
+	// +optional
+	// +listType=map
+	// +listMapKey=type
+	Conditions []metav1.Condition `json:"conditions,omitempty"`
+	// Services is the observed state of each blueprint service.
+	// +optional
+	// +listType=map
+	// +listMapKey=name
+	Services []ServiceStatus `json:"services,omitempty"`
+}
+
+// ServiceStatus is the observed state of one service.
+type ServiceStatus struct {
+	// Name of the blueprint service.
+	Name string `json:"name"`
+	// DesiredReplicas is how many replicas should run.
+	DesiredReplicas int32 `json:"desiredReplicas"`
+	// ReadyReplicas is how many replicas pass their health check.
+	ReadyReplicas int32 `json:"readyReplicas"`
+	// Health is Healthy, Unhealthy or Unknown.
+	// +optional
+	Health string `json:"health,omitempty"`
+	// Endpoint is where the service can be reached.
+	// +optional
+	Endpoint string `json:"endpoint,omitempty"`
+	// Restarts counts how often the service's replicas were restarted.
+	// +optional
+	Restarts int32 `json:"restarts,omitempty"`
+	// Message explains the health, for example why it is unhealthy.
+	// +optional
+	Message string `json:"message,omitempty"`
+}
+
+// +k8s:deepcopy-gen:interfaces=k8s.io/apimachinery/pkg/runtime.Object
+
+// EnvironmentList is a list of Environments.
+type EnvironmentList struct {
+	metav1.TypeMeta `json:",inline"`
+	// +optional
+	metav1.ListMeta `json:"metadata,omitempty"`
+
+	Items []Environment `json:"items"`
+}
+
+// Condition types of an Environment.
+const (
+	// ConditionReady is True when every service has all its replicas healthy.
+	ConditionReady = "Ready"
+	// ConditionProvisioned is True once the runtime has created every service.
+	ConditionProvisioned = "Provisioned"
+)

@@ -1,0 +1,161 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"path/filepath"
+	"strconv"
+
+	"github.com/spf13/cobra"
+	"k8s.io/apiserver/pkg/authentication/authenticator"
+	unionauthn "k8s.io/apiserver/pkg/authentication/request/union"
+	"k8s.io/apiserver/pkg/authorization/authorizer"
+	unionauthz "k8s.io/apiserver/pkg/authorization/union"
+	"k8s.io/apiserver/pkg/endpoints/openapi"
+	genericapiserver "k8s.io/apiserver/pkg/server"
+	utilfeature "k8s.io/apiserver/pkg/util/feature"
+	basecompatibility "k8s.io/component-base/compatibility"
+	baseversion "k8s.io/component-base/version"
+	"k8s.io/klog/v2"
+	netutils "k8s.io/utils/net"
+
+	"github.com/microstax/stax/pkg/apiserver"
+	"github.com/microstax/stax/pkg/certs"
+	"github.com/microstax/stax/pkg/etcd"
+	generatedopenapi "github.com/microstax/stax/pkg/generated/openapi"
+)
+
+// NewCommand returns the stax-apiserver command.
+func NewCommand(ctx context.Context, o *Options) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "stax-apiserver",
+		Short: "Serve the stax.microstax.ai API: environments of MicroStax",
+		Long: "stax-apiserver serves the stax.microstax.ai API group. Standalone, it keeps its data in an " +
+			"embedded etcd and writes an admin kubeconfig for kubectl; aggregated, it runs behind kube-apiserver.",
+		SilenceUsage: true,
+		RunE: func(c *cobra.Command, args []string) error {
+			return o.Run(c.Context())
+		},
+	}
+	cmd.SetContext(ctx)
+	o.AddFlags(cmd.Flags())
+	return cmd
+}
+
+// Run completes and validates the options, starts embedded etcd when no
+// --etcd-servers were given, and serves until ctx is done.
+func (o *Options) Run(ctx context.Context) error {
+	if err := o.Complete(); err != nil {
+		return err
+	}
+	if len(o.Recommended.Etcd.StorageConfig.Transport.ServerList) == 0 {
+		member, err := etcd.Start(etcd.Config{DataDir: o.DataDir, ClientPort: o.EmbeddedEtcdPort})
+		if err != nil {
+			return err
+		}
+		defer member.Close()
+		klog.InfoS("Embedded etcd is serving", "url", member.ClientURL(), "dataDir", o.DataDir)
+		o.Recommended.Etcd.StorageConfig.Transport.ServerList = []string{member.ClientURL()}
+	}
+	if err := o.Validate(); err != nil {
+		return err
+	}
+	config, err := o.Config()
+	if err != nil {
+		return err
+	}
+	server, err := config.Complete().New()
+	if err != nil {
+		return err
+	}
+	return server.GenericAPIServer.PrepareRun().RunWithContext(ctx)
+}
+
+// Config builds the server configuration from completed, valid options.
+func (o *Options) Config() (*apiserver.Config, error) {
+	rec := o.Recommended
+	if o.Mode == ModeStandalone {
+		if err := o.prepareStandaloneCertificates(); err != nil {
+			return nil, err
+		}
+	} else if err := rec.SecureServing.MaybeDefaultWithSelfSignedCerts("localhost", nil,
+		[]net.IP{netutils.ParseIPSloppy("127.0.0.1")}); err != nil {
+		return nil, fmt.Errorf("creating self-signed certificates: %w", err)
+	}
+
+	cfg := genericapiserver.NewRecommendedConfig(apiserver.Codecs)
+	namer := openapi.NewDefinitionNamer(apiserver.Scheme)
+	cfg.OpenAPIConfig = genericapiserver.DefaultOpenAPIConfig(generatedopenapi.GetOpenAPIDefinitions, namer)
+	cfg.OpenAPIConfig.Info.Title = "MicroStax"
+	cfg.OpenAPIConfig.Info.Version = "v1alpha1"
+	cfg.OpenAPIV3Config = genericapiserver.DefaultOpenAPIV3Config(generatedopenapi.GetOpenAPIDefinitions, namer)
+	cfg.OpenAPIV3Config.Info.Title = "MicroStax"
+	cfg.OpenAPIV3Config.Info.Version = "v1alpha1"
+	cfg.FeatureGate = utilfeature.DefaultFeatureGate
+	cfg.EffectiveVersion = basecompatibility.NewEffectiveVersionFromString(baseversion.DefaultKubeBinaryVersion, "", "")
+
+	if err := rec.ApplyTo(cfg); err != nil {
+		return nil, err
+	}
+	cfg.Authentication.Authenticator = chainAuthenticators(o.ExtraAuthenticators, cfg.Authentication.Authenticator)
+	authz, err := chainAuthorizers(o.ExtraAuthorizers, cfg.Authorization.Authorizer)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Authorization.Authorizer = authz
+	return &apiserver.Config{GenericConfig: cfg}, nil
+}
+
+// prepareStandaloneCertificates issues the serving and admin certificates
+// and writes the admin kubeconfig that README points kubectl at.
+func (o *Options) prepareStandaloneCertificates() error {
+	files := certs.FilesIn(filepath.Join(o.DataDir, "pki"))
+	hosts := []string{"localhost", "127.0.0.1", "::1"}
+	if addr := o.Recommended.SecureServing.BindAddress; addr != nil && !addr.IsUnspecified() {
+		hosts = append(hosts, addr.String())
+	}
+	if err := certs.Ensure(files, hosts); err != nil {
+		return fmt.Errorf("issuing certificates: %w", err)
+	}
+	host := "127.0.0.1"
+	if addr := o.Recommended.SecureServing.BindAddress; addr != nil && !addr.IsUnspecified() {
+		host = addr.String()
+	}
+	port := o.Recommended.SecureServing.BindPort
+	if l := o.Recommended.SecureServing.Listener; l != nil {
+		port = l.Addr().(*net.TCPAddr).Port
+	}
+	server := "https://" + net.JoinHostPort(host, strconv.Itoa(port))
+	if err := certs.WriteKubeconfig(files, server, o.AdminKubeconfig); err != nil {
+		return fmt.Errorf("writing admin kubeconfig: %w", err)
+	}
+	klog.InfoS("Admin kubeconfig written", "path", o.AdminKubeconfig, "server", server)
+	return nil
+}
+
+// chainAuthenticators puts extra authenticators in front of the mode's own;
+// the first to recognise a request wins.
+func chainAuthenticators(extra []authenticator.Request, base authenticator.Request) authenticator.Request {
+	if len(extra) == 0 {
+		return base
+	}
+	chain := append([]authenticator.Request{}, extra...)
+	if base != nil {
+		chain = append(chain, base)
+	}
+	return unionauthn.New(chain...)
+}
+
+// chainAuthorizers puts extra authorizers in front of the mode's own; the
+// first to allow or deny decides.
+func chainAuthorizers(extra []unionauthz.NamedAuthorizer, base authorizer.Authorizer) (authorizer.Authorizer, error) {
+	if len(extra) == 0 {
+		return base, nil
+	}
+	chain := append([]unionauthz.NamedAuthorizer{}, extra...)
+	if base != nil {
+		chain = append(chain, unionauthz.NamedAuthorizer{AuthorizerName: "mode", Authorizer: base})
+	}
+	return unionauthz.New(chain...)
+}

@@ -1,0 +1,99 @@
+package environment
+
+import (
+	"context"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apiserver/pkg/registry/generic"
+	genericregistry "k8s.io/apiserver/pkg/registry/generic/registry"
+	"k8s.io/apiserver/pkg/registry/rest"
+	"sigs.k8s.io/structured-merge-diff/v6/fieldpath"
+
+	"github.com/microstax/stax/pkg/apis/stax"
+)
+
+// REST is the etcd-backed store of environments.
+type REST struct {
+	*genericregistry.Store
+}
+
+var _ rest.ShortNamesProvider = &REST{}
+var _ rest.CategoriesProvider = &REST{}
+
+// ShortNames lets kubectl say "env".
+func (*REST) ShortNames() []string { return []string{"env"} }
+
+// Categories puts environments in "kubectl get stax".
+func (*REST) Categories() []string { return []string{"stax"} }
+
+// StatusREST serves the status subresource on the same store.
+type StatusREST struct {
+	store *genericregistry.Store
+}
+
+// Storage is every REST endpoint of the environments resource.
+type Storage struct {
+	Environment *REST
+	Status      *StatusREST
+}
+
+// NewStorage builds the store of environments on the given storage options.
+func NewStorage(scheme *runtime.Scheme, optsGetter generic.RESTOptionsGetter) (*Storage, error) {
+	strategy := NewStrategy(scheme)
+	store := &genericregistry.Store{
+		NewFunc:                   func() runtime.Object { return &stax.Environment{} },
+		NewListFunc:               func() runtime.Object { return &stax.EnvironmentList{} },
+		PredicateFunc:             Match,
+		DefaultQualifiedResource:  stax.Resource("environments"),
+		SingularQualifiedResource: stax.Resource("environment"),
+
+		CreateStrategy:      strategy,
+		UpdateStrategy:      strategy,
+		DeleteStrategy:      strategy,
+		ResetFieldsStrategy: strategy,
+
+		TableConvertor: tableConvertor{},
+	}
+	options := &generic.StoreOptions{RESTOptions: optsGetter, AttrFunc: GetAttrs}
+	if err := store.CompleteWithOptions(options); err != nil {
+		return nil, err
+	}
+
+	statusStore := *store
+	status := NewStatusStrategy(strategy)
+	statusStore.UpdateStrategy = status
+	statusStore.ResetFieldsStrategy = status
+
+	return &Storage{
+		Environment: &REST{store},
+		Status:      &StatusREST{store: &statusStore},
+	}, nil
+}
+
+// New returns an empty Environment.
+func (r *StatusREST) New() runtime.Object { return &stax.Environment{} }
+
+// Destroy is a no-op: the main store owns the storage.
+func (r *StatusREST) Destroy() {}
+
+// Get reads the whole Environment.
+func (r *StatusREST) Get(ctx context.Context, name string, options *metav1.GetOptions) (runtime.Object, error) {
+	return r.store.Get(ctx, name, options)
+}
+
+// Update writes the status only; the status strategy keeps the spec.
+func (r *StatusREST) Update(ctx context.Context, name string, objInfo rest.UpdatedObjectInfo, createValidation rest.ValidateObjectFunc, updateValidation rest.ValidateObjectUpdateFunc, forceAllowCreate bool, options *metav1.UpdateOptions) (runtime.Object, bool, error) {
+	// Status updates never create: pass false whatever the caller asked.
+	return r.store.Update(ctx, name, objInfo, createValidation, updateValidation, false, options)
+}
+
+// GetResetFields names the fields a status write may not set.
+func (r *StatusREST) GetResetFields() map[fieldpath.APIVersion]*fieldpath.Set {
+	return r.store.GetResetFields()
+}
+
+// ConvertToTable prints the Environment as a table.
+func (r *StatusREST) ConvertToTable(ctx context.Context, object runtime.Object, tableOptions runtime.Object) (*metav1.Table, error) {
+	return r.store.ConvertToTable(ctx, object, tableOptions)
+}

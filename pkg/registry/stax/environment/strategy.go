@@ -1,0 +1,147 @@
+// Package environment is the storage of the environments resource: its
+// create/update/status strategies, field selectors, table and REST store.
+package environment
+
+import (
+	"context"
+	"fmt"
+
+	apiequality "k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/apimachinery/pkg/fields"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	"k8s.io/apiserver/pkg/registry/generic"
+	"k8s.io/apiserver/pkg/storage"
+	"k8s.io/apiserver/pkg/storage/names"
+	"sigs.k8s.io/structured-merge-diff/v6/fieldpath"
+
+	"github.com/microstax/stax/pkg/apis/stax"
+	"github.com/microstax/stax/pkg/apis/stax/validation"
+)
+
+// environmentStrategy governs writes to the main resource: the spec and
+// metadata. Status written here is ignored; it belongs to statusStrategy.
+type environmentStrategy struct {
+	runtime.ObjectTyper
+	names.NameGenerator
+}
+
+// NewStrategy returns the strategy for creates, updates and deletes.
+func NewStrategy(typer runtime.ObjectTyper) environmentStrategy {
+	return environmentStrategy{typer, names.SimpleNameGenerator}
+}
+
+func (environmentStrategy) NamespaceScoped() bool { return true }
+
+// GetResetFields names the fields a write to the main resource may not set.
+func (environmentStrategy) GetResetFields() map[fieldpath.APIVersion]*fieldpath.Set {
+	return map[fieldpath.APIVersion]*fieldpath.Set{
+		"stax.microstax.ai/v1alpha1": fieldpath.NewSet(fieldpath.MakePathOrDie("status")),
+	}
+}
+
+// PrepareForCreate starts every environment Pending at generation 1.
+func (environmentStrategy) PrepareForCreate(ctx context.Context, obj runtime.Object) {
+	env := obj.(*stax.Environment)
+	env.Status = stax.EnvironmentStatus{Phase: stax.EnvironmentPending}
+	env.Generation = 1
+}
+
+// PrepareForUpdate keeps the stored status and bumps the generation when,
+// and only when, the spec changed.
+func (environmentStrategy) PrepareForUpdate(ctx context.Context, obj, old runtime.Object) {
+	newEnv, oldEnv := obj.(*stax.Environment), old.(*stax.Environment)
+	newEnv.Status = oldEnv.Status
+	if !apiequality.Semantic.DeepEqual(newEnv.Spec, oldEnv.Spec) {
+		newEnv.Generation = oldEnv.Generation + 1
+	}
+}
+
+func (environmentStrategy) Validate(ctx context.Context, obj runtime.Object) field.ErrorList {
+	return validation.ValidateEnvironment(obj.(*stax.Environment))
+}
+
+func (environmentStrategy) WarningsOnCreate(ctx context.Context, obj runtime.Object) []string {
+	return nil
+}
+
+func (environmentStrategy) AllowCreateOnUpdate(ctx context.Context) bool { return false }
+
+func (environmentStrategy) AllowUnconditionalUpdate(ctx context.Context) bool { return true }
+
+func (environmentStrategy) Canonicalize(obj runtime.Object) {}
+
+func (environmentStrategy) ValidateUpdate(ctx context.Context, obj, old runtime.Object) field.ErrorList {
+	return validation.ValidateEnvironmentUpdate(obj.(*stax.Environment), old.(*stax.Environment))
+}
+
+func (environmentStrategy) WarningsOnUpdate(ctx context.Context, obj, old runtime.Object) []string {
+	return nil
+}
+
+// statusStrategy governs writes through the status subresource: only status
+// changes; spec and the metadata a user owns stay as stored.
+type statusStrategy struct {
+	environmentStrategy
+}
+
+// NewStatusStrategy returns the strategy of the status subresource.
+func NewStatusStrategy(s environmentStrategy) statusStrategy {
+	return statusStrategy{s}
+}
+
+func (statusStrategy) GetResetFields() map[fieldpath.APIVersion]*fieldpath.Set {
+	return map[fieldpath.APIVersion]*fieldpath.Set{
+		"stax.microstax.ai/v1alpha1": fieldpath.NewSet(
+			fieldpath.MakePathOrDie("spec"),
+			fieldpath.MakePathOrDie("metadata", "labels"),
+			fieldpath.MakePathOrDie("metadata", "annotations"),
+		),
+	}
+}
+
+func (statusStrategy) PrepareForUpdate(ctx context.Context, obj, old runtime.Object) {
+	newEnv, oldEnv := obj.(*stax.Environment), old.(*stax.Environment)
+	newEnv.Spec = oldEnv.Spec
+	newEnv.Labels = oldEnv.Labels
+	newEnv.Annotations = oldEnv.Annotations
+	newEnv.Finalizers = oldEnv.Finalizers
+	newEnv.OwnerReferences = oldEnv.OwnerReferences
+	newEnv.Generation = oldEnv.Generation
+}
+
+func (statusStrategy) ValidateUpdate(ctx context.Context, obj, old runtime.Object) field.ErrorList {
+	return validation.ValidateEnvironmentStatusUpdate(obj.(*stax.Environment), old.(*stax.Environment))
+}
+
+func (statusStrategy) WarningsOnUpdate(ctx context.Context, obj, old runtime.Object) []string {
+	return nil
+}
+
+// GetAttrs gives the labels and selectable fields of an Environment.
+func GetAttrs(obj runtime.Object) (labels.Set, fields.Set, error) {
+	env, ok := obj.(*stax.Environment)
+	if !ok {
+		return nil, nil, fmt.Errorf("not an Environment: %T", obj)
+	}
+	return labels.Set(env.Labels), SelectableFields(env), nil
+}
+
+// SelectableFields are the fields a field selector may name. Keep in step
+// with the field label conversions registered in v1alpha1.
+func SelectableFields(env *stax.Environment) fields.Set {
+	baseline := ""
+	if env.Spec.BaselineRef != nil {
+		baseline = env.Spec.BaselineRef.Name
+	}
+	return generic.AddObjectMetaFieldsSet(fields.Set{
+		"status.phase":          string(env.Status.Phase),
+		"spec.baselineRef.name": baseline,
+	}, &env.ObjectMeta, true)
+}
+
+// Match is the selection predicate used for lists and watches.
+func Match(label labels.Selector, field fields.Selector) storage.SelectionPredicate {
+	return storage.SelectionPredicate{Label: label, Field: field, GetAttrs: GetAttrs}
+}

@@ -1,0 +1,100 @@
+package environment
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/duration"
+
+	"github.com/microstax/stax/pkg/apis/stax"
+)
+
+// tableConvertor prints environments for kubectl get.
+type tableConvertor struct{}
+
+var columns = []metav1.TableColumnDefinition{
+	{Name: "Name", Type: "string", Format: "name", Description: "Name of the environment."},
+	{Name: "Phase", Type: "string", Description: "Where the environment is in its life."},
+	{Name: "Ready", Type: "string", Description: "Services ready out of all services in the blueprint."},
+	{Name: "Baseline", Type: "string", Description: "The baseline this environment is an overlay of."},
+	{Name: "Age", Type: "string", Description: "Time since creation."},
+	{Name: "Display Name", Type: "string", Priority: 1, Description: "Human-friendly name."},
+	{Name: "Services", Type: "string", Priority: 1, Description: "Names of the blueprint's services."},
+	{Name: "Message", Type: "string", Priority: 1, Description: "Message of the Ready condition."},
+}
+
+func (tableConvertor) ConvertToTable(ctx context.Context, obj runtime.Object, tableOptions runtime.Object) (*metav1.Table, error) {
+	table := &metav1.Table{}
+	if opt, ok := tableOptions.(*metav1.TableOptions); !ok || !opt.NoHeaders {
+		table.ColumnDefinitions = columns
+	}
+	if m, err := meta.ListAccessor(obj); err == nil {
+		table.ResourceVersion = m.GetResourceVersion()
+		table.Continue = m.GetContinue()
+		table.RemainingItemCount = m.GetRemainingItemCount()
+	} else if m, err := meta.CommonAccessor(obj); err == nil {
+		table.ResourceVersion = m.GetResourceVersion()
+	}
+
+	var envs []stax.Environment
+	switch t := obj.(type) {
+	case *stax.Environment:
+		envs = []stax.Environment{*t}
+	case *stax.EnvironmentList:
+		envs = t.Items
+	default:
+		return nil, fmt.Errorf("cannot print %T as a table", obj)
+	}
+	table.Rows = make([]metav1.TableRow, 0, len(envs))
+	for i := range envs {
+		table.Rows = append(table.Rows, row(&envs[i]))
+	}
+	return table, nil
+}
+
+func row(env *stax.Environment) metav1.TableRow {
+	ready := 0
+	for _, s := range env.Status.Services {
+		if s.DesiredReplicas > 0 && s.ReadyReplicas >= s.DesiredReplicas {
+			ready++
+		}
+	}
+	baseline := "<none>"
+	if env.Spec.BaselineRef != nil {
+		baseline = env.Spec.BaselineRef.Name
+	}
+	names := make([]string, 0, len(env.Spec.Blueprint.Services))
+	for _, s := range env.Spec.Blueprint.Services {
+		names = append(names, s.Name)
+	}
+	message := ""
+	for _, c := range env.Status.Conditions {
+		if c.Type == stax.ConditionReady {
+			message = c.Message
+		}
+	}
+	return metav1.TableRow{
+		Object: runtime.RawExtension{Object: env},
+		Cells: []interface{}{
+			env.Name,
+			string(env.Status.Phase),
+			fmt.Sprintf("%d/%d", ready, len(env.Spec.Blueprint.Services)),
+			baseline,
+			age(env.CreationTimestamp),
+			env.Spec.DisplayName,
+			strings.Join(names, ","),
+			message,
+		},
+	}
+}
+
+func age(t metav1.Time) string {
+	if t.IsZero() {
+		return "<unknown>"
+	}
+	return duration.HumanDuration(metav1.Now().Sub(t.Time))
+}
