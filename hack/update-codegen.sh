@@ -40,12 +40,22 @@ go tool conversion-gen --go-header-file "${BOILERPLATE}" --output-file zz_genera
 
 echo "openapi (v2 and v3 definitions with model names)"
 rm -f pkg/generated/openapi/zz_generated.openapi.go
+# Types of apimachinery are inputs too, but their model-name files ship with
+# them: mark them read-only so nothing under vendor/ is rewritten.
+readonly_pkgs=(
+  k8s.io/apimachinery/pkg/apis/meta/v1 k8s.io/apimachinery/pkg/api/resource
+  k8s.io/apimachinery/pkg/runtime k8s.io/apimachinery/pkg/types
+  k8s.io/apimachinery/pkg/util/intstr k8s.io/apimachinery/pkg/version time
+)
+readonly_args=()
+for p in "${readonly_pkgs[@]}"; do readonly_args+=(--readonly-pkg "${p}"); done
 # Known API rule violations are recorded here and diffed by verify-codegen.sh.
 go tool openapi-gen --go-header-file "${BOILERPLATE}" \
   --output-file zz_generated.openapi.go \
   --output-dir pkg/generated/openapi --output-pkg "${OUT_PKG}/openapi" \
   --output-model-name-file zz_generated.model_name.go \
   --report-filename hack/api-rules-violations.list \
+  "${readonly_args[@]}" \
   k8s.io/apimachinery/pkg/apis/meta/v1 k8s.io/apimachinery/pkg/runtime \
   k8s.io/apimachinery/pkg/version k8s.io/apimachinery/pkg/api/resource \
   k8s.io/apimachinery/pkg/util/intstr \

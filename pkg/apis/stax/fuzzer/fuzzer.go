@@ -1,0 +1,38 @@
+// Package fuzzer fills stax types with random values that defaulting would
+// leave unchanged, so round-trip tests compare like with like.
+package fuzzer
+
+import (
+	runtimeserializer "k8s.io/apimachinery/pkg/runtime/serializer"
+	"sigs.k8s.io/randfill"
+
+	"github.com/microstax/stax/pkg/apis/stax"
+)
+
+// Funcs returns the fuzzer functions of the stax group.
+var Funcs = func(codecs runtimeserializer.CodecFactory) []interface{} {
+	return []interface{}{
+		func(s *stax.ServiceSpec, c randfill.Continue) {
+			c.FillNoCustom(s)
+			if s.Replicas == nil {
+				r := c.Int31()
+				s.Replicas = &r
+			}
+		},
+		func(p *stax.ServicePort, c randfill.Continue) {
+			c.FillNoCustom(p)
+			if p.Protocol == "" {
+				p.Protocol = stax.ProtocolTCP
+			}
+		},
+		func(h *stax.HealthCheck, c randfill.Continue) {
+			c.FillNoCustom(h)
+			if h.PeriodSeconds == 0 {
+				h.PeriodSeconds = 10
+			}
+			if h.FailureThreshold == 0 {
+				h.FailureThreshold = 3
+			}
+		},
+	}
+}

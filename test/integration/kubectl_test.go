@@ -1,0 +1,194 @@
+package integration
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+)
+
+// kubectlPath is the real kubectl of the machine.
+func kubectlPath(t *testing.T) string {
+	t.Helper()
+	if p := os.Getenv("KUBECTL"); p != "" {
+		return p
+	}
+	p, err := exec.LookPath("kubectl")
+	if err != nil {
+		t.Fatalf("kubectl not found on PATH (set KUBECTL): %v", err)
+	}
+	return p
+}
+
+func examplesDir() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "..", "examples")
+}
+
+// kubectl runs one kubectl command against s and returns its output.
+func kubectl(t *testing.T, s *testServer, stdin string, args ...string) (string, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, kubectlPath(t), append([]string{"--kubeconfig", s.Kubeconfig, "-n", ns}, args...)...)
+	cmd.Stdin = strings.NewReader(stdin)
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+func mustKubectl(t *testing.T, s *testServer, stdin string, args ...string) string {
+	t.Helper()
+	out, err := kubectl(t, s, stdin, args...)
+	if err != nil {
+		t.Fatalf("kubectl %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return out
+}
+
+func TestKubectl(t *testing.T) {
+	s := startInProcess(t)
+	example := filepath.Join(examplesDir(), "shop.yaml")
+
+	out := mustKubectl(t, s, "", "apply", "-f", example)
+	if !strings.Contains(out, "environment.stax.microstax.ai/shop created") {
+		t.Fatalf("apply: %s", out)
+	}
+
+	out = mustKubectl(t, s, "", "get", "environments")
+	header := strings.Fields(strings.SplitN(out, "\n", 2)[0])
+	if strings.Join(header, " ") != "NAME PHASE READY BASELINE AGE" {
+		t.Fatalf("columns: %q", header)
+	}
+	row := strings.Fields(strings.Split(out, "\n")[1])
+	if row[0] != "shop" || row[1] != "Pending" || row[2] != "0/3" || row[3] != "<none>" {
+		t.Fatalf("row: %q", row)
+	}
+	out = mustKubectl(t, s, "", "get", "env", "-o", "wide")
+	if !strings.Contains(out, "SERVICES") || !strings.Contains(out, "db,api,web") {
+		t.Fatalf("wide: %s", out)
+	}
+	out = mustKubectl(t, s, "", "get", "stax", "-o", "name")
+	if strings.TrimSpace(out) != "environment.stax.microstax.ai/shop" {
+		t.Fatalf("category stax: %s", out)
+	}
+
+	out = mustKubectl(t, s, "", "get", "environment", "shop", "-o", "yaml")
+	for _, want := range []string{"kind: Environment", "phase: Pending", "name: api", "replicas: 2", "protocol: TCP"} {
+		if !strings.Contains(out, want) {
+			t.Fatalf("-o yaml lacks %q:\n%s", want, out)
+		}
+	}
+
+	out = mustKubectl(t, s, "", "explain", "environment.spec.blueprint")
+	if !strings.Contains(out, "services") || !strings.Contains(out, "Services are the services of the environment") {
+		t.Fatalf("explain: %s", out)
+	}
+
+	// Server-side apply: a second manager changes the display name.
+	ssa := `apiVersion: stax.microstax.ai/v1alpha1
+kind: Environment
+metadata:
+  name: shop
+spec:
+  displayName: applied server-side
+`
+	out = mustKubectl(t, s, ssa, "apply", "--server-side", "--field-manager=ops", "--force-conflicts", "-f", "-")
+	if !strings.Contains(out, "serverside-applied") {
+		t.Fatalf("apply --server-side: %s", out)
+	}
+	out = mustKubectl(t, s, "", "get", "env", "shop", "-o", "jsonpath={.spec.displayName} {.spec.blueprint.services[*].name}")
+	if out != "applied server-side db api web" {
+		t.Fatalf("after server-side apply: %q", out)
+	}
+
+	// get -w sees a change made by someone else.
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	watchCmd := exec.CommandContext(ctx, kubectlPath(t), "--kubeconfig", s.Kubeconfig, "-n", ns,
+		"get", "env", "shop", "-w", "--output-watch-events", "-o", "jsonpath={.type} {.object.spec.displayName}{\"\\n\"}")
+	stdout, err := watchCmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	watchCmd.Stderr = &stderr
+	if err := watchCmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	lines := make(chan string)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+	}()
+	expectLine(t, lines, "ADDED applied server-side", &stderr)
+	mustKubectl(t, s, "", "patch", "env", "shop", "--type=merge", "-p", `{"spec":{"displayName":"seen by watch"}}`)
+	expectLine(t, lines, "MODIFIED seen by watch", &stderr)
+	cancel()
+	_ = watchCmd.Wait()
+
+	// An invalid blueprint is refused with the path of the bad field.
+	bad := `apiVersion: stax.microstax.ai/v1alpha1
+kind: Environment
+metadata:
+  name: broken
+spec:
+  blueprint:
+    services:
+      - name: api
+        image: api:1
+        ports:
+          - name: http
+            port: 0
+        dependsOn: [cache]
+`
+	out, err = kubectl(t, s, bad, "apply", "-f", "-")
+	if err == nil {
+		t.Fatalf("invalid blueprint accepted: %s", out)
+	}
+	for _, want := range []string{"spec.blueprint.services[0].ports[0].port", "spec.blueprint.services[0].dependsOn[0]", "is invalid"} {
+		if !strings.Contains(out, want) {
+			t.Fatalf("refusal lacks %q: %s", want, out)
+		}
+	}
+	// Bad YAML never reaches the server's storage.
+	out, err = kubectl(t, s, "apiVersion: stax.microstax.ai/v1alpha1\nkind: Environment\nmetadata: [name: x\n", "apply", "-f", "-")
+	if err == nil || !strings.Contains(strings.ToLower(out), "yaml") {
+		t.Fatalf("malformed YAML: err=%v out=%s", err, out)
+	}
+
+	out = mustKubectl(t, s, "", "delete", "-f", example)
+	if !strings.Contains(out, `environment.stax.microstax.ai "shop" deleted`) {
+		t.Fatalf("delete: %s", out)
+	}
+	out = mustKubectl(t, s, "", "get", "env")
+	if !strings.Contains(out, "No resources found") {
+		t.Fatalf("after delete: %s", out)
+	}
+}
+
+func expectLine(t *testing.T, lines <-chan string, want string, stderr *bytes.Buffer) {
+	t.Helper()
+	timeout := time.After(30 * time.Second)
+	for {
+		select {
+		case line, ok := <-lines:
+			if !ok {
+				t.Fatalf("watch ended before %q; stderr: %s", want, stderr.String())
+			}
+			if strings.TrimSpace(line) == want {
+				return
+			}
+		case <-timeout:
+			t.Fatalf("no %q from kubectl get -w; stderr: %s", want, stderr.String())
+		}
+	}
+}
