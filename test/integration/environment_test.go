@@ -3,6 +3,8 @@ package integration
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +13,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/apimachinery/pkg/watch"
 
 	staxv1 "github.com/microstax/stax/pkg/apis/stax/v1alpha1"
@@ -385,6 +388,33 @@ func TestEnvironmentAPI(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestAuditLogOnByDefault checks that a standalone server records changes to
+// environments with the shipped policy.
+func TestAuditLogOnByDefault(t *testing.T) {
+	s := startInProcess(t)
+	ctx := context.Background()
+	if _, err := s.Client.StaxV1alpha1().Environments(ns).Create(ctx, newEnvironment("audited", nil), metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	err := wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, 30*time.Second, true, func(context.Context) (bool, error) {
+		data, err := os.ReadFile(filepath.Join(s.DataDir, "audit.log"))
+		if err != nil {
+			return false, nil
+		}
+		for _, line := range strings.Split(string(data), "\n") {
+			if strings.Contains(line, `"verb":"create"`) && strings.Contains(line, `"resource":"environments"`) &&
+				strings.Contains(line, `"name":"audited"`) && strings.Contains(line, `"level":"Request"`) &&
+				strings.Contains(line, `"username":"stax-admin"`) {
+				return true, nil
+			}
+		}
+		return false, nil
+	})
+	if err != nil {
+		t.Fatalf("no audit event for the create in %s/audit.log: %v", s.DataDir, err)
+	}
 }
 
 func itemNames(items []staxv1.Environment) string {
