@@ -13,6 +13,9 @@ import (
 	"github.com/microstax/stax/pkg/apis/stax"
 	"github.com/microstax/stax/pkg/apis/stax/install"
 	environmentstore "github.com/microstax/stax/pkg/registry/stax/environment"
+	"github.com/microstax/stax/pkg/registry/stax/federatedtokenrequest"
+	"github.com/microstax/stax/pkg/registry/stax/identityreview"
+	organizationstore "github.com/microstax/stax/pkg/registry/stax/organization"
 )
 
 var (
@@ -39,16 +42,18 @@ func init() {
 // Config is the generic server configuration plus ours.
 type Config struct {
 	GenericConfig *genericapiserver.RecommendedConfig
+	Identity      *Identity
 }
 
 // CompletedConfig is a Config whose defaults are filled in.
 type CompletedConfig struct {
 	GenericConfig genericapiserver.CompletedConfig
+	Identity      *Identity
 }
 
 // Complete fills in defaults.
 func (c *Config) Complete() CompletedConfig {
-	return CompletedConfig{GenericConfig: c.GenericConfig.Complete()}
+	return CompletedConfig{GenericConfig: c.GenericConfig.Complete(), Identity: c.Identity}
 }
 
 // Server is a running stax.microstax.ai API server.
@@ -67,14 +72,23 @@ func (c CompletedConfig) New() (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	orgs, err := organizationstore.NewREST(Scheme, c.GenericConfig.RESTOptionsGetter)
+	if err != nil {
+		return nil, err
+	}
 
 	group := genericapiserver.NewDefaultAPIGroupInfo(stax.GroupName, Scheme, metav1.ParameterCodec, Codecs)
 	group.VersionedResourcesStorageMap["v1alpha1"] = map[string]rest.Storage{
 		"environments":        envs.Environment,
 		"environments/status": envs.Status,
+		"organizations":       orgs,
+		// Identity endpoints: answered, never stored.
+		"identityreviews":        identityreview.NewREST(c.Identity.Verifier),
+		"federatedtokenrequests": federatedtokenrequest.NewREST(c.Identity.Issuer),
 	}
 	if err := generic.InstallAPIGroup(&group); err != nil {
 		return nil, err
 	}
+	installIdentityEndpoints(generic.Handler.NonGoRestfulMux, c.Identity)
 	return &Server{GenericAPIServer: generic}, nil
 }

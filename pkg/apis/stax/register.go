@@ -32,6 +32,10 @@ func addKnownTypes(scheme *runtime.Scheme) error {
 	scheme.AddKnownTypes(SchemeGroupVersion,
 		&Environment{},
 		&EnvironmentList{},
+		&Organization{},
+		&OrganizationList{},
+		&IdentityReview{},
+		&FederatedTokenRequest{},
 	)
 	return nil
 }

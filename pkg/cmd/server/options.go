@@ -61,6 +61,8 @@ type Options struct {
 	Controllers []string
 	// Runtime is where environments run.
 	Runtime string
+	// Identity configures hybrid-signed tokens.
+	Identity *IdentityOptions
 
 	// ExtraAuthenticators run before the mode's own, in order; the identity
 	// work adds its token authenticator here.
@@ -83,6 +85,7 @@ func NewOptions(out, errOut io.Writer) *Options {
 		Mode:        ModeStandalone,
 		DataDir:     "stax-data",
 		Runtime:     "none",
+		Identity:    NewIdentityOptions(),
 		Stdout:      out,
 		Stderr:      errOut,
 	}
@@ -91,6 +94,7 @@ func NewOptions(out, errOut io.Writer) *Options {
 // AddFlags registers every option on fs.
 func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	o.Recommended.AddFlags(fs)
+	o.Identity.AddFlags(fs)
 	utilfeature.DefaultMutableFeatureGate.AddFlag(fs)
 	fs.StringVar(&o.Mode, "mode", o.Mode, "standalone: own certificates and client-certificate authentication, "+
 		"no kube-apiserver needed; aggregated: behind kube-apiserver, with delegated authentication and authorization.")
@@ -116,6 +120,9 @@ func (o *Options) Complete() error {
 	if o.AdminKubeconfig == "" {
 		o.AdminKubeconfig = filepath.Join(o.DataDir, "admin.kubeconfig")
 	}
+	o.Identity.complete(o.DataDir)
+	// Identity documents are public, as an OIDC issuer's are.
+	o.Recommended.Authorization.AlwaysAllowPaths = append(o.Recommended.Authorization.AlwaysAllowPaths, apiserver.PublicPaths...)
 	if o.Mode != ModeStandalone {
 		return nil
 	}
@@ -171,6 +178,7 @@ func (o *Options) Validate() error {
 			errs = append(errs, fmt.Sprintf("--controllers: unknown controller %q (known: %v)", c, sets.List(KnownControllers)))
 		}
 	}
+	errs = append(errs, o.Identity.Validate()...)
 	if !KnownRuntimes.Has(o.Runtime) {
 		errs = append(errs, fmt.Sprintf("--runtime: unknown runtime %q (known: %v)", o.Runtime, sets.List(KnownRuntimes)))
 	}

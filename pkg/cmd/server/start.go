@@ -40,6 +40,7 @@ func NewCommand(ctx context.Context, o *Options) *cobra.Command {
 	}
 	cmd.SetContext(ctx)
 	o.AddFlags(cmd.Flags())
+	cmd.AddCommand(NewMintTokenCommand(NewOptions(o.Stdout, o.Stderr)))
 	return cmd
 }
 
@@ -69,6 +70,10 @@ func (o *Options) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	server.GenericAPIServer.AddPostStartHookOrDie("stax-rotate-token-keys", func(hook genericapiserver.PostStartHookContext) error {
+		go o.Identity.rotateKeys(hook, config.Identity.Keys)
+		return nil
+	})
 	return server.GenericAPIServer.PrepareRun().RunWithContext(ctx)
 }
 
@@ -83,6 +88,14 @@ func (o *Options) Config() (*apiserver.Config, error) {
 		[]net.IP{netutils.ParseIPSloppy("127.0.0.1")}); err != nil {
 		return nil, fmt.Errorf("creating self-signed certificates: %w", err)
 	}
+
+	id, err := o.Identity.build()
+	if err != nil {
+		return nil, err
+	}
+	// Standalone, nothing else could accept a bearer token, so a refused
+	// one is a 401; aggregated, delegated TokenReview may take others.
+	o.Identity.wire(id, o.Mode == ModeStandalone, o)
 
 	cfg := genericapiserver.NewRecommendedConfig(apiserver.Codecs)
 	namer := openapi.NewDefinitionNamer(apiserver.Scheme)
@@ -104,7 +117,7 @@ func (o *Options) Config() (*apiserver.Config, error) {
 		return nil, err
 	}
 	cfg.Authorization.Authorizer = authz
-	return &apiserver.Config{GenericConfig: cfg}, nil
+	return &apiserver.Config{GenericConfig: cfg, Identity: id}, nil
 }
 
 // prepareStandaloneCertificates issues the serving and admin certificates
@@ -134,17 +147,18 @@ func (o *Options) prepareStandaloneCertificates() error {
 	return nil
 }
 
-// chainAuthenticators puts extra authenticators in front of the mode's own;
-// the first to recognise a request wins.
+// chainAuthenticators puts extra authenticators in front of the mode's own.
+// A request none of them recognises goes on to the mode's chain (client
+// certificates, delegation, anonymous); credentials one of them refuses end
+// the request with 401 instead of falling through to anonymous.
 func chainAuthenticators(extra []authenticator.Request, base authenticator.Request) authenticator.Request {
 	if len(extra) == 0 {
 		return base
 	}
-	chain := append([]authenticator.Request{}, extra...)
-	if base != nil {
-		chain = append(chain, base)
+	if base == nil {
+		return unionauthn.New(extra...)
 	}
-	return unionauthn.New(chain...)
+	return unionauthn.NewFailOnError(unionauthn.New(extra...), base)
 }
 
 // chainAuthorizers puts extra authorizers in front of the mode's own; the

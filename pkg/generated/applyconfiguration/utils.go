@@ -50,6 +50,10 @@ func ForKind(kind schema.GroupVersionKind) interface{} {
 		return &staxv1alpha1.HealthCheckApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("HTTPHealthCheck"):
 		return &staxv1alpha1.HTTPHealthCheckApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("Organization"):
+		return &staxv1alpha1.OrganizationApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("OrganizationSpec"):
+		return &staxv1alpha1.OrganizationSpecApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("ResourceRequirements"):
 		return &staxv1alpha1.ResourceRequirementsApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("ServicePort"):

@@ -32,3 +32,18 @@ func SetDefaults_HealthCheck(obj *HealthCheck) {
 		obj.FailureThreshold = 3
 	}
 }
+
+// SetDefaults_OrganizationSpec puts new organizations on the standard tier.
+func SetDefaults_OrganizationSpec(obj *OrganizationSpec) {
+	if obj.Tier == "" {
+		obj.Tier = TierStandard
+	}
+}
+
+// SetDefaults_FederatedTokenRequestSpec gives federated tokens five minutes.
+func SetDefaults_FederatedTokenRequestSpec(obj *FederatedTokenRequestSpec) {
+	if obj.ExpirationSeconds == nil {
+		five := int64(300)
+		obj.ExpirationSeconds = &five
+	}
+}

@@ -37,6 +37,10 @@ func addKnownTypes(scheme *runtime.Scheme) error {
 	scheme.AddKnownTypes(SchemeGroupVersion,
 		&Environment{},
 		&EnvironmentList{},
+		&Organization{},
+		&OrganizationList{},
+		&IdentityReview{},
+		&FederatedTokenRequest{},
 	)
 	metav1.AddToGroupVersion(scheme, SchemeGroupVersion)
 	return nil

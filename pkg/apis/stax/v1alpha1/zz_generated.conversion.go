@@ -116,6 +116,36 @@ func RegisterConversions(s *runtime.Scheme) error {
 	}); err != nil {
 		return err
 	}
+	if err := s.AddGeneratedConversionFunc((*FederatedTokenRequest)(nil), (*stax.FederatedTokenRequest)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_FederatedTokenRequest_To_stax_FederatedTokenRequest(a.(*FederatedTokenRequest), b.(*stax.FederatedTokenRequest), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*stax.FederatedTokenRequest)(nil), (*FederatedTokenRequest)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_stax_FederatedTokenRequest_To_v1alpha1_FederatedTokenRequest(a.(*stax.FederatedTokenRequest), b.(*FederatedTokenRequest), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*FederatedTokenRequestSpec)(nil), (*stax.FederatedTokenRequestSpec)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_FederatedTokenRequestSpec_To_stax_FederatedTokenRequestSpec(a.(*FederatedTokenRequestSpec), b.(*stax.FederatedTokenRequestSpec), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*stax.FederatedTokenRequestSpec)(nil), (*FederatedTokenRequestSpec)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_stax_FederatedTokenRequestSpec_To_v1alpha1_FederatedTokenRequestSpec(a.(*stax.FederatedTokenRequestSpec), b.(*FederatedTokenRequestSpec), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*FederatedTokenRequestStatus)(nil), (*stax.FederatedTokenRequestStatus)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_FederatedTokenRequestStatus_To_stax_FederatedTokenRequestStatus(a.(*FederatedTokenRequestStatus), b.(*stax.FederatedTokenRequestStatus), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*stax.FederatedTokenRequestStatus)(nil), (*FederatedTokenRequestStatus)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_stax_FederatedTokenRequestStatus_To_v1alpha1_FederatedTokenRequestStatus(a.(*stax.FederatedTokenRequestStatus), b.(*FederatedTokenRequestStatus), scope)
+	}); err != nil {
+		return err
+	}
 	if err := s.AddGeneratedConversionFunc((*HTTPHealthCheck)(nil), (*stax.HTTPHealthCheck)(nil), func(a, b interface{}, scope conversion.Scope) error {
 		return Convert_v1alpha1_HTTPHealthCheck_To_stax_HTTPHealthCheck(a.(*HTTPHealthCheck), b.(*stax.HTTPHealthCheck), scope)
 	}); err != nil {
@@ -133,6 +163,76 @@ func RegisterConversions(s *runtime.Scheme) error {
 	}
 	if err := s.AddGeneratedConversionFunc((*stax.HealthCheck)(nil), (*HealthCheck)(nil), func(a, b interface{}, scope conversion.Scope) error {
 		return Convert_stax_HealthCheck_To_v1alpha1_HealthCheck(a.(*stax.HealthCheck), b.(*HealthCheck), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*IdentityReview)(nil), (*stax.IdentityReview)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_IdentityReview_To_stax_IdentityReview(a.(*IdentityReview), b.(*stax.IdentityReview), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*stax.IdentityReview)(nil), (*IdentityReview)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_stax_IdentityReview_To_v1alpha1_IdentityReview(a.(*stax.IdentityReview), b.(*IdentityReview), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*IdentityReviewSpec)(nil), (*stax.IdentityReviewSpec)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_IdentityReviewSpec_To_stax_IdentityReviewSpec(a.(*IdentityReviewSpec), b.(*stax.IdentityReviewSpec), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*stax.IdentityReviewSpec)(nil), (*IdentityReviewSpec)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_stax_IdentityReviewSpec_To_v1alpha1_IdentityReviewSpec(a.(*stax.IdentityReviewSpec), b.(*IdentityReviewSpec), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*IdentityReviewStatus)(nil), (*stax.IdentityReviewStatus)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_IdentityReviewStatus_To_stax_IdentityReviewStatus(a.(*IdentityReviewStatus), b.(*stax.IdentityReviewStatus), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*stax.IdentityReviewStatus)(nil), (*IdentityReviewStatus)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_stax_IdentityReviewStatus_To_v1alpha1_IdentityReviewStatus(a.(*stax.IdentityReviewStatus), b.(*IdentityReviewStatus), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*IdentityUser)(nil), (*stax.IdentityUser)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_IdentityUser_To_stax_IdentityUser(a.(*IdentityUser), b.(*stax.IdentityUser), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*stax.IdentityUser)(nil), (*IdentityUser)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_stax_IdentityUser_To_v1alpha1_IdentityUser(a.(*stax.IdentityUser), b.(*IdentityUser), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*Organization)(nil), (*stax.Organization)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_Organization_To_stax_Organization(a.(*Organization), b.(*stax.Organization), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*stax.Organization)(nil), (*Organization)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_stax_Organization_To_v1alpha1_Organization(a.(*stax.Organization), b.(*Organization), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*OrganizationList)(nil), (*stax.OrganizationList)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_OrganizationList_To_stax_OrganizationList(a.(*OrganizationList), b.(*stax.OrganizationList), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*stax.OrganizationList)(nil), (*OrganizationList)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_stax_OrganizationList_To_v1alpha1_OrganizationList(a.(*stax.OrganizationList), b.(*OrganizationList), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*OrganizationSpec)(nil), (*stax.OrganizationSpec)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_OrganizationSpec_To_stax_OrganizationSpec(a.(*OrganizationSpec), b.(*stax.OrganizationSpec), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*stax.OrganizationSpec)(nil), (*OrganizationSpec)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_stax_OrganizationSpec_To_v1alpha1_OrganizationSpec(a.(*stax.OrganizationSpec), b.(*OrganizationSpec), scope)
 	}); err != nil {
 		return err
 	}
@@ -173,6 +273,16 @@ func RegisterConversions(s *runtime.Scheme) error {
 	}
 	if err := s.AddGeneratedConversionFunc((*stax.ServiceStatus)(nil), (*ServiceStatus)(nil), func(a, b interface{}, scope conversion.Scope) error {
 		return Convert_stax_ServiceStatus_To_v1alpha1_ServiceStatus(a.(*stax.ServiceStatus), b.(*ServiceStatus), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*SignatureVerification)(nil), (*stax.SignatureVerification)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_SignatureVerification_To_stax_SignatureVerification(a.(*SignatureVerification), b.(*stax.SignatureVerification), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*stax.SignatureVerification)(nil), (*SignatureVerification)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_stax_SignatureVerification_To_v1alpha1_SignatureVerification(a.(*stax.SignatureVerification), b.(*SignatureVerification), scope)
 	}); err != nil {
 		return err
 	}
@@ -363,6 +473,78 @@ func Convert_stax_EnvironmentStatus_To_v1alpha1_EnvironmentStatus(in *stax.Envir
 	return autoConvert_stax_EnvironmentStatus_To_v1alpha1_EnvironmentStatus(in, out, s)
 }
 
+func autoConvert_v1alpha1_FederatedTokenRequest_To_stax_FederatedTokenRequest(in *FederatedTokenRequest, out *stax.FederatedTokenRequest, s conversion.Scope) error {
+	out.ObjectMeta = in.ObjectMeta
+	if err := Convert_v1alpha1_FederatedTokenRequestSpec_To_stax_FederatedTokenRequestSpec(&in.Spec, &out.Spec, s); err != nil {
+		return err
+	}
+	if err := Convert_v1alpha1_FederatedTokenRequestStatus_To_stax_FederatedTokenRequestStatus(&in.Status, &out.Status, s); err != nil {
+		return err
+	}
+	return nil
+}
+
+// Convert_v1alpha1_FederatedTokenRequest_To_stax_FederatedTokenRequest is an autogenerated conversion function.
+func Convert_v1alpha1_FederatedTokenRequest_To_stax_FederatedTokenRequest(in *FederatedTokenRequest, out *stax.FederatedTokenRequest, s conversion.Scope) error {
+	return autoConvert_v1alpha1_FederatedTokenRequest_To_stax_FederatedTokenRequest(in, out, s)
+}
+
+func autoConvert_stax_FederatedTokenRequest_To_v1alpha1_FederatedTokenRequest(in *stax.FederatedTokenRequest, out *FederatedTokenRequest, s conversion.Scope) error {
+	out.ObjectMeta = in.ObjectMeta
+	if err := Convert_stax_FederatedTokenRequestSpec_To_v1alpha1_FederatedTokenRequestSpec(&in.Spec, &out.Spec, s); err != nil {
+		return err
+	}
+	if err := Convert_stax_FederatedTokenRequestStatus_To_v1alpha1_FederatedTokenRequestStatus(&in.Status, &out.Status, s); err != nil {
+		return err
+	}
+	return nil
+}
+
+// Convert_stax_FederatedTokenRequest_To_v1alpha1_FederatedTokenRequest is an autogenerated conversion function.
+func Convert_stax_FederatedTokenRequest_To_v1alpha1_FederatedTokenRequest(in *stax.FederatedTokenRequest, out *FederatedTokenRequest, s conversion.Scope) error {
+	return autoConvert_stax_FederatedTokenRequest_To_v1alpha1_FederatedTokenRequest(in, out, s)
+}
+
+func autoConvert_v1alpha1_FederatedTokenRequestSpec_To_stax_FederatedTokenRequestSpec(in *FederatedTokenRequestSpec, out *stax.FederatedTokenRequestSpec, s conversion.Scope) error {
+	*out = *(*stax.FederatedTokenRequestSpec)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_FederatedTokenRequestSpec_To_stax_FederatedTokenRequestSpec is an autogenerated conversion function.
+func Convert_v1alpha1_FederatedTokenRequestSpec_To_stax_FederatedTokenRequestSpec(in *FederatedTokenRequestSpec, out *stax.FederatedTokenRequestSpec, s conversion.Scope) error {
+	return autoConvert_v1alpha1_FederatedTokenRequestSpec_To_stax_FederatedTokenRequestSpec(in, out, s)
+}
+
+func autoConvert_stax_FederatedTokenRequestSpec_To_v1alpha1_FederatedTokenRequestSpec(in *stax.FederatedTokenRequestSpec, out *FederatedTokenRequestSpec, s conversion.Scope) error {
+	*out = *(*FederatedTokenRequestSpec)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_stax_FederatedTokenRequestSpec_To_v1alpha1_FederatedTokenRequestSpec is an autogenerated conversion function.
+func Convert_stax_FederatedTokenRequestSpec_To_v1alpha1_FederatedTokenRequestSpec(in *stax.FederatedTokenRequestSpec, out *FederatedTokenRequestSpec, s conversion.Scope) error {
+	return autoConvert_stax_FederatedTokenRequestSpec_To_v1alpha1_FederatedTokenRequestSpec(in, out, s)
+}
+
+func autoConvert_v1alpha1_FederatedTokenRequestStatus_To_stax_FederatedTokenRequestStatus(in *FederatedTokenRequestStatus, out *stax.FederatedTokenRequestStatus, s conversion.Scope) error {
+	*out = *(*stax.FederatedTokenRequestStatus)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_FederatedTokenRequestStatus_To_stax_FederatedTokenRequestStatus is an autogenerated conversion function.
+func Convert_v1alpha1_FederatedTokenRequestStatus_To_stax_FederatedTokenRequestStatus(in *FederatedTokenRequestStatus, out *stax.FederatedTokenRequestStatus, s conversion.Scope) error {
+	return autoConvert_v1alpha1_FederatedTokenRequestStatus_To_stax_FederatedTokenRequestStatus(in, out, s)
+}
+
+func autoConvert_stax_FederatedTokenRequestStatus_To_v1alpha1_FederatedTokenRequestStatus(in *stax.FederatedTokenRequestStatus, out *FederatedTokenRequestStatus, s conversion.Scope) error {
+	*out = *(*FederatedTokenRequestStatus)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_stax_FederatedTokenRequestStatus_To_v1alpha1_FederatedTokenRequestStatus is an autogenerated conversion function.
+func Convert_stax_FederatedTokenRequestStatus_To_v1alpha1_FederatedTokenRequestStatus(in *stax.FederatedTokenRequestStatus, out *FederatedTokenRequestStatus, s conversion.Scope) error {
+	return autoConvert_stax_FederatedTokenRequestStatus_To_v1alpha1_FederatedTokenRequestStatus(in, out, s)
+}
+
 func autoConvert_v1alpha1_HTTPHealthCheck_To_stax_HTTPHealthCheck(in *HTTPHealthCheck, out *stax.HTTPHealthCheck, s conversion.Scope) error {
 	*out = *(*stax.HTTPHealthCheck)(unsafe.Pointer(in))
 	return nil
@@ -401,6 +583,166 @@ func autoConvert_stax_HealthCheck_To_v1alpha1_HealthCheck(in *stax.HealthCheck, 
 // Convert_stax_HealthCheck_To_v1alpha1_HealthCheck is an autogenerated conversion function.
 func Convert_stax_HealthCheck_To_v1alpha1_HealthCheck(in *stax.HealthCheck, out *HealthCheck, s conversion.Scope) error {
 	return autoConvert_stax_HealthCheck_To_v1alpha1_HealthCheck(in, out, s)
+}
+
+func autoConvert_v1alpha1_IdentityReview_To_stax_IdentityReview(in *IdentityReview, out *stax.IdentityReview, s conversion.Scope) error {
+	out.ObjectMeta = in.ObjectMeta
+	if err := Convert_v1alpha1_IdentityReviewSpec_To_stax_IdentityReviewSpec(&in.Spec, &out.Spec, s); err != nil {
+		return err
+	}
+	if err := Convert_v1alpha1_IdentityReviewStatus_To_stax_IdentityReviewStatus(&in.Status, &out.Status, s); err != nil {
+		return err
+	}
+	return nil
+}
+
+// Convert_v1alpha1_IdentityReview_To_stax_IdentityReview is an autogenerated conversion function.
+func Convert_v1alpha1_IdentityReview_To_stax_IdentityReview(in *IdentityReview, out *stax.IdentityReview, s conversion.Scope) error {
+	return autoConvert_v1alpha1_IdentityReview_To_stax_IdentityReview(in, out, s)
+}
+
+func autoConvert_stax_IdentityReview_To_v1alpha1_IdentityReview(in *stax.IdentityReview, out *IdentityReview, s conversion.Scope) error {
+	out.ObjectMeta = in.ObjectMeta
+	if err := Convert_stax_IdentityReviewSpec_To_v1alpha1_IdentityReviewSpec(&in.Spec, &out.Spec, s); err != nil {
+		return err
+	}
+	if err := Convert_stax_IdentityReviewStatus_To_v1alpha1_IdentityReviewStatus(&in.Status, &out.Status, s); err != nil {
+		return err
+	}
+	return nil
+}
+
+// Convert_stax_IdentityReview_To_v1alpha1_IdentityReview is an autogenerated conversion function.
+func Convert_stax_IdentityReview_To_v1alpha1_IdentityReview(in *stax.IdentityReview, out *IdentityReview, s conversion.Scope) error {
+	return autoConvert_stax_IdentityReview_To_v1alpha1_IdentityReview(in, out, s)
+}
+
+func autoConvert_v1alpha1_IdentityReviewSpec_To_stax_IdentityReviewSpec(in *IdentityReviewSpec, out *stax.IdentityReviewSpec, s conversion.Scope) error {
+	*out = *(*stax.IdentityReviewSpec)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_IdentityReviewSpec_To_stax_IdentityReviewSpec is an autogenerated conversion function.
+func Convert_v1alpha1_IdentityReviewSpec_To_stax_IdentityReviewSpec(in *IdentityReviewSpec, out *stax.IdentityReviewSpec, s conversion.Scope) error {
+	return autoConvert_v1alpha1_IdentityReviewSpec_To_stax_IdentityReviewSpec(in, out, s)
+}
+
+func autoConvert_stax_IdentityReviewSpec_To_v1alpha1_IdentityReviewSpec(in *stax.IdentityReviewSpec, out *IdentityReviewSpec, s conversion.Scope) error {
+	*out = *(*IdentityReviewSpec)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_stax_IdentityReviewSpec_To_v1alpha1_IdentityReviewSpec is an autogenerated conversion function.
+func Convert_stax_IdentityReviewSpec_To_v1alpha1_IdentityReviewSpec(in *stax.IdentityReviewSpec, out *IdentityReviewSpec, s conversion.Scope) error {
+	return autoConvert_stax_IdentityReviewSpec_To_v1alpha1_IdentityReviewSpec(in, out, s)
+}
+
+func autoConvert_v1alpha1_IdentityReviewStatus_To_stax_IdentityReviewStatus(in *IdentityReviewStatus, out *stax.IdentityReviewStatus, s conversion.Scope) error {
+	*out = *(*stax.IdentityReviewStatus)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_IdentityReviewStatus_To_stax_IdentityReviewStatus is an autogenerated conversion function.
+func Convert_v1alpha1_IdentityReviewStatus_To_stax_IdentityReviewStatus(in *IdentityReviewStatus, out *stax.IdentityReviewStatus, s conversion.Scope) error {
+	return autoConvert_v1alpha1_IdentityReviewStatus_To_stax_IdentityReviewStatus(in, out, s)
+}
+
+func autoConvert_stax_IdentityReviewStatus_To_v1alpha1_IdentityReviewStatus(in *stax.IdentityReviewStatus, out *IdentityReviewStatus, s conversion.Scope) error {
+	*out = *(*IdentityReviewStatus)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_stax_IdentityReviewStatus_To_v1alpha1_IdentityReviewStatus is an autogenerated conversion function.
+func Convert_stax_IdentityReviewStatus_To_v1alpha1_IdentityReviewStatus(in *stax.IdentityReviewStatus, out *IdentityReviewStatus, s conversion.Scope) error {
+	return autoConvert_stax_IdentityReviewStatus_To_v1alpha1_IdentityReviewStatus(in, out, s)
+}
+
+func autoConvert_v1alpha1_IdentityUser_To_stax_IdentityUser(in *IdentityUser, out *stax.IdentityUser, s conversion.Scope) error {
+	*out = *(*stax.IdentityUser)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_IdentityUser_To_stax_IdentityUser is an autogenerated conversion function.
+func Convert_v1alpha1_IdentityUser_To_stax_IdentityUser(in *IdentityUser, out *stax.IdentityUser, s conversion.Scope) error {
+	return autoConvert_v1alpha1_IdentityUser_To_stax_IdentityUser(in, out, s)
+}
+
+func autoConvert_stax_IdentityUser_To_v1alpha1_IdentityUser(in *stax.IdentityUser, out *IdentityUser, s conversion.Scope) error {
+	*out = *(*IdentityUser)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_stax_IdentityUser_To_v1alpha1_IdentityUser is an autogenerated conversion function.
+func Convert_stax_IdentityUser_To_v1alpha1_IdentityUser(in *stax.IdentityUser, out *IdentityUser, s conversion.Scope) error {
+	return autoConvert_stax_IdentityUser_To_v1alpha1_IdentityUser(in, out, s)
+}
+
+func autoConvert_v1alpha1_Organization_To_stax_Organization(in *Organization, out *stax.Organization, s conversion.Scope) error {
+	out.ObjectMeta = in.ObjectMeta
+	if err := Convert_v1alpha1_OrganizationSpec_To_stax_OrganizationSpec(&in.Spec, &out.Spec, s); err != nil {
+		return err
+	}
+	return nil
+}
+
+// Convert_v1alpha1_Organization_To_stax_Organization is an autogenerated conversion function.
+func Convert_v1alpha1_Organization_To_stax_Organization(in *Organization, out *stax.Organization, s conversion.Scope) error {
+	return autoConvert_v1alpha1_Organization_To_stax_Organization(in, out, s)
+}
+
+func autoConvert_stax_Organization_To_v1alpha1_Organization(in *stax.Organization, out *Organization, s conversion.Scope) error {
+	out.ObjectMeta = in.ObjectMeta
+	if err := Convert_stax_OrganizationSpec_To_v1alpha1_OrganizationSpec(&in.Spec, &out.Spec, s); err != nil {
+		return err
+	}
+	return nil
+}
+
+// Convert_stax_Organization_To_v1alpha1_Organization is an autogenerated conversion function.
+func Convert_stax_Organization_To_v1alpha1_Organization(in *stax.Organization, out *Organization, s conversion.Scope) error {
+	return autoConvert_stax_Organization_To_v1alpha1_Organization(in, out, s)
+}
+
+func autoConvert_v1alpha1_OrganizationList_To_stax_OrganizationList(in *OrganizationList, out *stax.OrganizationList, s conversion.Scope) error {
+	out.ListMeta = in.ListMeta
+	out.Items = *(*[]stax.Organization)(unsafe.Pointer(&in.Items))
+	return nil
+}
+
+// Convert_v1alpha1_OrganizationList_To_stax_OrganizationList is an autogenerated conversion function.
+func Convert_v1alpha1_OrganizationList_To_stax_OrganizationList(in *OrganizationList, out *stax.OrganizationList, s conversion.Scope) error {
+	return autoConvert_v1alpha1_OrganizationList_To_stax_OrganizationList(in, out, s)
+}
+
+func autoConvert_stax_OrganizationList_To_v1alpha1_OrganizationList(in *stax.OrganizationList, out *OrganizationList, s conversion.Scope) error {
+	out.ListMeta = in.ListMeta
+	out.Items = *(*[]Organization)(unsafe.Pointer(&in.Items))
+	return nil
+}
+
+// Convert_stax_OrganizationList_To_v1alpha1_OrganizationList is an autogenerated conversion function.
+func Convert_stax_OrganizationList_To_v1alpha1_OrganizationList(in *stax.OrganizationList, out *OrganizationList, s conversion.Scope) error {
+	return autoConvert_stax_OrganizationList_To_v1alpha1_OrganizationList(in, out, s)
+}
+
+func autoConvert_v1alpha1_OrganizationSpec_To_stax_OrganizationSpec(in *OrganizationSpec, out *stax.OrganizationSpec, s conversion.Scope) error {
+	*out = *(*stax.OrganizationSpec)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_OrganizationSpec_To_stax_OrganizationSpec is an autogenerated conversion function.
+func Convert_v1alpha1_OrganizationSpec_To_stax_OrganizationSpec(in *OrganizationSpec, out *stax.OrganizationSpec, s conversion.Scope) error {
+	return autoConvert_v1alpha1_OrganizationSpec_To_stax_OrganizationSpec(in, out, s)
+}
+
+func autoConvert_stax_OrganizationSpec_To_v1alpha1_OrganizationSpec(in *stax.OrganizationSpec, out *OrganizationSpec, s conversion.Scope) error {
+	*out = *(*OrganizationSpec)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_stax_OrganizationSpec_To_v1alpha1_OrganizationSpec is an autogenerated conversion function.
+func Convert_stax_OrganizationSpec_To_v1alpha1_OrganizationSpec(in *stax.OrganizationSpec, out *OrganizationSpec, s conversion.Scope) error {
+	return autoConvert_stax_OrganizationSpec_To_v1alpha1_OrganizationSpec(in, out, s)
 }
 
 func autoConvert_v1alpha1_ResourceRequirements_To_stax_ResourceRequirements(in *ResourceRequirements, out *stax.ResourceRequirements, s conversion.Scope) error {
@@ -481,6 +823,26 @@ func autoConvert_stax_ServiceStatus_To_v1alpha1_ServiceStatus(in *stax.ServiceSt
 // Convert_stax_ServiceStatus_To_v1alpha1_ServiceStatus is an autogenerated conversion function.
 func Convert_stax_ServiceStatus_To_v1alpha1_ServiceStatus(in *stax.ServiceStatus, out *ServiceStatus, s conversion.Scope) error {
 	return autoConvert_stax_ServiceStatus_To_v1alpha1_ServiceStatus(in, out, s)
+}
+
+func autoConvert_v1alpha1_SignatureVerification_To_stax_SignatureVerification(in *SignatureVerification, out *stax.SignatureVerification, s conversion.Scope) error {
+	*out = *(*stax.SignatureVerification)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_SignatureVerification_To_stax_SignatureVerification is an autogenerated conversion function.
+func Convert_v1alpha1_SignatureVerification_To_stax_SignatureVerification(in *SignatureVerification, out *stax.SignatureVerification, s conversion.Scope) error {
+	return autoConvert_v1alpha1_SignatureVerification_To_stax_SignatureVerification(in, out, s)
+}
+
+func autoConvert_stax_SignatureVerification_To_v1alpha1_SignatureVerification(in *stax.SignatureVerification, out *SignatureVerification, s conversion.Scope) error {
+	*out = *(*SignatureVerification)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_stax_SignatureVerification_To_v1alpha1_SignatureVerification is an autogenerated conversion function.
+func Convert_stax_SignatureVerification_To_v1alpha1_SignatureVerification(in *stax.SignatureVerification, out *SignatureVerification, s conversion.Scope) error {
+	return autoConvert_stax_SignatureVerification_To_v1alpha1_SignatureVerification(in, out, s)
 }
 
 func autoConvert_v1alpha1_TCPHealthCheck_To_stax_TCPHealthCheck(in *TCPHealthCheck, out *stax.TCPHealthCheck, s conversion.Scope) error {

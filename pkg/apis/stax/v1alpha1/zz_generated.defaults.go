@@ -31,6 +31,9 @@ import (
 func RegisterDefaults(scheme *runtime.Scheme) error {
 	scheme.AddTypeDefaultingFunc(&Environment{}, func(obj interface{}) { SetObjectDefaults_Environment(obj.(*Environment)) })
 	scheme.AddTypeDefaultingFunc(&EnvironmentList{}, func(obj interface{}) { SetObjectDefaults_EnvironmentList(obj.(*EnvironmentList)) })
+	scheme.AddTypeDefaultingFunc(&FederatedTokenRequest{}, func(obj interface{}) { SetObjectDefaults_FederatedTokenRequest(obj.(*FederatedTokenRequest)) })
+	scheme.AddTypeDefaultingFunc(&Organization{}, func(obj interface{}) { SetObjectDefaults_Organization(obj.(*Organization)) })
+	scheme.AddTypeDefaultingFunc(&OrganizationList{}, func(obj interface{}) { SetObjectDefaults_OrganizationList(obj.(*OrganizationList)) })
 	return nil
 }
 
@@ -52,5 +55,20 @@ func SetObjectDefaults_EnvironmentList(in *EnvironmentList) {
 	for i := range in.Items {
 		a := &in.Items[i]
 		SetObjectDefaults_Environment(a)
+	}
+}
+
+func SetObjectDefaults_FederatedTokenRequest(in *FederatedTokenRequest) {
+	SetDefaults_FederatedTokenRequestSpec(&in.Spec)
+}
+
+func SetObjectDefaults_Organization(in *Organization) {
+	SetDefaults_OrganizationSpec(&in.Spec)
+}
+
+func SetObjectDefaults_OrganizationList(in *OrganizationList) {
+	for i := range in.Items {
+		a := &in.Items[i]
+		SetObjectDefaults_Organization(a)
 	}
 }

@@ -62,6 +62,21 @@ func (in EnvironmentStatus) OpenAPIModelName() string {
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
+func (in FederatedTokenRequest) OpenAPIModelName() string {
+	return "ai.microstax.stax.v1alpha1.FederatedTokenRequest"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in FederatedTokenRequestSpec) OpenAPIModelName() string {
+	return "ai.microstax.stax.v1alpha1.FederatedTokenRequestSpec"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in FederatedTokenRequestStatus) OpenAPIModelName() string {
+	return "ai.microstax.stax.v1alpha1.FederatedTokenRequestStatus"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
 func (in HTTPHealthCheck) OpenAPIModelName() string {
 	return "ai.microstax.stax.v1alpha1.HTTPHealthCheck"
 }
@@ -69,6 +84,41 @@ func (in HTTPHealthCheck) OpenAPIModelName() string {
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in HealthCheck) OpenAPIModelName() string {
 	return "ai.microstax.stax.v1alpha1.HealthCheck"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in IdentityReview) OpenAPIModelName() string {
+	return "ai.microstax.stax.v1alpha1.IdentityReview"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in IdentityReviewSpec) OpenAPIModelName() string {
+	return "ai.microstax.stax.v1alpha1.IdentityReviewSpec"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in IdentityReviewStatus) OpenAPIModelName() string {
+	return "ai.microstax.stax.v1alpha1.IdentityReviewStatus"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in IdentityUser) OpenAPIModelName() string {
+	return "ai.microstax.stax.v1alpha1.IdentityUser"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in Organization) OpenAPIModelName() string {
+	return "ai.microstax.stax.v1alpha1.Organization"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in OrganizationList) OpenAPIModelName() string {
+	return "ai.microstax.stax.v1alpha1.OrganizationList"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in OrganizationSpec) OpenAPIModelName() string {
+	return "ai.microstax.stax.v1alpha1.OrganizationSpec"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
@@ -89,6 +139,11 @@ func (in ServiceSpec) OpenAPIModelName() string {
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in ServiceStatus) OpenAPIModelName() string {
 	return "ai.microstax.stax.v1alpha1.ServiceStatus"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in SignatureVerification) OpenAPIModelName() string {
+	return "ai.microstax.stax.v1alpha1.SignatureVerification"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.

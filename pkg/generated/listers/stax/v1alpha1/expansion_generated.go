@@ -25,3 +25,7 @@ type EnvironmentListerExpansion interface{}
 // EnvironmentNamespaceListerExpansion allows custom methods to be added to
 // EnvironmentNamespaceLister.
 type EnvironmentNamespaceListerExpansion interface{}
+
+// OrganizationListerExpansion allows custom methods to be added to
+// OrganizationLister.
+type OrganizationListerExpansion interface{}

@@ -26,6 +26,8 @@ import (
 type Interface interface {
 	// Environments returns a EnvironmentInformer.
 	Environments() TypedEnvironmentInformer
+	// Organizations returns a OrganizationInformer.
+	Organizations() TypedOrganizationInformer
 }
 
 type version struct {
@@ -42,4 +44,9 @@ func New(f internalinterfaces.SharedInformerFactory, namespace string, tweakList
 // Environments returns a TypedEnvironmentInformer.
 func (v *version) Environments() TypedEnvironmentInformer {
 	return &environmentInformer{factory: v.factory, namespace: v.namespace, tweakListOptions: v.tweakListOptions}
+}
+
+// Organizations returns a TypedOrganizationInformer.
+func (v *version) Organizations() TypedOrganizationInformer {
+	return &organizationInformer{factory: v.factory, tweakListOptions: v.tweakListOptions}
 }

@@ -19,3 +19,9 @@ limitations under the License.
 package v1alpha1
 
 type EnvironmentExpansion interface{}
+
+type FederatedTokenRequestExpansion interface{}
+
+type IdentityReviewExpansion interface{}
+
+type OrganizationExpansion interface{}

@@ -29,6 +29,9 @@ import (
 type StaxV1alpha1Interface interface {
 	RESTClient() rest.Interface
 	EnvironmentsGetter
+	FederatedTokenRequestsGetter
+	IdentityReviewsGetter
+	OrganizationsGetter
 }
 
 // StaxV1alpha1Client is used to interact with features provided by the stax.microstax.ai group.
@@ -38,6 +41,18 @@ type StaxV1alpha1Client struct {
 
 func (c *StaxV1alpha1Client) Environments(namespace string) EnvironmentInterface {
 	return newEnvironments(c, namespace)
+}
+
+func (c *StaxV1alpha1Client) FederatedTokenRequests(namespace string) FederatedTokenRequestInterface {
+	return newFederatedTokenRequests(c, namespace)
+}
+
+func (c *StaxV1alpha1Client) IdentityReviews() IdentityReviewInterface {
+	return newIdentityReviews(c)
+}
+
+func (c *StaxV1alpha1Client) Organizations() OrganizationInterface {
+	return newOrganizations(c)
 }
 
 // NewForConfig creates a new StaxV1alpha1Client for the given config.

@@ -32,6 +32,18 @@ func (c *FakeStaxV1alpha1) Environments(namespace string) v1alpha1.EnvironmentIn
 	return newFakeEnvironments(c, namespace)
 }
 
+func (c *FakeStaxV1alpha1) FederatedTokenRequests(namespace string) v1alpha1.FederatedTokenRequestInterface {
+	return newFakeFederatedTokenRequests(c, namespace)
+}
+
+func (c *FakeStaxV1alpha1) IdentityReviews() v1alpha1.IdentityReviewInterface {
+	return newFakeIdentityReviews(c)
+}
+
+func (c *FakeStaxV1alpha1) Organizations() v1alpha1.OrganizationInterface {
+	return newFakeOrganizations(c)
+}
+
 // RESTClient returns a RESTClient that is used to communicate
 // with API server by this client implementation.
 func (c *FakeStaxV1alpha1) RESTClient() rest.Interface {

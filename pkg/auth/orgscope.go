@@ -1,0 +1,59 @@
+package auth
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"k8s.io/apiserver/pkg/authorization/authorizer"
+
+	"github.com/microstax/stax/pkg/apis/stax"
+)
+
+// NewOrganizationScope returns an authorizer that confines a token's holder to its organization: the
+// organization's namespace, its Organization object, and IdentityReviews.
+// Everything else is denied outright, so no later authorizer can allow it.
+// Users without an organization (client certificates, delegated users) are
+// not its business: it has no opinion on them.
+func NewOrganizationScope() authorizer.Authorizer {
+	return authorizer.AuthorizerFunc(authorizeOrganizationScope)
+}
+
+// readOnlyPaths are the non-resource paths a client needs to discover the
+// API (kubectl asks for them before anything else).
+var readOnlyPaths = []string{"/api", "/apis", "/openapi", "/version", "/healthz", "/readyz", "/livez"}
+
+func authorizeOrganizationScope(ctx context.Context, a authorizer.Attributes) (authorizer.Decision, string, error) {
+	org, scoped := OrganizationOf(a.GetUser())
+	if !scoped {
+		return authorizer.DecisionNoOpinion, "", nil
+	}
+	if !a.IsResourceRequest() {
+		if a.GetVerb() == "get" && hasPathPrefix(a.GetPath(), readOnlyPaths) {
+			return authorizer.DecisionAllow, "discovery", nil
+		}
+		return authorizer.DecisionDeny, fmt.Sprintf("a token of organization %q may not %s %s", org, a.GetVerb(), a.GetPath()), nil
+	}
+	if a.GetAPIGroup() == stax.GroupName {
+		switch {
+		case a.GetNamespace() == org:
+			return authorizer.DecisionAllow, "own organization", nil
+		case a.GetResource() == "organizations" && a.GetName() == org && isRead(a.GetVerb()):
+			return authorizer.DecisionAllow, "own Organization object", nil
+		case a.GetResource() == "identityreviews" && a.GetVerb() == "create":
+			return authorizer.DecisionAllow, "token review", nil
+		}
+	}
+	return authorizer.DecisionDeny, fmt.Sprintf("a token of organization %q may act only in namespace %q", org, org), nil
+}
+
+func isRead(verb string) bool { return verb == "get" || verb == "watch" || verb == "list" }
+
+func hasPathPrefix(path string, prefixes []string) bool {
+	for _, p := range prefixes {
+		if path == p || strings.HasPrefix(path, p+"/") {
+			return true
+		}
+	}
+	return false
+}
