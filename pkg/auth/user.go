@@ -33,7 +33,7 @@ func UserFor(r *identity.Result) user.Info {
 		}
 	}
 	extra := map[string][]string{
-		ExtraPostQuantumVerified: {boolString(r.PostQuantumVerified)},
+		ExtraPostQuantumVerified:                     {boolString(r.PostQuantumVerified)},
 		"authentication.kubernetes.io/credential-id": {"JTI=" + r.ID},
 	}
 	if r.Org != "" {
