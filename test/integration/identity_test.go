@@ -25,7 +25,7 @@ import (
 
 // tokenClient is a client that presents only a bearer token: no client
 // certificate.
-func tokenClient(t *testing.T, s *testServer, token string) versioned.Interface {
+func tokenClient(t testing.TB, s *testServer, token string) versioned.Interface {
 	t.Helper()
 	cfg := rest.AnonymousClientConfig(s.Config)
 	cfg.BearerToken = token
@@ -38,7 +38,7 @@ func tokenClient(t *testing.T, s *testServer, token string) versioned.Interface 
 
 // mintWithCLI runs "stax-apiserver mint-token" against the server's data
 // directory, as an admin bootstrapping an organization would.
-func mintWithCLI(t *testing.T, s *testServer, org, subject string) string {
+func mintWithCLI(t testing.TB, s *testServer, org, subject string) string {
 	t.Helper()
 	var out bytes.Buffer
 	cmd := server.NewCommand(context.Background(), server.NewOptions(io.Discard, io.Discard))

@@ -52,7 +52,7 @@ type testServer struct {
 
 // startInProcess runs a standalone server in this process on a fresh data
 // directory and stops it when the test ends.
-func startInProcess(t *testing.T) *testServer {
+func startInProcess(t testing.TB, configure ...func(*server.Options)) *testServer {
 	t.Helper()
 	dataDir := t.TempDir()
 	listener, err := net.Listen("tcp", "127.0.0.1:0")
@@ -63,6 +63,9 @@ func startInProcess(t *testing.T) *testServer {
 	o.DataDir = dataDir
 	o.Recommended.SecureServing.Listener = listener
 	o.Recommended.SecureServing.BindAddress = net.ParseIP("127.0.0.1")
+	for _, c := range configure {
+		c(o)
+	}
 
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -127,7 +130,7 @@ func (p *serverProcess) kill(t *testing.T) {
 	_ = p.cmd.Wait()
 }
 
-func waitReady(t *testing.T, dataDir string, done <-chan error) *testServer {
+func waitReady(t testing.TB, dataDir string, done <-chan error) *testServer {
 	t.Helper()
 	kubeconfig := filepath.Join(dataDir, "admin.kubeconfig")
 	var cfg *rest.Config
@@ -155,7 +158,8 @@ func waitReady(t *testing.T, dataDir string, done <-chan error) *testServer {
 	if err != nil {
 		t.Fatalf("waiting for the server in %s: %v", dataDir, err)
 	}
-	cfg.QPS, cfg.Burst = 500, 1000
+	// No client-side rate limit: the tests and benchmarks measure the server.
+	cfg.QPS = -1
 	client, err := versioned.NewForConfig(cfg)
 	if err != nil {
 		t.Fatal(err)
