@@ -30,7 +30,8 @@
 //     its dependents.
 //   - Readiness: with a health check, an HTTP GET of HTTPPath (2xx or 3xx)
 //     or a TCP connect on the probed port, every Period (default 10s). Until
-//     its first success a replica is probed every 100ms, and is Unhealthy
+//     its first success a replica is probed at intervals doubling from 10ms
+//     to 100ms (at most Period), and is Unhealthy
 //     (Reason "ProbeFailed") if none succeeded within Period ×
 //     FailureThreshold (default 3). Once ready, FailureThreshold failures in
 //     a row make it unready; it is not restarted for that. Without a health

@@ -5,12 +5,13 @@ import (
 	"time"
 )
 
-// Probe timing. Until its first success a replica is probed every
-// startupInterval (or Period if shorter) so that it becomes ready soon
-// after it listens; it only turns unhealthy if no probe succeeded within
+// Probe timing. Until its first success a replica is probed at intervals
+// doubling from startupFirst to startupInterval (or Period if shorter) so
+// that it becomes ready soon after it listens; it only turns unhealthy if no probe succeeded within
 // Period × FailureThreshold of its start. Once ready, it is probed every
 // Period and FailureThreshold failures in a row make it unready.
 const (
+	startupFirst            = 10 * time.Millisecond
 	startupInterval         = 100 * time.Millisecond
 	defaultPeriod           = 10 * time.Second
 	defaultFailureThreshold = 3
@@ -32,6 +33,7 @@ func (r *replica) probeLoop(ctx context.Context, began time.Time) {
 	addr := loopback(r.ports[r.svc.probePort])
 	timeout := min(max(period, 100*time.Millisecond), 5*time.Second)
 	startupDeadline := began.Add(period * time.Duration(threshold))
+	startupWait := startupFirst
 	for {
 		err := probe(ctx, addr, h.HTTPPath, timeout)
 		if ctx.Err() != nil {
@@ -41,7 +43,8 @@ func (r *replica) probeLoop(ctx context.Context, began time.Time) {
 		wait := period
 		r.mu.Lock()
 		if !r.everReady {
-			wait = min(period, startupInterval)
+			wait = min(period, startupWait)
+			startupWait = min(startupWait*2, startupInterval)
 		}
 		r.mu.Unlock()
 		select {
