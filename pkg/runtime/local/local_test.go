@@ -246,6 +246,9 @@ func TestWaitingForDependencies(t *testing.T) {
 	if n := len(pids(rt, "acme", "wait")["api"]); n != 0 {
 		t.Fatalf("api started %d processes before db was healthy", n)
 	}
+	if out := logsOf(t, rt, "wait", runtime.LogOptions{Service: "api"}); out != "" {
+		t.Fatalf("logs of a waiting service: %q", out)
+	}
 	waitHealth(t, rt, "acme", "wait", runtime.HealthHealthy, 10*time.Second)
 }
 

@@ -49,7 +49,7 @@ func (r *Runtime) Logs(ctx context.Context, org, env string, opts runtime.LogOpt
 	if err != nil {
 		return nil, err
 	}
-	if opts.Service != "" && len(srcs) == 0 {
+	if opts.Service != "" && len(srcs) == 0 && !r.inPlan(org, env, opts.Service) {
 		return nil, fmt.Errorf("logs of service %q: %w", opts.Service, runtime.ErrNotFound)
 	}
 	prefix := opts.Service == "" || opts.Replica < 0
@@ -88,6 +88,23 @@ func (r *Runtime) Logs(ctx context.Context, org, env string, opts runtime.LogOpt
 		pw.CloseWithError(follow(ctx, pw, dir, opts, srcs, offsets, prefix))
 	}()
 	return pr, nil
+}
+
+// inPlan reports whether the environment's last plan has the service, which
+// may have no log file yet (it waits for its dependencies, say).
+func (r *Runtime) inPlan(org, env, svc string) bool {
+	e, err := r.lookup(org, env, false)
+	if err != nil {
+		return false
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, sp := range e.plan.Services {
+		if sp.Name == svc {
+			return true
+		}
+	}
+	return false
 }
 
 // logSources lists the selected log files in service, replica order.
