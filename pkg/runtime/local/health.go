@@ -30,7 +30,9 @@ func (r *replica) probeLoop(ctx context.Context, began time.Time) {
 	if threshold <= 0 {
 		threshold = defaultFailureThreshold
 	}
+	r.mu.Lock()
 	addr := loopback(r.ports[r.svc.probePort])
+	r.mu.Unlock()
 	timeout := min(max(period, 100*time.Millisecond), 5*time.Second)
 	startupDeadline := began.Add(period * time.Duration(threshold))
 	startupWait := startupFirst

@@ -29,6 +29,7 @@ type Runtime struct {
 	cfg     Config
 	starter *starter
 	pids    pidDir
+	ports   portPool
 
 	mu     sync.Mutex
 	envs   map[string]*environment // by org + "/" + env

@@ -27,10 +27,10 @@ const (
 type replica struct {
 	svc   *service
 	index int
-	ports []int // allocated host port of each of the service's ports
 	log   *logFile
 
 	mu         sync.Mutex
+	ports      []int // host port of each of the service's ports, for the current process
 	pid        int
 	running    bool
 	startedAt  time.Time
@@ -56,9 +56,16 @@ func (r *replica) run(ctx context.Context) {
 	rt := r.svc.env.rt
 	backoff := backoffMin
 	for {
-		cmd := r.command()
+		// Fresh ports for every process, so that a port taken by someone
+		// else while the replica was down does not make it crash forever.
+		ports, err := r.takePorts()
+		var cmd *exec.Cmd
 		began := time.Now()
-		if err := rt.starter.start(cmd); err != nil {
+		if err == nil {
+			cmd = r.command(ports)
+			err = rt.starter.start(cmd)
+		}
+		if err != nil {
 			r.setExited(fmt.Sprintf("failed to start: %v", err))
 		} else {
 			pid := cmd.Process.Pid
@@ -88,9 +95,11 @@ func (r *replica) run(ctx context.Context) {
 				rt.pids.remove(pid)
 				r.log.Flush()
 				r.setStopped()
+				rt.ports.release(ports)
 				return
 			}
 		}
+		rt.ports.release(ports)
 		select {
 		case <-ctx.Done():
 			r.setStopped()
@@ -129,12 +138,28 @@ func exitMessage(cmd *exec.Cmd, err error) string {
 	return err.Error()
 }
 
-func (r *replica) command() *exec.Cmd {
+func (r *replica) takePorts() ([]int, error) {
+	var ports []int
+	for range r.svc.plan.Ports {
+		p, err := r.svc.env.rt.ports.take()
+		if err != nil {
+			r.svc.env.rt.ports.release(ports)
+			return nil, fmt.Errorf("allocating a port: %w", err)
+		}
+		ports = append(ports, p)
+	}
+	r.mu.Lock()
+	r.ports = ports
+	r.mu.Unlock()
+	return ports, nil
+}
+
+func (r *replica) command(ports []int) *exec.Cmd {
 	s := r.svc
 	argv := append(append([]string(nil), s.plan.Command[1:]...), s.plan.Args...)
 	cmd := exec.Command(s.plan.Command[0], argv...)
 	cmd.Dir = s.env.workDir()
-	cmd.Env = r.environ()
+	cmd.Env = r.environ(ports)
 	cmd.Stdout = r.log
 	cmd.Stderr = r.log
 	// A grandchild holding the output pipe must not keep Wait from returning.

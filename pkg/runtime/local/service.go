@@ -118,13 +118,6 @@ func (s *service) newReplicas() ([]*replica, error) {
 	var rs []*replica
 	for i := 0; i < int(s.plan.Replicas); i++ {
 		r := &replica{svc: s, index: i}
-		for range s.plan.Ports {
-			p, err := freePort()
-			if err != nil {
-				return nil, fmt.Errorf("allocating a port: %w", err)
-			}
-			r.ports = append(r.ports, p)
-		}
 		path := filepath.Join(s.env.logDir(), fmt.Sprintf("%s-%d.log", s.plan.Name, i))
 		lf, err := openLogFile(path, s.env.rt.cfg.LogMaxBytes)
 		if err != nil {
@@ -145,7 +138,7 @@ var inheritedEnv = []string{"PATH", "HOME", "USER", "LANG", "TZ", "TMPDIR"}
 
 // environ is inherited variables, then the blueprint's, then the runtime's
 // (ports, dependency addresses, identity), later entries winning.
-func (r *replica) environ() []string {
+func (r *replica) environ(ports []int) []string {
 	s := r.svc
 	var env []string
 	for _, k := range inheritedEnv {
@@ -157,7 +150,7 @@ func (r *replica) environ() []string {
 		env = append(env, e.Name+"="+e.Value)
 	}
 	for i, p := range s.plan.Ports {
-		port := strconv.Itoa(r.ports[i])
+		port := strconv.Itoa(ports[i])
 		if i == 0 {
 			env = append(env, "PORT="+port)
 		}
