@@ -1,0 +1,72 @@
+package local
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/microstax/stax/pkg/runtime"
+)
+
+// benchPlan has n one-replica services in layers of five, each service
+// after the first layer depending on the one five before it, so that
+// dependency ordering is part of what is measured.
+func benchPlan(env string, n int) runtime.Plan {
+	p := runtime.Plan{Organization: "bench", Environment: env}
+	for i := range n {
+		sp := demo(fmt.Sprintf("svc-%d", i))
+		if i >= 5 {
+			sp.DependsOn = []string{fmt.Sprintf("svc-%d", i-5)}
+		}
+		p.Services = append(p.Services, sp)
+	}
+	return p
+}
+
+// BenchmarkApplyToHealthy measures the time from Apply to every service
+// Healthy; tearing the environment down is not timed.
+func BenchmarkApplyToHealthy(b *testing.B) {
+	for _, n := range []int{3, 20} {
+		b.Run(fmt.Sprintf("services=%d", n), func(b *testing.B) {
+			rt := newRuntime(b)
+			ctx := context.Background()
+			for i := 0; b.Loop(); i++ {
+				env := fmt.Sprintf("env-%d", i)
+				if err := rt.Apply(ctx, benchPlan(env, n)); err != nil {
+					b.Fatal(err)
+				}
+				waitHealthFast(b, rt, env)
+				b.StopTimer()
+				if err := rt.Delete(ctx, "bench", env); err != nil {
+					b.Fatal(err)
+				}
+				b.StartTimer()
+			}
+		})
+	}
+}
+
+// waitHealthFast polls every 5ms so the poll interval barely shows.
+func waitHealthFast(b *testing.B, rt *Runtime, env string) {
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		st, err := rt.Status(context.Background(), "bench", env)
+		if err != nil {
+			b.Fatal(err)
+		}
+		healthy := 0
+		for _, s := range st.Services {
+			if s.Health == runtime.HealthHealthy {
+				healthy++
+			}
+		}
+		if healthy == len(st.Services) {
+			return
+		}
+		if time.Now().After(deadline) {
+			b.Fatalf("not healthy after 30s: %s", summary(st))
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}

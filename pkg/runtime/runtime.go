@@ -1,0 +1,118 @@
+// Package runtime is the boundary between the environment controller and
+// whatever runs an environment's services (host processes, Kubernetes, ...).
+// It holds plain types only, so that runtimes need no API machinery.
+package runtime
+
+import (
+	"context"
+	"errors"
+	"io"
+	"time"
+)
+
+// ErrNotFound is returned for an environment or service the runtime does not know.
+var ErrNotFound = errors.New("runtime: not found")
+
+// Plan is the desired state of one environment.
+type Plan struct {
+	Organization string
+	Environment  string
+	// Services in blueprint order.
+	Services []ServicePlan
+}
+
+// ServicePlan is the desired state of one service.
+type ServicePlan struct {
+	Name    string
+	Image   string
+	Command []string
+	Args    []string
+	Env     []EnvVar
+	Ports   []Port
+	// Replicas is how many copies run; the controller applies the default.
+	Replicas  int32
+	Health    *HealthCheck
+	DependsOn []string
+}
+
+// EnvVar is one environment variable.
+type EnvVar struct{ Name, Value string }
+
+// Port is one named port of a service.
+type Port struct {
+	Name     string
+	Port     int32
+	Protocol string
+}
+
+// HealthCheck says how readiness of a replica is probed.
+type HealthCheck struct {
+	// HTTPPath is the path of an HTTP GET probe; empty means a TCP connect probe.
+	HTTPPath string
+	// PortName names the probed port; empty means the first port.
+	PortName         string
+	Period           time.Duration
+	FailureThreshold int
+}
+
+// Health values of ServiceState.Health.
+const (
+	HealthHealthy   = "Healthy"
+	HealthUnhealthy = "Unhealthy"
+	HealthUnknown   = "Unknown"
+	HealthStopped   = "Stopped"
+	HealthWaiting   = "Waiting"
+)
+
+// Runtime runs environments.
+type Runtime interface {
+	// Apply converges the environment on plan: starts what is missing,
+	// replaces services whose plan changed, removes services no longer in the
+	// plan. Idempotent and non-blocking: it returns once the work is started;
+	// readiness is reported by Status.
+	Apply(ctx context.Context, plan Plan) error
+	// Stop ends every process but keeps what is needed to resume; resuming
+	// is an Apply of the same plan.
+	Stop(ctx context.Context, org, env string) error
+	// Status reports the observed state of every service of the environment.
+	Status(ctx context.Context, org, env string) (EnvironmentState, error)
+	// Logs returns the output of the environment's services.
+	Logs(ctx context.Context, org, env string, opts LogOptions) (io.ReadCloser, error)
+	// Delete ends everything and removes the environment's files.
+	Delete(ctx context.Context, org, env string) error
+}
+
+// EnvironmentState is the observed state of an environment.
+type EnvironmentState struct {
+	// Services in plan order.
+	Services []ServiceState
+	// LastProbe is when a health probe last ran in the environment.
+	LastProbe time.Time
+}
+
+// ServiceState is the observed state of one service.
+type ServiceState struct {
+	Name                     string
+	Desired, Ready, Restarts int32
+	// Health is one of the Health* constants.
+	Health string
+	// Endpoint is the host:port that reaches the service's ready replicas.
+	Endpoint string
+	// Reason is a CamelCase word such as "CrashLoop" or
+	// "WaitingForDependencies"; Message says more for humans.
+	Reason, Message string
+}
+
+// LogOptions selects log lines.
+type LogOptions struct {
+	// Service selects one service; empty means all.
+	Service string
+	// Replica selects one replica of Service; -1 means all.
+	Replica int
+	// TailLines keeps only the last lines of the selection.
+	TailLines *int64
+	// SinceSeconds keeps only lines written in the last seconds.
+	SinceSeconds *int64
+	// Follow streams new lines until the context is done or the reader is closed.
+	Follow bool
+}
