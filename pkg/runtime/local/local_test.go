@@ -82,7 +82,7 @@ func TestChainStopResume(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, p := range running {
-		if !gone(p) {
+		if !reaped(p) {
 			t.Errorf("pid %d survived Stop", p)
 		}
 	}
@@ -311,7 +311,7 @@ func TestDelete(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, p := range running {
-		if !gone(p) {
+		if !reaped(p) {
 			t.Errorf("pid %d survived Delete", p)
 		}
 	}
@@ -345,7 +345,7 @@ func TestCloseEndsEverything(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, p := range running {
-		if !gone(p) {
+		if !reaped(p) {
 			t.Errorf("pid %d survived Close", p)
 		}
 	}
