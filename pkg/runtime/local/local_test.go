@@ -82,7 +82,7 @@ func TestChainStopResume(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, p := range running {
-		if !gone(p) {
+		if !reaped(p) {
 			t.Errorf("pid %d survived Stop", p)
 		}
 	}
@@ -311,7 +311,7 @@ func TestDelete(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, p := range running {
-		if !gone(p) {
+		if !reaped(p) {
 			t.Errorf("pid %d survived Delete", p)
 		}
 	}
@@ -345,7 +345,7 @@ func TestCloseEndsEverything(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, p := range running {
-		if !gone(p) {
+		if !reaped(p) {
 			t.Errorf("pid %d survived Close", p)
 		}
 	}
@@ -390,4 +390,51 @@ func TestInvalidPlans(t *testing.T) {
 	if _, err := rt.Status(context.Background(), "acme", "bad"); !errors.Is(err, runtime.ErrNotFound) {
 		t.Errorf("a refused plan created the environment: %v", err)
 	}
+}
+
+// A new server on the same data directory knows the environments of the
+// previous one as stopped, and resumes them on the same front ports.
+func TestNewServerResumesFromDisk(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	first, err := New(Config{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan := chainPlan("again")
+	if err := first.Apply(ctx, plan); err != nil {
+		t.Fatal(err)
+	}
+	before := waitHealth(t, first, "acme", "again", runtime.HealthHealthy, 10*time.Second)
+	if err := first.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	second, err := New(Config{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer second.Close()
+	if err := second.Stop(ctx, "acme", "never-applied"); !errors.Is(err, runtime.ErrNotFound) {
+		t.Fatalf("stop of an unknown environment: %v", err)
+	}
+	st := status(t, second, "acme", "again")
+	if len(st.Services) != 3 {
+		t.Fatalf("status from disk: %s", summary(st))
+	}
+	for _, s := range st.Services {
+		if s.Health != runtime.HealthStopped {
+			t.Fatalf("status from disk: %s", summary(st))
+		}
+	}
+	if err := second.Apply(ctx, plan); err != nil {
+		t.Fatal(err)
+	}
+	after := waitHealth(t, second, "acme", "again", runtime.HealthHealthy, 10*time.Second)
+	for i, s := range after.Services {
+		if s.Endpoint != before.Services[i].Endpoint {
+			t.Errorf("%s endpoint %s, was %s before the restart", s.Name, s.Endpoint, before.Services[i].Endpoint)
+		}
+	}
+	checkChain(t, after)
 }

@@ -78,6 +78,7 @@ func (r *Runtime) Logs(ctx context.Context, org, env string, opts runtime.LogOpt
 	if !opts.Follow {
 		return io.NopCloser(&buf), nil
 	}
+	ctx, cancel := context.WithCancel(ctx)
 	pr, pw := io.Pipe()
 	go func() {
 		if buf.Len() > 0 {
@@ -87,7 +88,19 @@ func (r *Runtime) Logs(ctx context.Context, org, env string, opts runtime.LogOpt
 		}
 		pw.CloseWithError(follow(ctx, pw, dir, opts, srcs, offsets, prefix))
 	}()
-	return pr, nil
+	return &followReader{pr, cancel}, nil
+}
+
+// followReader ends its follower when closed, even while no output comes
+// that would make the follower notice the closed pipe.
+type followReader struct {
+	*io.PipeReader
+	stop context.CancelFunc
+}
+
+func (f *followReader) Close() error {
+	f.stop()
+	return f.PipeReader.Close()
 }
 
 // inPlan reports whether the environment's last plan has the service, which

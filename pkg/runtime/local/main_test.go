@@ -160,10 +160,15 @@ func allPids(m map[string][]int) []int {
 	return out
 }
 
+// reaped reports whether pid no longer exists at all: kill(pid, 0) fails
+// with ESRCH. The runtime waits for its own children, so after Stop, Delete
+// or Close their pids must be reaped, not zombies.
+func reaped(pid int) bool { return errors.Is(syscall.Kill(pid, 0), syscall.ESRCH) }
+
 // gone reports whether pid no longer runs. A zombie counts as gone: an
 // orphan killed by Pdeathsig waits for its new parent to reap it.
 func gone(pid int) bool {
-	if errors.Is(syscall.Kill(pid, 0), syscall.ESRCH) {
+	if reaped(pid) {
 		return true
 	}
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))

@@ -29,20 +29,19 @@ type replica struct {
 	index int
 	log   *logFile
 
-	mu         sync.Mutex
-	ports      []int // host port of each of the service's ports, for the current process
-	pid        int
-	running    bool
-	startedAt  time.Time
-	ready      bool
-	everReady  bool // since the current process started
-	unhealthy  bool
-	failures   int
-	probeErr   string
-	lastProbe  time.Time
-	restarts   int32
-	lastExit   string // how the last process ended, empty if none did
-	lastExitAt time.Time
+	mu        sync.Mutex
+	ports     []int // host port of each of the service's ports, for the current process
+	pid       int
+	running   bool
+	startedAt time.Time
+	ready     bool
+	everReady bool // since the current process started
+	unhealthy bool
+	failures  int
+	probeErr  string
+	lastProbe time.Time
+	restarts  int32
+	lastExit  string // how the last process ended, empty if none did
 }
 
 func (r *replica) addr() string {
@@ -178,7 +177,7 @@ func (r *replica) setExited(how string) {
 	r.mu.Lock()
 	wasReady := r.ready
 	r.pid, r.running, r.ready = 0, false, false
-	r.lastExit, r.lastExitAt = how, time.Now()
+	r.lastExit = how
 	r.mu.Unlock()
 	if wasReady {
 		r.svc.env.notify()
@@ -191,7 +190,7 @@ func (r *replica) setStopped() {
 	r.mu.Unlock()
 }
 
-// crashLooping is true while the replica is down after an exit, or back up
+// crashLoopingLocked is true while the replica is down after an exit, or back up
 // for less than the back-off reset time.
 func (r *replica) crashLoopingLocked() bool {
 	if r.lastExit == "" {
