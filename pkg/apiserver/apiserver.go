@@ -13,9 +13,11 @@ import (
 	"github.com/microstax/stax/pkg/apis/stax"
 	"github.com/microstax/stax/pkg/apis/stax/install"
 	environmentstore "github.com/microstax/stax/pkg/registry/stax/environment"
+	environmentrecordstore "github.com/microstax/stax/pkg/registry/stax/environmentrecord"
 	"github.com/microstax/stax/pkg/registry/stax/federatedtokenrequest"
 	"github.com/microstax/stax/pkg/registry/stax/identityreview"
 	organizationstore "github.com/microstax/stax/pkg/registry/stax/organization"
+	envruntime "github.com/microstax/stax/pkg/runtime"
 )
 
 var (
@@ -43,17 +45,20 @@ func init() {
 type Config struct {
 	GenericConfig *genericapiserver.RecommendedConfig
 	Identity      *Identity
+	// Runtime runs environments; nil when the server only stores them.
+	Runtime envruntime.Runtime
 }
 
 // CompletedConfig is a Config whose defaults are filled in.
 type CompletedConfig struct {
 	GenericConfig genericapiserver.CompletedConfig
 	Identity      *Identity
+	Runtime       envruntime.Runtime
 }
 
 // Complete fills in defaults.
 func (c *Config) Complete() CompletedConfig {
-	return CompletedConfig{GenericConfig: c.GenericConfig.Complete(), Identity: c.Identity}
+	return CompletedConfig{GenericConfig: c.GenericConfig.Complete(), Identity: c.Identity, Runtime: c.Runtime}
 }
 
 // Server is a running stax.microstax.ai API server.
@@ -68,7 +73,15 @@ func (c CompletedConfig) New() (*Server, error) {
 		return nil, err
 	}
 
-	envs, err := environmentstore.NewStorage(Scheme, c.GenericConfig.RESTOptionsGetter)
+	var logs environmentstore.LogSource
+	if c.Runtime != nil {
+		logs = c.Runtime
+	}
+	envs, err := environmentstore.NewStorage(Scheme, c.GenericConfig.RESTOptionsGetter, logs)
+	if err != nil {
+		return nil, err
+	}
+	records, err := environmentrecordstore.NewREST(Scheme, c.GenericConfig.RESTOptionsGetter)
 	if err != nil {
 		return nil, err
 	}
@@ -81,7 +94,14 @@ func (c CompletedConfig) New() (*Server, error) {
 	group.VersionedResourcesStorageMap["v1alpha1"] = map[string]rest.Storage{
 		"environments":        envs.Environment,
 		"environments/status": envs.Status,
-		"organizations":       orgs,
+		"environments/stop":   envs.Stop,
+		"environments/resume": envs.Resume,
+		"environments/logs":   envs.Logs,
+		// kube-apiserver spares only subresources named "log" from its
+		// request timeout, so followers through it use this name.
+		"environments/log":   envs.Logs,
+		"environmentrecords": records,
+		"organizations":      orgs,
 		// Identity endpoints: answered, never stored.
 		"identityreviews":        identityreview.NewREST(c.Identity.Verifier),
 		"federatedtokenrequests": federatedtokenrequest.NewREST(c.Identity.Issuer),

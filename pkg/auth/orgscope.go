@@ -36,6 +36,8 @@ func authorizeOrganizationScope(ctx context.Context, a authorizer.Attributes) (a
 	}
 	if a.GetAPIGroup() == stax.GroupName {
 		switch {
+		case a.GetResource() == "environmentrecords" && !isRead(a.GetVerb()):
+			return authorizer.DecisionDeny, "environment records are written by the control plane only", nil
 		case a.GetNamespace() == org:
 			return authorizer.DecisionAllow, "own organization", nil
 		case a.GetResource() == "organizations" && a.GetName() == org && isRead(a.GetVerb()):

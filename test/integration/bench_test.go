@@ -18,7 +18,7 @@ import (
 //	go test ./test/integration -run '^$' -bench AuthenticatedGet -benchtime 3000x
 func BenchmarkAuthenticatedGet(b *testing.B) {
 	for _, cacheSize := range []int{4096, 0} {
-		s := startInProcess(b, func(o *server.Options) { o.Identity.CacheSize = cacheSize })
+		s := startInProcess(b, storeOnly, func(o *server.Options) { o.Identity.CacheSize = cacheSize })
 		ctx := context.Background()
 		if _, err := s.Client.StaxV1alpha1().Environments(ns).Create(ctx, newEnvironment("bench", nil), metav1.CreateOptions{}); err != nil {
 			b.Fatal(err)

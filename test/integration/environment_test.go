@@ -39,7 +39,7 @@ func newEnvironment(name string, labels map[string]string) *staxv1.Environment {
 }
 
 func TestEnvironmentAPI(t *testing.T) {
-	s := startInProcess(t)
+	s := startInProcess(t, storeOnly)
 	ctx := context.Background()
 	envs := s.Client.StaxV1alpha1().Environments(ns)
 
@@ -393,7 +393,7 @@ func TestEnvironmentAPI(t *testing.T) {
 // TestAuditLogOnByDefault checks that a standalone server records changes to
 // environments with the shipped policy.
 func TestAuditLogOnByDefault(t *testing.T) {
-	s := startInProcess(t)
+	s := startInProcess(t, storeOnly)
 	ctx := context.Background()
 	if _, err := s.Client.StaxV1alpha1().Environments(ns).Create(ctx, newEnvironment("audited", nil), metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)

@@ -51,7 +51,7 @@ func mintWithCLI(t testing.TB, s *testServer, org, subject string) string {
 }
 
 func TestIdentityAndOrganizationScope(t *testing.T) {
-	s := startInProcess(t)
+	s := startInProcess(t, storeOnly)
 	ctx := context.Background()
 	admin := s.Client.StaxV1alpha1()
 

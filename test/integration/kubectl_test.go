@@ -52,7 +52,7 @@ func mustKubectl(t *testing.T, s *testServer, stdin string, args ...string) stri
 }
 
 func TestKubectl(t *testing.T) {
-	s := startInProcess(t)
+	s := startInProcess(t, storeOnly)
 	example := filepath.Join(examplesDir(), "shop.yaml")
 
 	out := mustKubectl(t, s, "", "apply", "-f", example)

@@ -84,6 +84,13 @@ func startInProcess(t testing.TB, configure ...func(*server.Options)) *testServe
 	return waitReady(t, dataDir, done)
 }
 
+// storeOnly runs no controllers and no runtime: the server only stores
+// environments, so tests of the API see exactly what they wrote.
+func storeOnly(o *server.Options) {
+	o.Controllers = nil
+	o.Runtime = server.RuntimeNone
+}
+
 // serverProcess is a stax-apiserver running as a child process.
 type serverProcess struct {
 	*testServer
@@ -91,14 +98,17 @@ type serverProcess struct {
 }
 
 // startProcess runs a standalone server as a child process on dataDir.
-func startProcess(t *testing.T, dataDir string) *serverProcess {
+// Extra flags come after the defaults, which store only.
+func startProcess(t *testing.T, dataDir string, flags ...string) *serverProcess {
 	t.Helper()
 	port := freePort(t)
-	cmd := exec.Command(os.Args[0],
+	args := append([]string{
 		"--data-dir", dataDir,
 		"--bind-address", "127.0.0.1",
 		"--secure-port", strconv.Itoa(port),
-		"-v", "0")
+		"--controllers=", "--runtime=none",
+		"-v", "0"}, flags...)
+	cmd := exec.Command(os.Args[0], args...)
 	cmd.Env = append(os.Environ(), runServerEnv+"=1")
 	logFile, err := os.Create(filepath.Join(dataDir, fmt.Sprintf("server-%d.log", port)))
 	if err != nil {

@@ -36,6 +36,8 @@ func addKnownTypes(scheme *runtime.Scheme) error {
 		&OrganizationList{},
 		&IdentityReview{},
 		&FederatedTokenRequest{},
+		&EnvironmentRecord{},
+		&EnvironmentRecordList{},
 	)
 	return nil
 }

@@ -30,6 +30,9 @@ type EnvironmentSpec struct {
 	// BaselineRef names the Baseline this environment is an overlay of.
 	// It is set at creation and never changes.
 	BaselineRef *BaselineReference
+	// Paused stops every service while keeping the blueprint and state;
+	// clearing it resumes them. The stop and resume subresources set it.
+	Paused bool
 }
 
 // Blueprint is the set of services that make up an environment.
@@ -170,6 +173,19 @@ type EnvironmentStatus struct {
 	Conditions []metav1.Condition
 	// Services is the observed state of each blueprint service.
 	Services []ServiceStatus
+	// LastProbeTime is when the runtime last probed the services' health.
+	LastProbeTime *metav1.Time
+	// IdleShutdownTime is when the environment will be stopped if nobody
+	// uses it before then.
+	IdleShutdownTime *metav1.Time
+	// ExpirationTime is when the environment will be deleted.
+	ExpirationTime *metav1.Time
+	// StartedAt is when the current run began; unset while stopped.
+	StartedAt *metav1.Time
+	// StoppedAt is when the environment last stopped.
+	StoppedAt *metav1.Time
+	// RunningSeconds is how long, in all, the environment has run.
+	RunningSeconds int64
 }
 
 // ServiceStatus is the observed state of one service.
@@ -207,3 +223,7 @@ const (
 	// ConditionProvisioned is True once the runtime has created every service.
 	ConditionProvisioned = "Provisioned"
 )
+
+// AnnotationCreatedBy records who created an environment, for its history;
+// the server sets it and keeps it.
+const AnnotationCreatedBy = "stax.microstax.ai/created-by"

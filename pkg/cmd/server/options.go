@@ -22,6 +22,7 @@ import (
 	"github.com/microstax/stax/pkg/apis/stax/v1alpha1"
 	"github.com/microstax/stax/pkg/apiserver"
 	"github.com/microstax/stax/pkg/certs"
+	"github.com/microstax/stax/pkg/controller"
 )
 
 // Modes of running.
@@ -37,13 +38,16 @@ const (
 
 const etcdPathPrefix = "/registry/stax.microstax.ai"
 
-// KnownControllers are the controllers --controllers may name. Controllers
-// arrive with the lifecycle work; until then the set is empty.
-var KnownControllers = sets.New[string]()
+// Runtimes --runtime accepts.
+const (
+	// RuntimeLocal runs each service replica as a supervised host process.
+	RuntimeLocal = "local"
+	// RuntimeNone stores environments without running them.
+	RuntimeNone = "none"
+)
 
-// KnownRuntimes are the values --runtime accepts. "none" stores environments
-// without running them.
-var KnownRuntimes = sets.New("none")
+// KnownRuntimes are the values --runtime accepts.
+var KnownRuntimes = sets.New(RuntimeLocal, RuntimeNone)
 
 // Options is everything stax-apiserver can be told.
 type Options struct {
@@ -84,7 +88,8 @@ func NewOptions(out, errOut io.Writer) *Options {
 		Recommended: rec,
 		Mode:        ModeStandalone,
 		DataDir:     "stax-data",
-		Runtime:     "none",
+		Runtime:     RuntimeLocal,
+		Controllers: []string{controller.EnvironmentController},
 		Identity:    NewIdentityOptions(),
 		Stdout:      out,
 		Stderr:      errOut,
@@ -105,7 +110,7 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.AdminKubeconfig, "admin-kubeconfig", o.AdminKubeconfig, "Where a standalone server writes "+
 		"an admin kubeconfig. Defaults to <data-dir>/admin.kubeconfig.")
 	fs.StringSliceVar(&o.Controllers, "controllers", o.Controllers, fmt.Sprintf(
-		"Controllers to run in-process. Known: %v.", sets.List(KnownControllers)))
+		"Controllers to run in-process; empty to run them in stax-controller-manager instead. Known: %v.", sets.List(controller.Known)))
 	fs.StringVar(&o.Runtime, "runtime", o.Runtime, fmt.Sprintf(
 		"Where environments run. Known: %v.", sets.List(KnownRuntimes)))
 }
@@ -174,8 +179,11 @@ func (o *Options) Validate() error {
 		errs = append(errs, fmt.Sprintf("--mode must be %q or %q, not %q", ModeStandalone, ModeAggregated, o.Mode))
 	}
 	for _, c := range o.Controllers {
-		if !KnownControllers.Has(c) {
-			errs = append(errs, fmt.Sprintf("--controllers: unknown controller %q (known: %v)", c, sets.List(KnownControllers)))
+		if !controller.Known.Has(c) {
+			errs = append(errs, fmt.Sprintf("--controllers: unknown controller %q (known: %v)", c, sets.List(controller.Known)))
+		}
+		if c == controller.EnvironmentController && o.Runtime == RuntimeNone {
+			errs = append(errs, "--controllers: the environment controller needs a runtime (--runtime=none)")
 		}
 	}
 	errs = append(errs, o.Identity.Validate()...)

@@ -4,26 +4,33 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/http"
 	"path/filepath"
 	"strconv"
 
 	"github.com/spf13/cobra"
+	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/apiserver/pkg/authentication/authenticator"
 	unionauthn "k8s.io/apiserver/pkg/authentication/request/union"
 	"k8s.io/apiserver/pkg/authorization/authorizer"
 	unionauthz "k8s.io/apiserver/pkg/authorization/union"
 	"k8s.io/apiserver/pkg/endpoints/openapi"
 	genericapiserver "k8s.io/apiserver/pkg/server"
+	genericfilters "k8s.io/apiserver/pkg/server/filters"
 	utilfeature "k8s.io/apiserver/pkg/util/feature"
 	basecompatibility "k8s.io/component-base/compatibility"
 	baseversion "k8s.io/component-base/version"
 	"k8s.io/klog/v2"
 	netutils "k8s.io/utils/net"
 
+	"github.com/microstax/stax/pkg/activity"
+	"github.com/microstax/stax/pkg/apis/stax/v1alpha1"
 	"github.com/microstax/stax/pkg/apiserver"
 	"github.com/microstax/stax/pkg/certs"
+	"github.com/microstax/stax/pkg/controller"
 	"github.com/microstax/stax/pkg/etcd"
 	generatedopenapi "github.com/microstax/stax/pkg/generated/openapi"
+	"github.com/microstax/stax/pkg/runtime/local"
 )
 
 // NewCommand returns the stax-apiserver command.
@@ -62,14 +69,36 @@ func (o *Options) Run(ctx context.Context) error {
 	if err := o.Validate(); err != nil {
 		return err
 	}
+	rt, err := o.newRuntime()
+	if err != nil {
+		return err
+	}
+	if rt != nil {
+		// Every process of every environment ends with the server.
+		defer rt.Close()
+	}
 	config, err := o.Config()
 	if err != nil {
 		return err
+	}
+	tracker := activity.NewTracker(v1alpha1.GroupName)
+	config.GenericConfig.BuildHandlerChainFunc = func(h http.Handler, c *genericapiserver.Config) http.Handler {
+		return genericapiserver.DefaultBuildHandlerChain(tracker.Wrap(h), c)
+	}
+	if rt != nil {
+		config.Runtime = rt
 	}
 	server, err := config.Complete().New()
 	if err != nil {
 		return err
 	}
+	server.GenericAPIServer.AddPostStartHookOrDie("stax-start-controllers", func(hook genericapiserver.PostStartHookContext) error {
+		cfg := controller.Config{Client: hook.LoopbackClientConfig, Activity: tracker}
+		if rt != nil {
+			cfg.Runtime = rt
+		}
+		return controller.Start(hook, o.Controllers, cfg)
+	})
 	server.GenericAPIServer.AddPostStartHookOrDie("stax-rotate-token-keys", func(hook genericapiserver.PostStartHookContext) error {
 		go o.Identity.rotateKeys(hook, config.Identity.Keys)
 		return nil
@@ -106,6 +135,10 @@ func (o *Options) Config() (*apiserver.Config, error) {
 	cfg.OpenAPIV3Config.Info.Title = "MicroStax"
 	cfg.OpenAPIV3Config.Info.Version = "v1alpha1"
 	cfg.FeatureGate = utilfeature.DefaultFeatureGate
+	// Followed logs stream for as long as the client reads, like watches.
+	cfg.LongRunningFunc = genericfilters.BasicLongRunningRequestCheck(
+		sets.NewString("watch", "proxy"),
+		sets.NewString("attach", "exec", "proxy", "log", "logs", "portforward"))
 	cfg.EffectiveVersion = basecompatibility.NewEffectiveVersionFromString(baseversion.DefaultKubeBinaryVersion, "", "")
 
 	if err := rec.ApplyTo(cfg); err != nil {
@@ -118,6 +151,14 @@ func (o *Options) Config() (*apiserver.Config, error) {
 	}
 	cfg.Authorization.Authorizer = authz
 	return &apiserver.Config{GenericConfig: cfg, Identity: id}, nil
+}
+
+// newRuntime opens the runtime --runtime names; nil for "none".
+func (o *Options) newRuntime() (*local.Runtime, error) {
+	if o.Runtime != RuntimeLocal {
+		return nil, nil
+	}
+	return local.New(local.Config{DataDir: filepath.Join(o.DataDir, "runtime")})
 }
 
 // prepareStandaloneCertificates issues the serving and admin certificates

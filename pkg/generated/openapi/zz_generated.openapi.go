@@ -40,6 +40,8 @@ func GetOpenAPIDefinitions(ref common.ReferenceCallback) map[string]common.OpenA
 		v1alpha1.EnvVar{}.OpenAPIModelName():                      schema_pkg_apis_stax_v1alpha1_EnvVar(ref),
 		v1alpha1.Environment{}.OpenAPIModelName():                 schema_pkg_apis_stax_v1alpha1_Environment(ref),
 		v1alpha1.EnvironmentList{}.OpenAPIModelName():             schema_pkg_apis_stax_v1alpha1_EnvironmentList(ref),
+		v1alpha1.EnvironmentRecord{}.OpenAPIModelName():           schema_pkg_apis_stax_v1alpha1_EnvironmentRecord(ref),
+		v1alpha1.EnvironmentRecordList{}.OpenAPIModelName():       schema_pkg_apis_stax_v1alpha1_EnvironmentRecordList(ref),
 		v1alpha1.EnvironmentSpec{}.OpenAPIModelName():             schema_pkg_apis_stax_v1alpha1_EnvironmentSpec(ref),
 		v1alpha1.EnvironmentStatus{}.OpenAPIModelName():           schema_pkg_apis_stax_v1alpha1_EnvironmentStatus(ref),
 		v1alpha1.FederatedTokenRequest{}.OpenAPIModelName():       schema_pkg_apis_stax_v1alpha1_FederatedTokenRequest(ref),
@@ -55,6 +57,7 @@ func GetOpenAPIDefinitions(ref common.ReferenceCallback) map[string]common.OpenA
 		v1alpha1.OrganizationList{}.OpenAPIModelName():            schema_pkg_apis_stax_v1alpha1_OrganizationList(ref),
 		v1alpha1.OrganizationSpec{}.OpenAPIModelName():            schema_pkg_apis_stax_v1alpha1_OrganizationSpec(ref),
 		v1alpha1.ResourceRequirements{}.OpenAPIModelName():        schema_pkg_apis_stax_v1alpha1_ResourceRequirements(ref),
+		v1alpha1.ResourceUsage{}.OpenAPIModelName():               schema_pkg_apis_stax_v1alpha1_ResourceUsage(ref),
 		v1alpha1.ServicePort{}.OpenAPIModelName():                 schema_pkg_apis_stax_v1alpha1_ServicePort(ref),
 		v1alpha1.ServiceSpec{}.OpenAPIModelName():                 schema_pkg_apis_stax_v1alpha1_ServiceSpec(ref),
 		v1alpha1.ServiceStatus{}.OpenAPIModelName():               schema_pkg_apis_stax_v1alpha1_ServiceStatus(ref),
@@ -332,6 +335,160 @@ func schema_pkg_apis_stax_v1alpha1_EnvironmentList(ref common.ReferenceCallback)
 	}
 }
 
+func schema_pkg_apis_stax_v1alpha1_EnvironmentRecord(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "EnvironmentRecord is the history of an environment that no longer exists: who ran what blueprint, when, and the resources it used. The control plane writes one when an environment is deleted; users only read them.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"kind": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"apiVersion": {
+						SchemaProps: spec.SchemaProps{
+							Description: "APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"metadata": {
+						SchemaProps: spec.SchemaProps{
+							Default: map[string]interface{}{},
+							Ref:     ref(v1.ObjectMeta{}.OpenAPIModelName()),
+						},
+					},
+					"environment": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Environment is the name of the environment.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"environmentUID": {
+						SchemaProps: spec.SchemaProps{
+							Description: "EnvironmentUID is the uid of the environment.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"createdBy": {
+						SchemaProps: spec.SchemaProps{
+							Description: "CreatedBy is the user who created the environment.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"displayName": {
+						SchemaProps: spec.SchemaProps{
+							Description: "DisplayName the environment had last.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"blueprint": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Blueprint the environment ran last.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1alpha1.Blueprint{}.OpenAPIModelName()),
+						},
+					},
+					"createdAt": {
+						SchemaProps: spec.SchemaProps{
+							Description: "CreatedAt is when the environment was created.",
+							Ref:         ref(v1.Time{}.OpenAPIModelName()),
+						},
+					},
+					"deletedAt": {
+						SchemaProps: spec.SchemaProps{
+							Description: "DeletedAt is when it was deleted.",
+							Ref:         ref(v1.Time{}.OpenAPIModelName()),
+						},
+					},
+					"lastStoppedAt": {
+						SchemaProps: spec.SchemaProps{
+							Description: "LastStoppedAt is when it last stopped, if it ever did.",
+							Ref:         ref(v1.Time{}.OpenAPIModelName()),
+						},
+					},
+					"runningSeconds": {
+						SchemaProps: spec.SchemaProps{
+							Description: "RunningSeconds is how long, in all, it ran.",
+							Default:     0,
+							Type:        []string{"integer"},
+							Format:      "int64",
+						},
+					},
+					"usage": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Usage is the resources it used.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1alpha1.ResourceUsage{}.OpenAPIModelName()),
+						},
+					},
+				},
+				Required: []string{"environment", "environmentUID", "blueprint", "createdAt", "deletedAt", "runningSeconds", "usage"},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.Blueprint{}.OpenAPIModelName(), v1alpha1.ResourceUsage{}.OpenAPIModelName(), v1.ObjectMeta{}.OpenAPIModelName(), v1.Time{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_stax_v1alpha1_EnvironmentRecordList(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "EnvironmentRecordList is a list of EnvironmentRecords.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"kind": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"apiVersion": {
+						SchemaProps: spec.SchemaProps{
+							Description: "APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"metadata": {
+						SchemaProps: spec.SchemaProps{
+							Default: map[string]interface{}{},
+							Ref:     ref(v1.ListMeta{}.OpenAPIModelName()),
+						},
+					},
+					"items": {
+						SchemaProps: spec.SchemaProps{
+							Type: []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(v1alpha1.EnvironmentRecord{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+				},
+				Required: []string{"items"},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.EnvironmentRecord{}.OpenAPIModelName(), v1.ListMeta{}.OpenAPIModelName()},
+	}
+}
+
 func schema_pkg_apis_stax_v1alpha1_EnvironmentSpec(ref common.ReferenceCallback) common.OpenAPIDefinition {
 	return common.OpenAPIDefinition{
 		Schema: spec.Schema{
@@ -363,6 +520,13 @@ func schema_pkg_apis_stax_v1alpha1_EnvironmentSpec(ref common.ReferenceCallback)
 						SchemaProps: spec.SchemaProps{
 							Description: "BaselineRef names the Baseline this environment is an overlay of. It is set at creation and never changes.",
 							Ref:         ref(v1alpha1.BaselineReference{}.OpenAPIModelName()),
+						},
+					},
+					"paused": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Paused stops every service while keeping the blueprint and state; clearing it resumes them. The stop and resume subresources set it.",
+							Type:        []string{"boolean"},
+							Format:      "",
 						},
 					},
 				},
@@ -438,11 +602,48 @@ func schema_pkg_apis_stax_v1alpha1_EnvironmentStatus(ref common.ReferenceCallbac
 							},
 						},
 					},
+					"lastProbeTime": {
+						SchemaProps: spec.SchemaProps{
+							Description: "LastProbeTime is when the runtime last probed the services' health.",
+							Ref:         ref(v1.Time{}.OpenAPIModelName()),
+						},
+					},
+					"idleShutdownTime": {
+						SchemaProps: spec.SchemaProps{
+							Description: "IdleShutdownTime is when the environment will be stopped if nobody uses it before then.",
+							Ref:         ref(v1.Time{}.OpenAPIModelName()),
+						},
+					},
+					"expirationTime": {
+						SchemaProps: spec.SchemaProps{
+							Description: "ExpirationTime is when the environment will be deleted.",
+							Ref:         ref(v1.Time{}.OpenAPIModelName()),
+						},
+					},
+					"startedAt": {
+						SchemaProps: spec.SchemaProps{
+							Description: "StartedAt is when the current run began; unset while stopped.",
+							Ref:         ref(v1.Time{}.OpenAPIModelName()),
+						},
+					},
+					"stoppedAt": {
+						SchemaProps: spec.SchemaProps{
+							Description: "StoppedAt is when the environment last stopped.",
+							Ref:         ref(v1.Time{}.OpenAPIModelName()),
+						},
+					},
+					"runningSeconds": {
+						SchemaProps: spec.SchemaProps{
+							Description: "RunningSeconds is how long, in all, the environment has run.",
+							Type:        []string{"integer"},
+							Format:      "int64",
+						},
+					},
 				},
 			},
 		},
 		Dependencies: []string{
-			v1alpha1.ServiceStatus{}.OpenAPIModelName(), v1.Condition{}.OpenAPIModelName()},
+			v1alpha1.ServiceStatus{}.OpenAPIModelName(), v1.Condition{}.OpenAPIModelName(), v1.Time{}.OpenAPIModelName()},
 	}
 }
 
@@ -996,6 +1197,44 @@ func schema_pkg_apis_stax_v1alpha1_ResourceRequirements(ref common.ReferenceCall
 		},
 		Dependencies: []string{
 			intstr.IntOrString{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_stax_v1alpha1_ResourceUsage(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "ResourceUsage is compute used over time, from the blueprint's requests.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"cpuCoreHours": {
+						SchemaProps: spec.SchemaProps{
+							Description: "CPUCoreHours is requested CPU cores times hours run.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"memoryGiBHours": {
+						SchemaProps: spec.SchemaProps{
+							Description: "MemoryGiBHours is requested memory in GiB times hours run.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"replicaHours": {
+						SchemaProps: spec.SchemaProps{
+							Description: "ReplicaHours is replicas times hours run.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+				},
+				Required: []string{"cpuCoreHours", "memoryGiBHours", "replicaHours"},
+			},
+		},
 	}
 }
 

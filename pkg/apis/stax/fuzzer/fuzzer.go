@@ -25,6 +25,19 @@ var Funcs = func(codecs runtimeserializer.CodecFactory) []interface{} {
 				p.Protocol = stax.ProtocolTCP
 			}
 		},
+		func(o *stax.OrganizationSpec, c randfill.Continue) {
+			c.FillNoCustom(o)
+			if o.Tier == "" {
+				o.Tier = stax.TierStandard
+			}
+		},
+		func(r *stax.FederatedTokenRequestSpec, c randfill.Continue) {
+			c.FillNoCustom(r)
+			if r.ExpirationSeconds == nil {
+				s := c.Int63()
+				r.ExpirationSeconds = &s
+			}
+		},
 		func(h *stax.HealthCheck, c randfill.Continue) {
 			c.FillNoCustom(h)
 			if h.PeriodSeconds == 0 {

@@ -41,6 +41,8 @@ func addKnownTypes(scheme *runtime.Scheme) error {
 		&OrganizationList{},
 		&IdentityReview{},
 		&FederatedTokenRequest{},
+		&EnvironmentRecord{},
+		&EnvironmentRecordList{},
 	)
 	metav1.AddToGroupVersion(scheme, SchemeGroupVersion)
 	return nil

@@ -36,6 +36,10 @@ type EnvironmentSpec struct {
 	// It is set at creation and never changes.
 	// +optional
 	BaselineRef *BaselineReference `json:"baselineRef,omitempty"`
+	// Paused stops every service while keeping the blueprint and state;
+	// clearing it resumes them. The stop and resume subresources set it.
+	// +optional
+	Paused bool `json:"paused,omitempty"`
 }
 
 // Blueprint is the set of services that make up an environment.
@@ -214,6 +218,25 @@ type EnvironmentStatus struct {
 	// +listType=map
 	// +listMapKey=name
 	Services []ServiceStatus `json:"services,omitempty"`
+	// LastProbeTime is when the runtime last probed the services' health.
+	// +optional
+	LastProbeTime *metav1.Time `json:"lastProbeTime,omitempty"`
+	// IdleShutdownTime is when the environment will be stopped if nobody
+	// uses it before then.
+	// +optional
+	IdleShutdownTime *metav1.Time `json:"idleShutdownTime,omitempty"`
+	// ExpirationTime is when the environment will be deleted.
+	// +optional
+	ExpirationTime *metav1.Time `json:"expirationTime,omitempty"`
+	// StartedAt is when the current run began; unset while stopped.
+	// +optional
+	StartedAt *metav1.Time `json:"startedAt,omitempty"`
+	// StoppedAt is when the environment last stopped.
+	// +optional
+	StoppedAt *metav1.Time `json:"stoppedAt,omitempty"`
+	// RunningSeconds is how long, in all, the environment has run.
+	// +optional
+	RunningSeconds int64 `json:"runningSeconds,omitempty"`
 }
 
 // ServiceStatus is the observed state of one service.
@@ -256,3 +279,7 @@ const (
 	// ConditionProvisioned is True once the runtime has created every service.
 	ConditionProvisioned = "Provisioned"
 )
+
+// AnnotationCreatedBy records who created an environment, for its history;
+// the server sets it and keeps it.
+const AnnotationCreatedBy = "stax.microstax.ai/created-by"

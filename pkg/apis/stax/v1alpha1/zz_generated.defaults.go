@@ -31,6 +31,8 @@ import (
 func RegisterDefaults(scheme *runtime.Scheme) error {
 	scheme.AddTypeDefaultingFunc(&Environment{}, func(obj interface{}) { SetObjectDefaults_Environment(obj.(*Environment)) })
 	scheme.AddTypeDefaultingFunc(&EnvironmentList{}, func(obj interface{}) { SetObjectDefaults_EnvironmentList(obj.(*EnvironmentList)) })
+	scheme.AddTypeDefaultingFunc(&EnvironmentRecord{}, func(obj interface{}) { SetObjectDefaults_EnvironmentRecord(obj.(*EnvironmentRecord)) })
+	scheme.AddTypeDefaultingFunc(&EnvironmentRecordList{}, func(obj interface{}) { SetObjectDefaults_EnvironmentRecordList(obj.(*EnvironmentRecordList)) })
 	scheme.AddTypeDefaultingFunc(&FederatedTokenRequest{}, func(obj interface{}) { SetObjectDefaults_FederatedTokenRequest(obj.(*FederatedTokenRequest)) })
 	scheme.AddTypeDefaultingFunc(&Organization{}, func(obj interface{}) { SetObjectDefaults_Organization(obj.(*Organization)) })
 	scheme.AddTypeDefaultingFunc(&OrganizationList{}, func(obj interface{}) { SetObjectDefaults_OrganizationList(obj.(*OrganizationList)) })
@@ -55,6 +57,27 @@ func SetObjectDefaults_EnvironmentList(in *EnvironmentList) {
 	for i := range in.Items {
 		a := &in.Items[i]
 		SetObjectDefaults_Environment(a)
+	}
+}
+
+func SetObjectDefaults_EnvironmentRecord(in *EnvironmentRecord) {
+	for i := range in.Blueprint.Services {
+		a := &in.Blueprint.Services[i]
+		SetDefaults_ServiceSpec(a)
+		for j := range a.Ports {
+			b := &a.Ports[j]
+			SetDefaults_ServicePort(b)
+		}
+		if a.Health != nil {
+			SetDefaults_HealthCheck(a.Health)
+		}
+	}
+}
+
+func SetObjectDefaults_EnvironmentRecordList(in *EnvironmentRecordList) {
+	for i := range in.Items {
+		a := &in.Items[i]
+		SetObjectDefaults_EnvironmentRecord(a)
 	}
 }
 

@@ -52,6 +52,16 @@ func (in EnvironmentList) OpenAPIModelName() string {
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
+func (in EnvironmentRecord) OpenAPIModelName() string {
+	return "ai.microstax.stax.v1alpha1.EnvironmentRecord"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in EnvironmentRecordList) OpenAPIModelName() string {
+	return "ai.microstax.stax.v1alpha1.EnvironmentRecordList"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
 func (in EnvironmentSpec) OpenAPIModelName() string {
 	return "ai.microstax.stax.v1alpha1.EnvironmentSpec"
 }
@@ -124,6 +134,11 @@ func (in OrganizationSpec) OpenAPIModelName() string {
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in ResourceRequirements) OpenAPIModelName() string {
 	return "ai.microstax.stax.v1alpha1.ResourceRequirements"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in ResourceUsage) OpenAPIModelName() string {
+	return "ai.microstax.stax.v1alpha1.ResourceUsage"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.

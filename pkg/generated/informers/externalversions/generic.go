@@ -55,6 +55,8 @@ func (f *sharedInformerFactory) ForResource(resource schema.GroupVersionResource
 	// Group=stax.microstax.ai, Version=v1alpha1
 	case v1alpha1.SchemeGroupVersion.WithResource("environments"):
 		return &genericInformer{resource: resource.GroupResource(), informer: f.Stax().V1alpha1().Environments().Informer()}, nil
+	case v1alpha1.SchemeGroupVersion.WithResource("environmentrecords"):
+		return &genericInformer{resource: resource.GroupResource(), informer: f.Stax().V1alpha1().EnvironmentRecords().Informer()}, nil
 	case v1alpha1.SchemeGroupVersion.WithResource("organizations"):
 		return &genericInformer{resource: resource.GroupResource(), informer: f.Stax().V1alpha1().Organizations().Informer()}, nil
 

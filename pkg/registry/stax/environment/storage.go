@@ -32,14 +32,19 @@ type StatusREST struct {
 	store *genericregistry.Store
 }
 
-// Storage is every REST endpoint of the environments resource.
+// Storage is every REST endpoint of the environments resource; each
+// subresource is its own small type.
 type Storage struct {
 	Environment *REST
 	Status      *StatusREST
+	Stop        *PauseREST
+	Resume      *PauseREST
+	Logs        *LogREST
 }
 
 // NewStorage builds the store of environments on the given storage options.
-func NewStorage(scheme *runtime.Scheme, optsGetter generic.RESTOptionsGetter) (*Storage, error) {
+// logs may be nil when the server runs no environments.
+func NewStorage(scheme *runtime.Scheme, optsGetter generic.RESTOptionsGetter, logs LogSource) (*Storage, error) {
 	strategy := NewStrategy(scheme)
 	store := &genericregistry.Store{
 		NewFunc:                   func() runtime.Object { return &stax.Environment{} },
@@ -68,6 +73,9 @@ func NewStorage(scheme *runtime.Scheme, optsGetter generic.RESTOptionsGetter) (*
 	return &Storage{
 		Environment: &REST{store},
 		Status:      &StatusREST{store: &statusStore},
+		Stop:        &PauseREST{store: store, paused: true},
+		Resume:      &PauseREST{store: store, paused: false},
+		Logs:        &LogREST{store: store, source: logs},
 	}, nil
 }
 

@@ -11,6 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/validation/field"
+	genericapirequest "k8s.io/apiserver/pkg/endpoints/request"
 	"k8s.io/apiserver/pkg/registry/generic"
 	"k8s.io/apiserver/pkg/storage"
 	"k8s.io/apiserver/pkg/storage/names"
@@ -41,11 +42,19 @@ func (environmentStrategy) GetResetFields() map[fieldpath.APIVersion]*fieldpath.
 	}
 }
 
-// PrepareForCreate starts every environment Pending at generation 1.
+// PrepareForCreate starts every environment Pending at generation 1 and
+// records its creator; a client cannot claim another creator.
 func (environmentStrategy) PrepareForCreate(ctx context.Context, obj runtime.Object) {
 	env := obj.(*stax.Environment)
 	env.Status = stax.EnvironmentStatus{Phase: stax.EnvironmentPending}
 	env.Generation = 1
+	delete(env.Annotations, stax.AnnotationCreatedBy)
+	if u, ok := genericapirequest.UserFrom(ctx); ok {
+		if env.Annotations == nil {
+			env.Annotations = map[string]string{}
+		}
+		env.Annotations[stax.AnnotationCreatedBy] = u.GetName()
+	}
 }
 
 // PrepareForUpdate keeps the stored status and bumps the generation when,
@@ -53,8 +62,23 @@ func (environmentStrategy) PrepareForCreate(ctx context.Context, obj runtime.Obj
 func (environmentStrategy) PrepareForUpdate(ctx context.Context, obj, old runtime.Object) {
 	newEnv, oldEnv := obj.(*stax.Environment), old.(*stax.Environment)
 	newEnv.Status = oldEnv.Status
+	keepCreator(newEnv, oldEnv)
 	if !apiequality.Semantic.DeepEqual(newEnv.Spec, oldEnv.Spec) {
 		newEnv.Generation = oldEnv.Generation + 1
+	}
+}
+
+// keepCreator makes the created-by annotation unchangeable.
+func keepCreator(newEnv, oldEnv *stax.Environment) {
+	creator, had := oldEnv.Annotations[stax.AnnotationCreatedBy]
+	switch {
+	case had:
+		if newEnv.Annotations == nil {
+			newEnv.Annotations = map[string]string{}
+		}
+		newEnv.Annotations[stax.AnnotationCreatedBy] = creator
+	default:
+		delete(newEnv.Annotations, stax.AnnotationCreatedBy)
 	}
 }
 

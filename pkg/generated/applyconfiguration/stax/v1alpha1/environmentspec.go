@@ -32,6 +32,9 @@ type EnvironmentSpecApplyConfiguration struct {
 	// BaselineRef names the Baseline this environment is an overlay of.
 	// It is set at creation and never changes.
 	BaselineRef *BaselineReferenceApplyConfiguration `json:"baselineRef,omitempty"`
+	// Paused stops every service while keeping the blueprint and state;
+	// clearing it resumes them. The stop and resume subresources set it.
+	Paused *bool `json:"paused,omitempty"`
 }
 
 // EnvironmentSpecApplyConfiguration constructs a declarative configuration of the EnvironmentSpec type for use with
@@ -69,5 +72,13 @@ func (b *EnvironmentSpecApplyConfiguration) WithAutoShutdown(value *AutoShutdown
 // If called multiple times, the BaselineRef field is set to the value of the last call.
 func (b *EnvironmentSpecApplyConfiguration) WithBaselineRef(value *BaselineReferenceApplyConfiguration) *EnvironmentSpecApplyConfiguration {
 	b.BaselineRef = value
+	return b
+}
+
+// WithPaused sets the Paused field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the Paused field is set to the value of the last call.
+func (b *EnvironmentSpecApplyConfiguration) WithPaused(value bool) *EnvironmentSpecApplyConfiguration {
+	b.Paused = &value
 	return b
 }

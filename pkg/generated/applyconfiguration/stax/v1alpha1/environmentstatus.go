@@ -20,6 +20,7 @@ package v1alpha1
 
 import (
 	staxv1alpha1 "github.com/microstax/stax/pkg/apis/stax/v1alpha1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	v1 "k8s.io/client-go/applyconfigurations/meta/v1"
 )
 
@@ -36,6 +37,19 @@ type EnvironmentStatusApplyConfiguration struct {
 	Conditions []v1.ConditionApplyConfiguration `json:"conditions,omitempty"`
 	// Services is the observed state of each blueprint service.
 	Services []ServiceStatusApplyConfiguration `json:"services,omitempty"`
+	// LastProbeTime is when the runtime last probed the services' health.
+	LastProbeTime *metav1.Time `json:"lastProbeTime,omitempty"`
+	// IdleShutdownTime is when the environment will be stopped if nobody
+	// uses it before then.
+	IdleShutdownTime *metav1.Time `json:"idleShutdownTime,omitempty"`
+	// ExpirationTime is when the environment will be deleted.
+	ExpirationTime *metav1.Time `json:"expirationTime,omitempty"`
+	// StartedAt is when the current run began; unset while stopped.
+	StartedAt *metav1.Time `json:"startedAt,omitempty"`
+	// StoppedAt is when the environment last stopped.
+	StoppedAt *metav1.Time `json:"stoppedAt,omitempty"`
+	// RunningSeconds is how long, in all, the environment has run.
+	RunningSeconds *int64 `json:"runningSeconds,omitempty"`
 }
 
 // EnvironmentStatusApplyConfiguration constructs a declarative configuration of the EnvironmentStatus type for use with
@@ -83,5 +97,53 @@ func (b *EnvironmentStatusApplyConfiguration) WithServices(values ...*ServiceSta
 		}
 		b.Services = append(b.Services, *values[i])
 	}
+	return b
+}
+
+// WithLastProbeTime sets the LastProbeTime field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the LastProbeTime field is set to the value of the last call.
+func (b *EnvironmentStatusApplyConfiguration) WithLastProbeTime(value metav1.Time) *EnvironmentStatusApplyConfiguration {
+	b.LastProbeTime = &value
+	return b
+}
+
+// WithIdleShutdownTime sets the IdleShutdownTime field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the IdleShutdownTime field is set to the value of the last call.
+func (b *EnvironmentStatusApplyConfiguration) WithIdleShutdownTime(value metav1.Time) *EnvironmentStatusApplyConfiguration {
+	b.IdleShutdownTime = &value
+	return b
+}
+
+// WithExpirationTime sets the ExpirationTime field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the ExpirationTime field is set to the value of the last call.
+func (b *EnvironmentStatusApplyConfiguration) WithExpirationTime(value metav1.Time) *EnvironmentStatusApplyConfiguration {
+	b.ExpirationTime = &value
+	return b
+}
+
+// WithStartedAt sets the StartedAt field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the StartedAt field is set to the value of the last call.
+func (b *EnvironmentStatusApplyConfiguration) WithStartedAt(value metav1.Time) *EnvironmentStatusApplyConfiguration {
+	b.StartedAt = &value
+	return b
+}
+
+// WithStoppedAt sets the StoppedAt field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the StoppedAt field is set to the value of the last call.
+func (b *EnvironmentStatusApplyConfiguration) WithStoppedAt(value metav1.Time) *EnvironmentStatusApplyConfiguration {
+	b.StoppedAt = &value
+	return b
+}
+
+// WithRunningSeconds sets the RunningSeconds field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the RunningSeconds field is set to the value of the last call.
+func (b *EnvironmentStatusApplyConfiguration) WithRunningSeconds(value int64) *EnvironmentStatusApplyConfiguration {
+	b.RunningSeconds = &value
 	return b
 }

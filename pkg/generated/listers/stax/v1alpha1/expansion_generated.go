@@ -26,6 +26,14 @@ type EnvironmentListerExpansion interface{}
 // EnvironmentNamespaceLister.
 type EnvironmentNamespaceListerExpansion interface{}
 
+// EnvironmentRecordListerExpansion allows custom methods to be added to
+// EnvironmentRecordLister.
+type EnvironmentRecordListerExpansion interface{}
+
+// EnvironmentRecordNamespaceListerExpansion allows custom methods to be added to
+// EnvironmentRecordNamespaceLister.
+type EnvironmentRecordNamespaceListerExpansion interface{}
+
 // OrganizationListerExpansion allows custom methods to be added to
 // OrganizationLister.
 type OrganizationListerExpansion interface{}

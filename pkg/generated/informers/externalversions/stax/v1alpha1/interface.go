@@ -26,6 +26,8 @@ import (
 type Interface interface {
 	// Environments returns a EnvironmentInformer.
 	Environments() TypedEnvironmentInformer
+	// EnvironmentRecords returns a EnvironmentRecordInformer.
+	EnvironmentRecords() TypedEnvironmentRecordInformer
 	// Organizations returns a OrganizationInformer.
 	Organizations() TypedOrganizationInformer
 }
@@ -44,6 +46,11 @@ func New(f internalinterfaces.SharedInformerFactory, namespace string, tweakList
 // Environments returns a TypedEnvironmentInformer.
 func (v *version) Environments() TypedEnvironmentInformer {
 	return &environmentInformer{factory: v.factory, namespace: v.namespace, tweakListOptions: v.tweakListOptions}
+}
+
+// EnvironmentRecords returns a TypedEnvironmentRecordInformer.
+func (v *version) EnvironmentRecords() TypedEnvironmentRecordInformer {
+	return &environmentRecordInformer{factory: v.factory, namespace: v.namespace, tweakListOptions: v.tweakListOptions}
 }
 
 // Organizations returns a TypedOrganizationInformer.

@@ -20,6 +20,8 @@ package v1alpha1
 
 type EnvironmentExpansion interface{}
 
+type EnvironmentRecordExpansion interface{}
+
 type FederatedTokenRequestExpansion interface{}
 
 type IdentityReviewExpansion interface{}

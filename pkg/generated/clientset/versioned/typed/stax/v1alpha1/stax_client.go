@@ -29,6 +29,7 @@ import (
 type StaxV1alpha1Interface interface {
 	RESTClient() rest.Interface
 	EnvironmentsGetter
+	EnvironmentRecordsGetter
 	FederatedTokenRequestsGetter
 	IdentityReviewsGetter
 	OrganizationsGetter
@@ -41,6 +42,10 @@ type StaxV1alpha1Client struct {
 
 func (c *StaxV1alpha1Client) Environments(namespace string) EnvironmentInterface {
 	return newEnvironments(c, namespace)
+}
+
+func (c *StaxV1alpha1Client) EnvironmentRecords(namespace string) EnvironmentRecordInterface {
+	return newEnvironmentRecords(c, namespace)
 }
 
 func (c *StaxV1alpha1Client) FederatedTokenRequests(namespace string) FederatedTokenRequestInterface {

@@ -32,6 +32,10 @@ func (c *FakeStaxV1alpha1) Environments(namespace string) v1alpha1.EnvironmentIn
 	return newFakeEnvironments(c, namespace)
 }
 
+func (c *FakeStaxV1alpha1) EnvironmentRecords(namespace string) v1alpha1.EnvironmentRecordInterface {
+	return newFakeEnvironmentRecords(c, namespace)
+}
+
 func (c *FakeStaxV1alpha1) FederatedTokenRequests(namespace string) v1alpha1.FederatedTokenRequestInterface {
 	return newFakeFederatedTokenRequests(c, namespace)
 }

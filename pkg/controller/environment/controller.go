@@ -1,0 +1,317 @@
+// Package environment is the controller that makes Environments run: it
+// turns each blueprint into a runtime plan, follows stop and resume, keeps
+// the status current, applies auto-shutdown, and on delete tears everything
+// down and writes an EnvironmentRecord.
+package environment
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	apiequality "k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/tools/cache"
+	"k8s.io/client-go/util/workqueue"
+	"k8s.io/klog/v2"
+
+	staxv1 "github.com/microstax/stax/pkg/apis/stax/v1alpha1"
+	"github.com/microstax/stax/pkg/generated/clientset/versioned"
+	staxinformers "github.com/microstax/stax/pkg/generated/informers/externalversions/stax/v1alpha1"
+	staxlisters "github.com/microstax/stax/pkg/generated/listers/stax/v1alpha1"
+	"github.com/microstax/stax/pkg/runtime"
+)
+
+// Finalizer holds deletion until the runtime has torn the environment down
+// and its record is written.
+const Finalizer = "stax.microstax.ai/teardown"
+
+// Activity says when an environment was last used through the API.
+type Activity interface {
+	Last(namespace, name string) time.Time
+	Touch(namespace, name string)
+	Forget(namespace, name string)
+}
+
+// Controller reconciles Environments with a Runtime.
+type Controller struct {
+	client   versioned.Interface
+	lister   staxlisters.EnvironmentLister
+	synced   cache.InformerSynced
+	queue    workqueue.TypedRateLimitingInterface[string]
+	runtime  runtime.Runtime
+	activity Activity
+	now      func() time.Time
+
+	// ActivePoll is how soon an environment that is changing is looked at
+	// again; SteadyPoll is the same for a Ready or Stopped one.
+	ActivePoll, SteadyPoll time.Duration
+}
+
+// New returns a controller fed by the informer.
+func New(client versioned.Interface, informer staxinformers.EnvironmentInformer, rt runtime.Runtime, activity Activity) *Controller {
+	c := &Controller{
+		client:   client,
+		lister:   informer.Lister(),
+		synced:   informer.Informer().HasSynced,
+		queue:    workqueue.NewTypedRateLimitingQueueWithConfig(workqueue.DefaultTypedControllerRateLimiter[string](), workqueue.TypedRateLimitingQueueConfig[string]{Name: "environments"}),
+		runtime:  rt,
+		activity: activity,
+		now:      time.Now,
+
+		ActivePoll: time.Second,
+		SteadyPoll: 5 * time.Second,
+	}
+	_, _ = informer.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc:    c.enqueue,
+		UpdateFunc: func(_, obj interface{}) { c.enqueue(obj) },
+		DeleteFunc: c.enqueue,
+	})
+	return c
+}
+
+func (c *Controller) enqueue(obj interface{}) {
+	key, err := cache.DeletionHandlingMetaNamespaceKeyFunc(obj)
+	if err != nil {
+		utilruntime.HandleError(err)
+		return
+	}
+	c.queue.Add(key)
+}
+
+// Run works the queue until ctx ends.
+func (c *Controller) Run(ctx context.Context, workers int) {
+	defer utilruntime.HandleCrash()
+	defer c.queue.ShutDown()
+	klog.InfoS("Starting environment controller")
+	if !cache.WaitForCacheSync(ctx.Done(), c.synced) {
+		return
+	}
+	for i := 0; i < workers; i++ {
+		go wait.UntilWithContext(ctx, c.worker, time.Second)
+	}
+	<-ctx.Done()
+	klog.InfoS("Stopping environment controller")
+}
+
+func (c *Controller) worker(ctx context.Context) {
+	for c.processNext(ctx) {
+	}
+}
+
+func (c *Controller) processNext(ctx context.Context) bool {
+	key, quit := c.queue.Get()
+	if quit {
+		return false
+	}
+	defer c.queue.Done(key)
+	requeue, err := c.sync(ctx, key)
+	switch {
+	case err != nil:
+		utilruntime.HandleError(fmt.Errorf("syncing environment %s: %w", key, err))
+		c.queue.AddRateLimited(key)
+	default:
+		c.queue.Forget(key)
+		if requeue > 0 {
+			c.queue.AddAfter(key, requeue)
+		}
+	}
+	return true
+}
+
+// sync converges one environment and says when to look at it again.
+func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error) {
+	ns, name, err := cache.SplitMetaNamespaceKey(key)
+	if err != nil {
+		return 0, err
+	}
+	cached, err := c.lister.Environments(ns).Get(name)
+	if apierrors.IsNotFound(err) {
+		c.activity.Forget(ns, name)
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	env := cached.DeepCopy()
+	now := c.now()
+
+	if env.DeletionTimestamp != nil {
+		return 0, c.finalize(ctx, env, now)
+	}
+	if !hasFinalizer(env) {
+		env.Finalizers = append(env.Finalizers, Finalizer)
+		_, err := c.client.StaxV1alpha1().Environments(ns).Update(ctx, env, metav1.UpdateOptions{})
+		return 0, err // the update comes back as an event
+	}
+	if env.Status.ObservedGeneration != env.Generation {
+		// A spec change is use, like a request naming the environment.
+		c.activity.Touch(ns, name)
+	}
+
+	if as := env.Spec.AutoShutdown; as != nil {
+		if as.TimeToLive != nil && !now.Before(env.CreationTimestamp.Add(as.TimeToLive.Duration)) {
+			klog.InfoS("Deleting environment: time to live reached", "environment", klog.KObj(env))
+			err := c.client.StaxV1alpha1().Environments(ns).Delete(ctx, name, metav1.DeleteOptions{})
+			return 0, client404(err)
+		}
+		if as.IdleTimeout != nil && !env.Spec.Paused && !now.Before(c.idleShutdownTime(env)) {
+			klog.InfoS("Stopping environment: idle timeout reached", "environment", klog.KObj(env))
+			patch := []byte(`{"spec":{"paused":true}}`)
+			_, err := c.client.StaxV1alpha1().Environments(ns).Patch(ctx, name, types.MergePatchType, patch, metav1.PatchOptions{})
+			return 0, client404(err)
+		}
+	}
+
+	obs := observation{now: now}
+	if env.Spec.Paused {
+		if err := c.runtime.Stop(ctx, ns, name); err != nil && !errors.Is(err, runtime.ErrNotFound) {
+			return 0, err
+		}
+		obs.state, err = c.runtime.Status(ctx, ns, name)
+		if err != nil && !errors.Is(err, runtime.ErrNotFound) {
+			return 0, err
+		}
+		obs.stopped = allStopped(obs.state)
+	} else {
+		obs.state, err = c.runtime.Status(ctx, ns, name)
+		unknown := errors.Is(err, runtime.ErrNotFound)
+		if err != nil && !unknown {
+			return 0, err
+		}
+		// Apply when the runtime lacks the environment, the spec moved, it
+		// is resuming, or the runtime restarted and holds it stopped.
+		if unknown || env.Status.ObservedGeneration != env.Generation || wasStopped(env) || allStopped(obs.state) {
+			if obs.applyErr = c.runtime.Apply(ctx, planFor(env)); obs.applyErr == nil {
+				if obs.state, err = c.runtime.Status(ctx, ns, name); err != nil {
+					return 0, err
+				}
+			}
+		}
+	}
+
+	status := nextStatus(env, obs)
+	status.IdleShutdownTime, status.ExpirationTime = c.shutdownTimes(env, status)
+	if statusChanged(env.Status, status, now) {
+		env.Status = status
+		if _, err := c.client.StaxV1alpha1().Environments(ns).UpdateStatus(ctx, env, metav1.UpdateOptions{}); err != nil {
+			return 0, client404(err)
+		}
+	}
+	if status.Phase == staxv1.EnvironmentReady || status.Phase == staxv1.EnvironmentStopped || status.Phase == staxv1.EnvironmentFailed {
+		return c.SteadyPoll, nil
+	}
+	return c.ActivePoll, nil
+}
+
+// finalize tears the environment down, writes its record and lets it go.
+func (c *Controller) finalize(ctx context.Context, env *staxv1.Environment, now time.Time) error {
+	if !hasFinalizer(env) {
+		return nil
+	}
+	if env.Status.Phase != staxv1.EnvironmentTerminating {
+		env.Status.Phase = staxv1.EnvironmentTerminating
+		updated, err := c.client.StaxV1alpha1().Environments(env.Namespace).UpdateStatus(ctx, env, metav1.UpdateOptions{})
+		if err != nil {
+			return client404(err)
+		}
+		env = updated
+	}
+	if err := c.runtime.Delete(ctx, env.Namespace, env.Name); err != nil && !errors.Is(err, runtime.ErrNotFound) {
+		return err
+	}
+	record := recordFor(env, now)
+	if _, err := c.client.StaxV1alpha1().EnvironmentRecords(env.Namespace).Create(ctx, record, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+		return err
+	}
+	var kept []string
+	for _, f := range env.Finalizers {
+		if f != Finalizer {
+			kept = append(kept, f)
+		}
+	}
+	env.Finalizers = kept
+	_, err := c.client.StaxV1alpha1().Environments(env.Namespace).Update(ctx, env, metav1.UpdateOptions{})
+	c.activity.Forget(env.Namespace, env.Name)
+	return client404(err)
+}
+
+// idleShutdownTime is when an unused environment will be stopped.
+func (c *Controller) idleShutdownTime(env *staxv1.Environment) time.Time {
+	last := c.activity.Last(env.Namespace, env.Name)
+	if last.IsZero() {
+		// Unknown since this process started: count from now, not from
+		// creation, so a restart never stops environments at once.
+		c.activity.Touch(env.Namespace, env.Name)
+		last = c.activity.Last(env.Namespace, env.Name)
+	}
+	return last.Add(env.Spec.AutoShutdown.IdleTimeout.Duration)
+}
+
+func (c *Controller) shutdownTimes(env *staxv1.Environment, st staxv1.EnvironmentStatus) (idle, expire *metav1.Time) {
+	as := env.Spec.AutoShutdown
+	if as == nil {
+		return nil, nil
+	}
+	if as.IdleTimeout != nil && !env.Spec.Paused {
+		t := metav1.NewTime(c.idleShutdownTime(env).Truncate(time.Second))
+		idle = &t
+	}
+	if as.TimeToLive != nil {
+		t := metav1.NewTime(env.CreationTimestamp.Add(as.TimeToLive.Duration))
+		expire = &t
+	}
+	return idle, expire
+}
+
+// statusChanged says whether a write is worth it: any change but the probe
+// time, or a probe time older than ten seconds.
+func statusChanged(old, next staxv1.EnvironmentStatus, now time.Time) bool {
+	a, b := old.DeepCopy(), next.DeepCopy()
+	a.LastProbeTime, b.LastProbeTime = nil, nil
+	if !apiequality.Semantic.DeepEqual(a, b) {
+		return true
+	}
+	if next.LastProbeTime == nil {
+		return false
+	}
+	return old.LastProbeTime == nil || now.Sub(old.LastProbeTime.Time) > 10*time.Second
+}
+
+func hasFinalizer(env *staxv1.Environment) bool {
+	for _, f := range env.Finalizers {
+		if f == Finalizer {
+			return true
+		}
+	}
+	return false
+}
+
+func wasStopped(env *staxv1.Environment) bool {
+	return env.Status.Phase == staxv1.EnvironmentStopped || env.Status.Phase == staxv1.EnvironmentStopping
+}
+
+func allStopped(state runtime.EnvironmentState) bool {
+	if len(state.Services) == 0 {
+		return false
+	}
+	for _, s := range state.Services {
+		if s.Health != runtime.HealthStopped {
+			return false
+		}
+	}
+	return true
+}
+
+func client404(err error) error {
+	if apierrors.IsNotFound(err) || apierrors.IsConflict(err) {
+		// Gone, or changed under us: the informer brings the next version.
+		return nil
+	}
+	return err
+}

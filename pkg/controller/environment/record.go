@@ -1,0 +1,81 @@
+package environment
+
+import (
+	"strconv"
+	"time"
+
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	staxv1 "github.com/microstax/stax/pkg/apis/stax/v1alpha1"
+)
+
+// recordFor is the history entry of an environment being deleted at now.
+func recordFor(env *staxv1.Environment, now time.Time) *staxv1.EnvironmentRecord {
+	running := runningSeconds(env, now)
+	hours := float64(running) / 3600
+	var cpu, mem, replicas float64
+	for _, s := range env.Spec.Blueprint.Services {
+		n := float64(1)
+		if s.Replicas != nil {
+			n = float64(*s.Replicas)
+		}
+		replicas += n
+		if q, ok := quantity(s.Resources.Requests, "cpu"); ok {
+			cpu += n * q.AsApproximateFloat64()
+		}
+		if q, ok := quantity(s.Resources.Requests, "memory"); ok {
+			mem += n * q.AsApproximateFloat64() / (1 << 30)
+		}
+	}
+	return &staxv1.EnvironmentRecord{
+		ObjectMeta: metav1.ObjectMeta{
+			Name:      RecordName(env),
+			Namespace: env.Namespace,
+			Labels:    map[string]string{"stax.microstax.ai/environment": env.Name},
+		},
+		Environment:    env.Name,
+		EnvironmentUID: string(env.UID),
+		CreatedBy:      env.Annotations[staxv1.AnnotationCreatedBy],
+		DisplayName:    env.Spec.DisplayName,
+		Blueprint:      *env.Spec.Blueprint.DeepCopy(),
+		CreatedAt:      env.CreationTimestamp,
+		DeletedAt:      metav1.NewTime(now),
+		LastStoppedAt:  env.Status.StoppedAt,
+		RunningSeconds: running,
+		Usage: staxv1.ResourceUsage{
+			CPUCoreHours:   decimal(cpu * hours),
+			MemoryGiBHours: decimal(mem * hours),
+			ReplicaHours:   decimal(replicas * hours),
+		},
+	}
+}
+
+// RecordName is unique per environment incarnation: a later environment of
+// the same name gets its own record.
+func RecordName(env *staxv1.Environment) string {
+	uid := string(env.UID)
+	if len(uid) > 8 {
+		uid = uid[:8]
+	}
+	return env.Name + "-" + uid
+}
+
+func runningSeconds(env *staxv1.Environment, now time.Time) int64 {
+	total := env.Status.RunningSeconds
+	if env.Status.StartedAt != nil {
+		total += int64(now.Sub(env.Status.StartedAt.Time).Seconds())
+	}
+	return total
+}
+
+func quantity(list staxv1.ResourceList, name string) (resource.Quantity, bool) {
+	v, ok := list[name]
+	if !ok {
+		return resource.Quantity{}, false
+	}
+	q, err := resource.ParseQuantity((&v).String())
+	return q, err == nil
+}
+
+func decimal(f float64) string { return strconv.FormatFloat(f, 'f', 4, 64) }

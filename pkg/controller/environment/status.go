@@ -1,0 +1,151 @@
+package environment
+
+import (
+	"fmt"
+	"time"
+
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	staxv1 "github.com/microstax/stax/pkg/apis/stax/v1alpha1"
+	"github.com/microstax/stax/pkg/runtime"
+)
+
+// Reasons of the Ready and Provisioned conditions.
+const (
+	ReasonProvisioning   = "Provisioning"
+	ReasonProvisioned    = "Provisioned"
+	ReasonProvisionError = "ProvisionFailed"
+	ReasonAllReady       = "AllServicesReady"
+	ReasonNotReady       = "ServicesNotReady"
+	ReasonStopped        = "Stopped"
+)
+
+// observation is what one sync learned from the runtime.
+type observation struct {
+	state    runtime.EnvironmentState
+	applyErr error // a runtime refusal of the plan
+	stopped  bool  // the environment is paused and every process has ended
+	now      time.Time
+}
+
+// nextStatus derives the environment's status from what the runtime reports.
+// It is a pure function of its inputs so the phase rules can be tested alone.
+func nextStatus(env *staxv1.Environment, obs observation) staxv1.EnvironmentStatus {
+	st := *env.Status.DeepCopy()
+	now := metav1.NewTime(obs.now)
+	st.ObservedGeneration = env.Generation
+	st.Services = servicesStatus(env, obs.state)
+	if !obs.state.LastProbe.IsZero() {
+		t := metav1.NewTime(obs.state.LastProbe)
+		st.LastProbeTime = &t
+	}
+
+	ready, total, firstProblem := 0, len(st.Services), ""
+	degraded := false
+	for _, s := range obs.state.Services {
+		if s.Desired == 0 || s.Ready >= s.Desired {
+			ready++
+			continue
+		}
+		if firstProblem == "" {
+			firstProblem = describe(s)
+		}
+		if s.Health == runtime.HealthUnhealthy || s.Reason == "CrashLoop" || s.Restarts > 0 {
+			degraded = true
+		}
+	}
+
+	switch {
+	case obs.applyErr != nil:
+		st.Phase = staxv1.EnvironmentFailed
+		setCondition(&st, staxv1.ConditionProvisioned, metav1.ConditionFalse, ReasonProvisionError, obs.applyErr.Error(), env.Generation, now)
+		setCondition(&st, staxv1.ConditionReady, metav1.ConditionFalse, ReasonProvisionError, obs.applyErr.Error(), env.Generation, now)
+	case env.Spec.Paused:
+		if obs.stopped {
+			st.Phase = staxv1.EnvironmentStopped
+			if st.StartedAt != nil {
+				st.RunningSeconds += int64(obs.now.Sub(st.StartedAt.Time).Seconds())
+				st.StartedAt = nil
+				st.StoppedAt = &now
+			}
+		} else {
+			st.Phase = staxv1.EnvironmentStopping
+		}
+		setCondition(&st, staxv1.ConditionReady, metav1.ConditionFalse, ReasonStopped, "the environment is stopped", env.Generation, now)
+	default:
+		if st.StartedAt == nil {
+			st.StartedAt = &now
+		}
+		setCondition(&st, staxv1.ConditionProvisioned, metav1.ConditionTrue, ReasonProvisioned, "the runtime runs every service of the blueprint", env.Generation, now)
+		switch {
+		case ready == total && len(obs.state.Services) == total:
+			st.Phase = staxv1.EnvironmentReady
+			setCondition(&st, staxv1.ConditionReady, metav1.ConditionTrue, ReasonAllReady, fmt.Sprintf("%d/%d services ready", ready, total), env.Generation, now)
+		default:
+			switch {
+			case degraded:
+				st.Phase = staxv1.EnvironmentDegraded
+			case env.Status.Phase == staxv1.EnvironmentStopped || env.Status.Phase == staxv1.EnvironmentStopping || env.Status.Phase == staxv1.EnvironmentResuming:
+				st.Phase = staxv1.EnvironmentResuming
+			default:
+				st.Phase = staxv1.EnvironmentProvisioning
+			}
+			setCondition(&st, staxv1.ConditionReady, metav1.ConditionFalse, ReasonNotReady,
+				fmt.Sprintf("%d/%d services ready; %s", ready, total, firstProblem), env.Generation, now)
+		}
+	}
+	return st
+}
+
+func servicesStatus(env *staxv1.Environment, state runtime.EnvironmentState) []staxv1.ServiceStatus {
+	observed := map[string]runtime.ServiceState{}
+	for _, s := range state.Services {
+		observed[s.Name] = s
+	}
+	out := make([]staxv1.ServiceStatus, 0, len(env.Spec.Blueprint.Services))
+	for _, spec := range env.Spec.Blueprint.Services {
+		desired := int32(1)
+		if spec.Replicas != nil {
+			desired = *spec.Replicas
+		}
+		s, ok := observed[spec.Name]
+		if !ok {
+			out = append(out, staxv1.ServiceStatus{Name: spec.Name, DesiredReplicas: desired, Health: runtime.HealthUnknown})
+			continue
+		}
+		msg := s.Message
+		if s.Reason != "" {
+			msg = s.Reason + ": " + s.Message
+		}
+		out = append(out, staxv1.ServiceStatus{
+			Name: s.Name, DesiredReplicas: s.Desired, ReadyReplicas: s.Ready, Health: s.Health,
+			Endpoint: s.Endpoint, Restarts: s.Restarts, Message: msg,
+		})
+	}
+	return out
+}
+
+func describe(s runtime.ServiceState) string {
+	switch {
+	case s.Reason != "" && s.Message != "":
+		return fmt.Sprintf("%s: %s: %s", s.Name, s.Reason, s.Message)
+	case s.Reason != "":
+		return fmt.Sprintf("%s: %s", s.Name, s.Reason)
+	default:
+		return fmt.Sprintf("%s: %d/%d replicas ready", s.Name, s.Ready, s.Desired)
+	}
+}
+
+func setCondition(st *staxv1.EnvironmentStatus, typ string, status metav1.ConditionStatus, reason, msg string, gen int64, now metav1.Time) {
+	meta.SetStatusCondition(&st.Conditions, metav1.Condition{
+		Type: typ, Status: status, Reason: reason, Message: msg, ObservedGeneration: gen, LastTransitionTime: now,
+	})
+}
+
+func secondsOr(s int32, def int32) time.Duration {
+	if s <= 0 {
+		s = def
+	}
+	return time.Duration(s) * time.Second
+}
