@@ -12,8 +12,8 @@ all: build
 build: ## Build every binary into _output/bin.
 	$(GO) build -o _output/bin/ ./cmd/...
 
-run: ## Run stax-apiserver on embedded etcd; kubeconfig: $(DATA_DIR)/admin.kubeconfig
-	$(GO) run ./cmd/stax-apiserver --data-dir $(DATA_DIR) --bind-address 127.0.0.1 --secure-port $(PORT)
+run: build ## Run stax-apiserver on embedded etcd; kubeconfig: $(DATA_DIR)/admin.kubeconfig
+	PATH="$(CURDIR)/_output/bin:$$PATH" _output/bin/stax-apiserver --data-dir $(DATA_DIR) --bind-address 127.0.0.1 --secure-port $(PORT)
 
 test: ## Every test: unit and integration (embedded etcd, real kubectl).
 	$(GO) test -count=1 ./...
