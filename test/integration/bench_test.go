@@ -4,8 +4,13 @@ import (
 	"context"
 	"fmt"
 	"testing"
+	"time"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
+
+	staxv1 "github.com/microstax/stax/pkg/apis/stax/v1alpha1"
 
 	"github.com/microstax/stax/pkg/cmd/server"
 	"github.com/microstax/stax/pkg/generated/clientset/versioned"
@@ -51,4 +56,59 @@ func BenchmarkAuthenticatedGet(b *testing.B) {
 			})
 		}
 	}
+}
+
+// BenchmarkCreateToReady measures, through the API, the time from create to
+// the Ready condition on the local runtime, for blueprints of 3 and 20
+// services (each one replica of stax-demo-service, 20 as four layers of five
+// with dependencies between layers), and for 50 three-service environments
+// created at once. Run with:
+//
+//	go test ./test/integration -run '^$' -bench CreateToReady -benchtime 3x
+func BenchmarkCreateToReady(b *testing.B) {
+	s := startInProcess(b)
+	ctx := context.Background()
+	blueprint := func(services int) []staxv1.ServiceSpec {
+		var out []staxv1.ServiceSpec
+		for i := 0; i < services; i++ {
+			var deps []string
+			if i >= 5 {
+				deps = []string{fmt.Sprintf("svc-%d", i-5)}
+			}
+			out = append(out, demo(b, fmt.Sprintf("svc-%d", i), 1, deps))
+		}
+		return out
+	}
+	run := func(b *testing.B, envCount, services int) {
+		for n := 0; n < b.N; n++ {
+			start := time.Now()
+			names := make([]string, envCount)
+			for i := range names {
+				names[i] = fmt.Sprintf("bench-%d-%d-%d", services, n, i)
+				e := &staxv1.Environment{ObjectMeta: metav1.ObjectMeta{Name: names[i], Namespace: ns},
+					Spec: staxv1.EnvironmentSpec{Blueprint: staxv1.Blueprint{Services: blueprint(services)}}}
+				if _, err := s.Client.StaxV1alpha1().Environments(ns).Create(ctx, e, metav1.CreateOptions{}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			for _, name := range names {
+				waitFor(b, s, name, "Ready", phaseIs(staxv1.EnvironmentReady))
+			}
+			b.ReportMetric(time.Since(start).Seconds(), "s-to-all-ready")
+			b.StopTimer()
+			for _, name := range names {
+				_ = s.Client.StaxV1alpha1().Environments(ns).Delete(ctx, name, metav1.DeleteOptions{})
+			}
+			for _, name := range names {
+				_ = wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, time.Minute, true, func(ctx context.Context) (bool, error) {
+					_, err := s.Client.StaxV1alpha1().Environments(ns).Get(ctx, name, metav1.GetOptions{})
+					return apierrors.IsNotFound(err), nil
+				})
+			}
+			b.StartTimer()
+		}
+	}
+	b.Run("services=3", func(b *testing.B) { run(b, 1, 3) })
+	b.Run("services=20", func(b *testing.B) { run(b, 1, 20) })
+	b.Run("environments=50,services=3", func(b *testing.B) { run(b, 50, 3) })
 }

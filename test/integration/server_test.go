@@ -24,6 +24,7 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 	"k8s.io/component-base/cli"
 
+	"github.com/microstax/stax/pkg/cmd/controllermanager"
 	"github.com/microstax/stax/pkg/cmd/server"
 	"github.com/microstax/stax/pkg/generated/clientset/versioned"
 )
@@ -32,7 +33,16 @@ import (
 // a test can run the server as a separate process and kill it.
 const runServerEnv = "STAX_TEST_RUN_APISERVER"
 
+// runControllerManagerEnv makes this test binary act as
+// stax-controller-manager.
+const runControllerManagerEnv = "STAX_TEST_RUN_CONTROLLER_MANAGER"
+
 func TestMain(m *testing.M) {
+	if os.Getenv(runControllerManagerEnv) == "1" {
+		cmd := controllermanager.NewCommand(genericapiserver.SetupSignalContext())
+		cmd.SetArgs(os.Args[1:])
+		os.Exit(cli.Run(cmd))
+	}
 	if os.Getenv(runServerEnv) == "1" {
 		cmd := server.NewCommand(genericapiserver.SetupSignalContext(), server.NewOptions(os.Stdout, os.Stderr))
 		cmd.SetArgs(os.Args[1:])

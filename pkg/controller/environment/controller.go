@@ -64,7 +64,7 @@ func New(client versioned.Interface, informer staxinformers.EnvironmentInformer,
 		activity: activity,
 		now:      time.Now,
 
-		ActivePoll: time.Second,
+		ActivePoll: 250 * time.Millisecond,
 		SteadyPoll: 5 * time.Second,
 	}
 	_, _ = informer.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{

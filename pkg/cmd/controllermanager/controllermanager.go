@@ -1,0 +1,164 @@
+// Package controllermanager runs the MicroStax controllers outside the API
+// server, for installs large enough to want them apart. Replicas elect a
+// leader through etcd's own election, which standalone installs have even
+// though they have no Lease API; only the leader runs controllers.
+package controllermanager
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+	clientv3 "go.etcd.io/etcd/client/v3"
+	"go.etcd.io/etcd/client/v3/concurrency"
+	"k8s.io/apimachinery/pkg/util/sets"
+	"k8s.io/client-go/tools/clientcmd"
+	"k8s.io/klog/v2"
+
+	"github.com/microstax/stax/pkg/activity"
+	"github.com/microstax/stax/pkg/apis/stax/v1alpha1"
+	"github.com/microstax/stax/pkg/controller"
+	"github.com/microstax/stax/pkg/runtime/local"
+)
+
+// ErrLostLeadership ends a manager whose etcd session expired: another
+// replica may already lead, so this one must stop at once.
+var ErrLostLeadership = errors.New("lost leadership")
+
+// Options configure stax-controller-manager.
+type Options struct {
+	Kubeconfig          string
+	Controllers         []string
+	DataDir             string
+	LeaderElect         bool
+	ElectionEtcdServers []string
+	ElectionPrefix      string
+	ElectionTTL         time.Duration
+	Identity            string
+}
+
+// NewOptions returns the defaults.
+func NewOptions() *Options {
+	host, _ := os.Hostname()
+	return &Options{
+		Controllers:    []string{controller.EnvironmentController},
+		DataDir:        "stax-controller-data",
+		LeaderElect:    true,
+		ElectionPrefix: "/stax.microstax.ai/controller-manager/leader",
+		ElectionTTL:    10 * time.Second,
+		Identity:       fmt.Sprintf("%s_%d", host, os.Getpid()),
+	}
+}
+
+// AddFlags registers the options.
+func (o *Options) AddFlags(fs *pflag.FlagSet) {
+	fs.StringVar(&o.Kubeconfig, "kubeconfig", o.Kubeconfig, "kubeconfig of stax-apiserver (or of kube-apiserver in front of it).")
+	fs.StringSliceVar(&o.Controllers, "controllers", o.Controllers, fmt.Sprintf("Controllers to run. Known: %v.", sets.List(controller.Known)))
+	fs.StringVar(&o.DataDir, "data-dir", o.DataDir, "Directory of the local runtime: working directories and logs.")
+	fs.BoolVar(&o.LeaderElect, "leader-elect", o.LeaderElect, "Run controllers only while leading, elected through etcd.")
+	fs.StringSliceVar(&o.ElectionEtcdServers, "leader-elect-etcd-servers", o.ElectionEtcdServers, "etcd members to elect through (the apiserver's etcd).")
+	fs.StringVar(&o.ElectionPrefix, "leader-elect-prefix", o.ElectionPrefix, "etcd key prefix of the election.")
+	fs.DurationVar(&o.ElectionTTL, "leader-elect-ttl", o.ElectionTTL, "How long a dead leader keeps leading before another takes over.")
+	fs.StringVar(&o.Identity, "leader-elect-identity", o.Identity, "This replica's name in the election.")
+}
+
+// NewCommand returns the stax-controller-manager command.
+func NewCommand(ctx context.Context) *cobra.Command {
+	o := NewOptions()
+	cmd := &cobra.Command{
+		Use:          "stax-controller-manager",
+		Short:        "Run the MicroStax controllers, leader-elected",
+		SilenceUsage: true,
+		RunE:         func(c *cobra.Command, _ []string) error { return o.Run(c.Context()) },
+	}
+	cmd.SetContext(ctx)
+	o.AddFlags(cmd.Flags())
+	return cmd
+}
+
+// Run waits for leadership, then runs the controllers until ctx ends or
+// leadership is lost.
+func (o *Options) Run(ctx context.Context) error {
+	for _, c := range o.Controllers {
+		if !controller.Known.Has(c) {
+			return fmt.Errorf("--controllers: unknown controller %q", c)
+		}
+	}
+	if o.LeaderElect && len(o.ElectionEtcdServers) == 0 {
+		return errors.New("--leader-elect needs --leader-elect-etcd-servers")
+	}
+	restCfg, err := clientcmd.BuildConfigFromFlags("", o.Kubeconfig)
+	if err != nil {
+		return err
+	}
+	leading := ctx
+	if o.LeaderElect {
+		var stop func()
+		leading, stop, err = o.lead(ctx)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
+	rt, err := local.New(local.Config{DataDir: filepath.Join(o.DataDir, "runtime")})
+	if err != nil {
+		return err
+	}
+	defer rt.Close()
+	// Out of the API server no request is seen: only spec changes count as
+	// use for the idle timeout.
+	tracker := activity.NewTracker(v1alpha1.GroupName)
+	if err := controller.Start(leading, o.Controllers, controller.Config{Client: restCfg, Runtime: rt, Activity: tracker}); err != nil {
+		return err
+	}
+	<-leading.Done()
+	if ctx.Err() == nil {
+		return ErrLostLeadership
+	}
+	return nil
+}
+
+// lead campaigns until this replica leads and returns a context that ends
+// when leadership does.
+func (o *Options) lead(ctx context.Context) (context.Context, func(), error) {
+	cli, err := clientv3.New(clientv3.Config{Endpoints: o.ElectionEtcdServers, DialTimeout: 10 * time.Second})
+	if err != nil {
+		return nil, nil, err
+	}
+	session, err := concurrency.NewSession(cli, concurrency.WithTTL(int(o.ElectionTTL.Seconds())))
+	if err != nil {
+		cli.Close()
+		return nil, nil, err
+	}
+	election := concurrency.NewElection(session, o.ElectionPrefix)
+	klog.InfoS("Waiting for leadership", "identity", o.Identity)
+	if err := election.Campaign(ctx, o.Identity); err != nil {
+		session.Close()
+		cli.Close()
+		return nil, nil, err
+	}
+	klog.InfoS("Became leader", "identity", o.Identity)
+	leading, cancel := context.WithCancel(ctx)
+	go func() {
+		select {
+		case <-session.Done():
+			klog.ErrorS(ErrLostLeadership, "etcd session ended", "identity", o.Identity)
+		case <-leading.Done():
+		}
+		cancel()
+	}()
+	stop := func() {
+		cancel()
+		resignCtx, done := context.WithTimeout(context.Background(), 5*time.Second)
+		defer done()
+		_ = election.Resign(resignCtx)
+		session.Close()
+		cli.Close()
+	}
+	return leading, stop, nil
+}
