@@ -230,9 +230,14 @@ func watchUntilModified(t *testing.T, c *cluster.Cluster, ctx context.Context) {
 	next("MODIFIED", "Shop v2")
 }
 
-// testRBAC: kube-apiserver authenticates the users, stax-apiserver asks it
-// (SubjectAccessReview) whether they may act: no binding, no access; a
-// RoleBinding in one namespace, access there only.
+// testRBAC: no binding, no access; a RoleBinding in one namespace, access
+// there only. Through kube-apiserver, which authorizes before it proxies, and
+// also straight to stax-apiserver, which authenticates the same client
+// certificates with the CA it reads from kube-system and asks kube-apiserver
+// (SubjectAccessReview) whether they may act. That alice can write through
+// the aggregation layer at all shows stax-apiserver took her identity from
+// the front proxy's X-Remote-User header: the proxy's own user is bound to
+// nothing.
 func testRBAC(t *testing.T, c *cluster.Cluster, ctx context.Context) {
 	for _, ns := range []string{"team-a", "team-b"} {
 		if _, err := c.Kubectl(ctx, nil, "create", "namespace", ns); err != nil {
@@ -247,8 +252,10 @@ func testRBAC(t *testing.T, c *cluster.Cluster, ctx context.Context) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	alice := userClient(t, c, "alice")
-	mallory := userClient(t, c, "mallory")
+	alice := userClient(t, c, "alice", false)
+	mallory := userClient(t, c, "mallory", false)
+	aliceDirect := userClient(t, c, "alice", true)
+	malloryDirect := userClient(t, c, "mallory", true)
 	env := func(name string) *v1alpha1.Environment {
 		return &v1alpha1.Environment{
 			ObjectMeta: metav1.ObjectMeta{Name: name},
@@ -272,6 +279,9 @@ func testRBAC(t *testing.T, c *cluster.Cluster, ctx context.Context) {
 		t.Errorf("kubectl get as mallory: want forbidden, got %v (%s)", err, out)
 	}
 
+	_, err = malloryDirect.StaxV1alpha1().Environments("team-a").List(ctx, metav1.ListOptions{})
+	expectForbidden(t, "mallory lists team-a directly", err)
+
 	// alice: edit in team-a only.
 	created, err := alice.StaxV1alpha1().Environments("team-a").Create(ctx, env("a"), metav1.CreateOptions{})
 	if err != nil {
@@ -289,6 +299,11 @@ func testRBAC(t *testing.T, c *cluster.Cluster, ctx context.Context) {
 	expectForbidden(t, "alice lists team-b", err)
 	_, err = alice.StaxV1alpha1().Environments("").List(ctx, metav1.ListOptions{})
 	expectForbidden(t, "alice lists all namespaces", err)
+	if _, err := aliceDirect.StaxV1alpha1().Environments("team-a").Get(ctx, created.Name, metav1.GetOptions{}); err != nil {
+		t.Errorf("alice gets in team-a directly: %v", err)
+	}
+	_, err = aliceDirect.StaxV1alpha1().Environments("team-b").List(ctx, metav1.ListOptions{})
+	expectForbidden(t, "alice lists team-b directly", err)
 	if err := alice.StaxV1alpha1().Environments("team-a").Delete(ctx, created.Name, metav1.DeleteOptions{}); err != nil {
 		t.Errorf("alice deletes in team-a: %v", err)
 	}
@@ -302,7 +317,9 @@ func testRBAC(t *testing.T, c *cluster.Cluster, ctx context.Context) {
 	}
 }
 
-func userClient(t *testing.T, c *cluster.Cluster, user string) versioned.Interface {
+// userClient is a clientset with user's client certificate, for
+// kube-apiserver or, when direct, for stax-apiserver itself.
+func userClient(t *testing.T, c *cluster.Cluster, user string, direct bool) versioned.Interface {
 	t.Helper()
 	path, err := c.UserKubeconfig(user)
 	if err != nil {
@@ -311,6 +328,9 @@ func userClient(t *testing.T, c *cluster.Cluster, user string) versioned.Interfa
 	cfg, err := clientcmd.BuildConfigFromFlags("", path)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if direct {
+		cfg.Host, cfg.TLSClientConfig.CAFile = c.StaxURL, c.StaxCAFile
 	}
 	client, err := versioned.NewForConfig(cfg)
 	if err != nil {

@@ -87,6 +87,9 @@ type Cluster struct {
 	Client      kubernetes.Interface
 	// KubeAPIServerArgs are the flags kube-apiserver was started with.
 	KubeAPIServerArgs []string
+	// StaxCAFile is the CA of stax-apiserver's serving certificate, for
+	// clients that talk to it directly.
+	StaxCAFile string
 	// HostIP is a non-loopback address of this machine: endpoints may not
 	// be loopback addresses, so stax-apiserver listens here.
 	HostIP string
@@ -296,6 +299,7 @@ func (c *Cluster) startStax(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	c.StaxCAFile = staxCA.CertFile
 	cert, key, err := staxCA.issue(c.pki, "stax-apiserver", leaf{CommonName: ServiceName + "." + Namespace + ".svc", Server: true,
 		Hosts: []string{ServiceName + "." + Namespace + ".svc", ServiceName + "." + Namespace + ".svc.cluster.local", c.HostIP}})
 	if err != nil {
