@@ -5,7 +5,7 @@ PORT     ?= 8443
 
 export GOFLAGS := -mod=vendor
 
-.PHONY: all build run test test-unit test-integration codegen verify verify-gofmt vet clean
+.PHONY: all build run test test-unit test-integration test-e2e tools local-up-aggregated codegen verify verify-gofmt vet clean
 
 all: build
 
@@ -15,14 +15,25 @@ build: ## Build every binary into _output/bin.
 run: build ## Run stax-apiserver on embedded etcd; kubeconfig: $(DATA_DIR)/admin.kubeconfig
 	PATH="$(CURDIR)/_output/bin:$$PATH" _output/bin/stax-apiserver --data-dir $(DATA_DIR) --bind-address 127.0.0.1 --secure-port $(PORT)
 
-test: ## Every test: unit and integration (embedded etcd, real kubectl).
-	$(GO) test -count=1 ./...
+test: ## Every test: unit, integration (embedded etcd, real kubectl), then e2e behind kube-apiserver.
+	$(GO) test -count=1 $$($(GO) list ./... | grep -v /test/e2e)
+	$(MAKE) test-e2e
 
 test-unit:
 	$(GO) test -count=1 $$($(GO) list ./... | grep -v /test/)
 
 test-integration:
-	$(GO) test -count=1 -v ./test/...
+	$(GO) test -count=1 -v ./test/integration/...
+
+# The tools build first, outside the test timeout: cold it takes minutes.
+test-e2e: tools ## stax-apiserver aggregated behind a real kube-apiserver and etcd.
+	$(GO) test -count=1 -timeout 20m -v ./test/e2e/...
+
+tools: ## Build etcd and kube-apiserver (hack/tools) into _output/tools/bin.
+	hack/build-tools.sh
+
+local-up-aggregated: ## etcd + kube-apiserver + stax-apiserver (aggregated), until Ctrl-C.
+	hack/local-up-aggregated.sh
 
 codegen: ## Regenerate deepcopy, defaults, conversion, openapi, clients.
 	hack/update-codegen.sh
@@ -36,6 +47,7 @@ verify-gofmt:
 
 vet:
 	$(GO) vet ./...
+	cd hack/tools && GOFLAGS=-mod=mod GOWORK=off $(GO) vet ./cmd/...
 
 clean:
 	rm -rf _output

@@ -1,0 +1,619 @@
+// Package cluster runs a small real control plane on this machine: an etcd,
+// a kube-apiserver with its aggregation layer on, and stax-apiserver in
+// aggregated mode registered behind it with the manifests of
+// artifacts/aggregated. Nothing runs in pods: the Service of stax-apiserver
+// has no selector and a hand-made EndpointSlice points at the process on
+// this machine's own address, which kube-apiserver reaches because of
+// --enable-aggregator-routing=true.
+//
+// The e2e tests and hack/local-up-aggregated.sh use it.
+package cluster
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	authenticationv1 "k8s.io/api/authentication/v1"
+	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/yaml"
+)
+
+// Names fixed by the manifests in artifacts/aggregated.
+const (
+	Namespace      = "microstax"
+	ServiceAccount = "stax-apiserver"
+	ServiceName    = "stax-apiserver"
+	APIServiceName = "v1alpha1.stax.microstax.ai"
+	// FrontProxyUser is the CN kube-apiserver's proxy client certificate
+	// carries and the only name --requestheader-allowed-names accepts.
+	FrontProxyUser = "front-proxy-client"
+)
+
+// Config says where the parts of the control plane come from.
+type Config struct {
+	// Dir holds certificates, kubeconfigs, etcd data and logs.
+	Dir string
+	// ToolsBin holds etcd and kube-apiserver (hack/build-tools.sh).
+	ToolsBin string
+	// Artifacts is the artifacts/aggregated directory.
+	Artifacts string
+	// Kubectl is the kubectl binary the manifests are applied with.
+	Kubectl string
+	// StaxCommand returns the command that runs stax-apiserver with args.
+	StaxCommand func(args ...string) *exec.Cmd
+	// StartTimeout bounds the wait for each component; default 3 minutes.
+	StartTimeout time.Duration
+}
+
+// Cluster is a running control plane.
+type Cluster struct {
+	cfg Config
+
+	// EtcdURL is the client URL of etcd, shared by both API servers.
+	EtcdURL string
+	// KubeAPIServerURL and StaxURL are the secure endpoints of the servers.
+	KubeAPIServerURL, StaxURL string
+	// AdminKubeconfig is a system:masters client certificate for kube-apiserver.
+	AdminKubeconfig string
+	// StaxKubeconfig is what stax-apiserver uses: a token of its ServiceAccount.
+	StaxKubeconfig string
+	// AdminConfig and Client talk to kube-apiserver as the admin.
+	AdminConfig *rest.Config
+	Client      kubernetes.Interface
+	// KubeAPIServerArgs are the flags kube-apiserver was started with.
+	KubeAPIServerArgs []string
+	// StaxCAFile is the CA of stax-apiserver's serving certificate, for
+	// clients that talk to it directly.
+	StaxCAFile string
+	// HostIP is a non-loopback address of this machine: endpoints may not
+	// be loopback addresses, so stax-apiserver listens here.
+	HostIP string
+	// StaxArgs are the flags stax-apiserver was started with.
+	StaxArgs []string
+	// Processes are the running components by name (etcd, kube-apiserver,
+	// stax-apiserver), for RSS and logs.
+	Processes map[string]*Process
+
+	pki      string
+	clientCA *authority
+}
+
+// Process is a component running as a child process.
+type Process struct {
+	Name string
+	Cmd  *exec.Cmd
+	Log  string
+	done chan struct{}
+	err  error
+}
+
+// Start brings up etcd, kube-apiserver and stax-apiserver, applies the
+// manifests and waits until the APIService is Available. On error it stops
+// whatever it started.
+func Start(ctx context.Context, cfg Config) (_ *Cluster, err error) {
+	if cfg.StartTimeout == 0 {
+		cfg.StartTimeout = 3 * time.Minute
+	}
+	c := &Cluster{cfg: cfg, pki: filepath.Join(cfg.Dir, "pki"), Processes: map[string]*Process{}}
+	if c.HostIP, err = hostIP(); err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			c.Stop()
+		}
+	}()
+	for _, d := range []string{c.pki, filepath.Join(cfg.Dir, "logs")} {
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			return nil, err
+		}
+	}
+	if err := c.startEtcd(ctx); err != nil {
+		return nil, err
+	}
+	if err := c.startKubeAPIServer(ctx); err != nil {
+		return nil, err
+	}
+	if err := c.register(ctx); err != nil {
+		return nil, err
+	}
+	if err := c.startStax(ctx); err != nil {
+		return nil, err
+	}
+	if err := c.waitAPIServiceAvailable(ctx); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// Stop ends every component, stax-apiserver first and etcd last.
+func (c *Cluster) Stop() {
+	for _, name := range []string{"stax-apiserver", "kube-apiserver", "etcd"} {
+		if p := c.Processes[name]; p != nil {
+			p.stop()
+		}
+	}
+}
+
+func (c *Cluster) startEtcd(ctx context.Context) error {
+	clientPort, peerPort := freePort(), freePort()
+	c.EtcdURL = "http://127.0.0.1:" + strconv.Itoa(clientPort)
+	p, err := c.start("etcd", exec.Command(filepath.Join(c.cfg.ToolsBin, "etcd"),
+		"--data-dir", filepath.Join(c.cfg.Dir, "etcd"),
+		"--listen-client-urls", c.EtcdURL,
+		"--listen-peer-urls", "http://127.0.0.1:"+strconv.Itoa(peerPort)))
+	if err != nil {
+		return err
+	}
+	return c.waitFor(ctx, p, "etcd /health", func(ctx context.Context) (bool, error) {
+		body, err := get(ctx, http.DefaultClient, c.EtcdURL+"/health")
+		return err == nil && strings.Contains(body, `"health":"true"`), nil
+	})
+}
+
+func (c *Cluster) startKubeAPIServer(ctx context.Context) error {
+	pki := c.pki
+	var err error
+	// One CA signs kube-apiserver's serving certificate and every client
+	// certificate it accepts (--client-ca-file).
+	if c.clientCA, err = newAuthority(pki, "ca", "microstax-e2e-ca"); err != nil {
+		return err
+	}
+	// The front-proxy CA is separate: only kube-apiserver's proxy client
+	// may assert identities in X-Remote-* headers to stax-apiserver.
+	frontProxyCA, err := newAuthority(pki, "front-proxy-ca", "microstax-e2e-front-proxy-ca")
+	if err != nil {
+		return err
+	}
+	proxyCert, proxyKey, err := frontProxyCA.issue(pki, "front-proxy-client", leaf{CommonName: FrontProxyUser, Client: true})
+	if err != nil {
+		return err
+	}
+	servingCert, servingKey, err := c.clientCA.issue(pki, "kube-apiserver", leaf{CommonName: "kube-apiserver", Server: true,
+		Hosts: []string{"localhost", "127.0.0.1", "10.0.0.1", "kubernetes", "kubernetes.default", "kubernetes.default.svc"}})
+	if err != nil {
+		return err
+	}
+	saPub, saKey, err := newServiceAccountKeys(pki)
+	if err != nil {
+		return err
+	}
+	port := freePort()
+	c.KubeAPIServerURL = "https://127.0.0.1:" + strconv.Itoa(port)
+	c.KubeAPIServerArgs = []string{
+		"--etcd-servers=" + c.EtcdURL,
+		"--bind-address=127.0.0.1",
+		"--advertise-address=" + c.HostIP,
+		"--secure-port=" + strconv.Itoa(port),
+		"--cert-dir=" + filepath.Join(pki, "kube-apiserver-generated"),
+		"--tls-cert-file=" + servingCert,
+		"--tls-private-key-file=" + servingKey,
+		"--client-ca-file=" + c.clientCA.CertFile,
+		"--authorization-mode=Node,RBAC",
+		"--service-cluster-ip-range=10.0.0.0/24",
+		"--service-account-issuer=https://kubernetes.default.svc",
+		"--service-account-key-file=" + saPub,
+		"--service-account-signing-key-file=" + saKey,
+		// The aggregation layer: kube-apiserver proxies to stax-apiserver
+		// with this client certificate and the user in request headers.
+		"--requestheader-client-ca-file=" + frontProxyCA.CertFile,
+		"--requestheader-allowed-names=" + FrontProxyUser,
+		"--requestheader-username-headers=X-Remote-User",
+		"--requestheader-group-headers=X-Remote-Group",
+		"--requestheader-extra-headers-prefix=X-Remote-Extra-",
+		"--proxy-client-cert-file=" + proxyCert,
+		"--proxy-client-key-file=" + proxyKey,
+		// No kube-proxy here: reach stax-apiserver by its endpoint IP,
+		// not the Service's cluster IP.
+		"--enable-aggregator-routing=true",
+		"--v=1",
+	}
+	p, err := c.start("kube-apiserver", exec.Command(filepath.Join(c.cfg.ToolsBin, "kube-apiserver"), c.KubeAPIServerArgs...))
+	if err != nil {
+		return err
+	}
+
+	adminCert, adminKey, err := c.clientCA.issue(pki, "admin", leaf{CommonName: "e2e-admin",
+		Organizations: []string{"system:masters"}, Client: true})
+	if err != nil {
+		return err
+	}
+	c.AdminKubeconfig = filepath.Join(c.cfg.Dir, "admin.kubeconfig")
+	if err := writeKubeconfig(c.AdminKubeconfig, c.KubeAPIServerURL, c.clientCA.CertFile,
+		&clientcmdapi.AuthInfo{ClientCertificate: adminCert, ClientKey: adminKey}); err != nil {
+		return err
+	}
+	if c.AdminConfig, err = clientcmd.BuildConfigFromFlags("", c.AdminKubeconfig); err != nil {
+		return err
+	}
+	c.AdminConfig.QPS, c.AdminConfig.Burst = 200, 400
+	if c.Client, err = kubernetes.NewForConfig(c.AdminConfig); err != nil {
+		return err
+	}
+	return c.waitFor(ctx, p, "kube-apiserver /readyz", func(ctx context.Context) (bool, error) {
+		body, err := c.Client.Discovery().RESTClient().Get().AbsPath("/readyz").DoRaw(ctx)
+		return err == nil && string(body) == "ok", nil
+	})
+}
+
+// register applies the manifests of artifacts/aggregated: all as shipped
+// except the Service, which loses its selector and gets an EndpointSlice
+// to the host, and the Deployment, which is only checked with a server-side
+// dry run (nothing here runs pods).
+func (c *Cluster) register(ctx context.Context) error {
+	for _, f := range []string{"00-namespace.yaml", "01-serviceaccount.yaml", "02-rbac.yaml", "03-user-roles.yaml"} {
+		if _, err := c.Kubectl(ctx, nil, "apply", "-f", filepath.Join(c.cfg.Artifacts, f)); err != nil {
+			return err
+		}
+	}
+	if _, err := c.Kubectl(ctx, nil, "apply", "--dry-run=server", "-f", filepath.Join(c.cfg.Artifacts, "05-deployment.yaml")); err != nil {
+		return err
+	}
+	// Everything else needs the ServiceAccount's token: the first one may
+	// come before kube-apiserver's caches know the new ServiceAccount.
+	var token *authenticationv1.TokenRequest
+	err := wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, c.cfg.StartTimeout, true, func(ctx context.Context) (bool, error) {
+		var err error
+		token, err = c.Client.CoreV1().ServiceAccounts(Namespace).CreateToken(ctx, ServiceAccount,
+			&authenticationv1.TokenRequest{Spec: authenticationv1.TokenRequestSpec{ExpirationSeconds: ptr.To[int64](24 * 3600)}},
+			metav1.CreateOptions{})
+		return err == nil, nil
+	})
+	if err != nil {
+		return fmt.Errorf("requesting a token for %s/%s: %w", Namespace, ServiceAccount, err)
+	}
+	c.StaxKubeconfig = filepath.Join(c.cfg.Dir, "stax-apiserver.kubeconfig")
+	return writeKubeconfig(c.StaxKubeconfig, c.KubeAPIServerURL, c.clientCA.CertFile,
+		&clientcmdapi.AuthInfo{Token: token.Status.Token})
+}
+
+func (c *Cluster) startStax(ctx context.Context) error {
+	// The serving certificate names the Service, as it would in a cluster;
+	// kube-apiserver checks it against the APIService's caBundle.
+	staxCA, err := newAuthority(c.pki, "stax-ca", "microstax-e2e-stax-apiserver-ca")
+	if err != nil {
+		return err
+	}
+	c.StaxCAFile = staxCA.CertFile
+	cert, key, err := staxCA.issue(c.pki, "stax-apiserver", leaf{CommonName: ServiceName + "." + Namespace + ".svc", Server: true,
+		Hosts: []string{ServiceName + "." + Namespace + ".svc", ServiceName + "." + Namespace + ".svc.cluster.local", c.HostIP}})
+	if err != nil {
+		return err
+	}
+	port := freePort()
+	c.StaxURL = "https://" + net.JoinHostPort(c.HostIP, strconv.Itoa(port))
+	c.StaxArgs = []string{
+		"--mode=aggregated",
+		"--data-dir=" + filepath.Join(c.cfg.Dir, "stax"),
+		"--bind-address=" + c.HostIP,
+		"--secure-port=" + strconv.Itoa(port),
+		"--tls-cert-file=" + cert,
+		"--tls-private-key-file=" + key,
+		"--etcd-servers=" + c.EtcdURL,
+		"--kubeconfig=" + c.StaxKubeconfig,
+		"--authentication-kubeconfig=" + c.StaxKubeconfig,
+		"--authorization-kubeconfig=" + c.StaxKubeconfig,
+		"-v=1",
+	}
+	p, err := c.start("stax-apiserver", c.cfg.StaxCommand(c.StaxArgs...))
+	if err != nil {
+		return err
+	}
+	// /readyz is readable without credentials on a delegating server.
+	pool, err := os.ReadFile(staxCA.CertFile)
+	if err != nil {
+		return err
+	}
+	tlsCfg, err := rest.TLSConfigFor(&rest.Config{TLSClientConfig: rest.TLSClientConfig{CAData: pool}})
+	if err != nil {
+		return err
+	}
+	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: tlsCfg}, Timeout: 5 * time.Second}
+	if err := c.waitFor(ctx, p, "stax-apiserver /readyz", func(ctx context.Context) (bool, error) {
+		body, err := get(ctx, hc, c.StaxURL+"/readyz")
+		return err == nil && body == "ok", nil
+	}); err != nil {
+		return err
+	}
+
+	if err := c.exposeOnHost(ctx, port); err != nil {
+		return err
+	}
+	manifest, err := os.ReadFile(filepath.Join(c.cfg.Artifacts, "06-apiservice.yaml"))
+	if err != nil {
+		return err
+	}
+	caPEM, err := os.ReadFile(staxCA.CertFile)
+	if err != nil {
+		return err
+	}
+	manifest, n := replaceCABundle(manifest, base64.StdEncoding.EncodeToString(caPEM))
+	if n != 1 {
+		return fmt.Errorf("06-apiservice.yaml: expected one caBundle line, found %d", n)
+	}
+	_, err = c.Kubectl(ctx, manifest, "apply", "-f", "-")
+	return err
+}
+
+var caBundleLine = regexp.MustCompile(`(?m)^(\s*caBundle:).*$`)
+
+func replaceCABundle(manifest []byte, b64 string) ([]byte, int) {
+	n := len(caBundleLine.FindAll(manifest, -1))
+	return caBundleLine.ReplaceAll(manifest, []byte("${1} "+b64)), n
+}
+
+// exposeOnHost creates the shipped Service without its selector and an
+// EndpointSlice that sends it to stax-apiserver on HostIP:port.
+func (c *Cluster) exposeOnHost(ctx context.Context, port int) error {
+	raw, err := os.ReadFile(filepath.Join(c.cfg.Artifacts, "04-service.yaml"))
+	if err != nil {
+		return err
+	}
+	var svc corev1.Service
+	if err := yaml.UnmarshalStrict(raw, &svc); err != nil {
+		return fmt.Errorf("04-service.yaml: %w", err)
+	}
+	svc.Spec.Selector = nil
+	if _, err := c.Client.CoreV1().Services(Namespace).Create(ctx, &svc, metav1.CreateOptions{}); err != nil {
+		return err
+	}
+	if len(svc.Spec.Ports) != 1 {
+		return fmt.Errorf("04-service.yaml: expected one port, found %d", len(svc.Spec.Ports))
+	}
+	// The aggregator matches the slice's port to the Service's by name.
+	slice := &discoveryv1.EndpointSlice{
+		ObjectMeta: metav1.ObjectMeta{
+			Name:      ServiceName + "-host",
+			Namespace: Namespace,
+			Labels:    map[string]string{discoveryv1.LabelServiceName: ServiceName},
+		},
+		AddressType: discoveryv1.AddressTypeIPv4,
+		Endpoints: []discoveryv1.Endpoint{{
+			Addresses:  []string{c.HostIP},
+			Conditions: discoveryv1.EndpointConditions{Ready: ptr.To(true)},
+		}},
+		Ports: []discoveryv1.EndpointPort{{
+			Name:     ptr.To(svc.Spec.Ports[0].Name),
+			Port:     ptr.To(int32(port)),
+			Protocol: ptr.To(corev1.ProtocolTCP),
+		}},
+	}
+	_, err = c.Client.DiscoveryV1().EndpointSlices(Namespace).Create(ctx, slice, metav1.CreateOptions{})
+	return err
+}
+
+var apiServicesGVR = schema.GroupVersionResource{Group: "apiregistration.k8s.io", Version: "v1", Resource: "apiservices"}
+
+func (c *Cluster) waitAPIServiceAvailable(ctx context.Context) error {
+	dyn, err := dynamic.NewForConfig(c.AdminConfig)
+	if err != nil {
+		return err
+	}
+	last := ""
+	err = c.waitFor(ctx, c.Processes["stax-apiserver"], "APIService "+APIServiceName+" Available", func(ctx context.Context) (bool, error) {
+		obj, err := dyn.Resource(apiServicesGVR).Get(ctx, APIServiceName, metav1.GetOptions{})
+		if err != nil {
+			last = err.Error()
+			return false, nil
+		}
+		conds, _, _ := unstructured.NestedSlice(obj.Object, "status", "conditions")
+		for _, cond := range conds {
+			m, _ := cond.(map[string]any)
+			if m["type"] == "Available" {
+				last = fmt.Sprintf("%v: %v", m["reason"], m["message"])
+				return m["status"] == "True", nil
+			}
+		}
+		return false, nil
+	})
+	if err != nil {
+		return fmt.Errorf("%w (last: %s)", err, last)
+	}
+	return nil
+}
+
+// Kubectl runs kubectl as the admin with stdin, returning stdout; the error
+// carries stderr.
+func (c *Cluster) Kubectl(ctx context.Context, stdin []byte, args ...string) (string, error) {
+	return c.KubectlAs(ctx, c.AdminKubeconfig, stdin, args...)
+}
+
+// KubectlAs runs kubectl with kubeconfig.
+func (c *Cluster) KubectlAs(ctx context.Context, kubeconfig string, stdin []byte, args ...string) (string, error) {
+	cmd := exec.CommandContext(ctx, c.cfg.Kubectl, append([]string{"--kubeconfig", kubeconfig}, args...)...)
+	if stdin != nil {
+		cmd.Stdin = bytes.NewReader(stdin)
+	}
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	if err := cmd.Run(); err != nil {
+		return out.String(), fmt.Errorf("kubectl %s: %w: %s", strings.Join(args, " "), err, errOut.String())
+	}
+	return out.String(), nil
+}
+
+// UserKubeconfig writes a kubeconfig for a client certificate with user
+// name and groups, signed by kube-apiserver's client CA.
+func (c *Cluster) UserKubeconfig(user string, groups ...string) (string, error) {
+	cert, key, err := c.clientCA.issue(c.pki, "user-"+user, leaf{CommonName: user, Organizations: groups, Client: true})
+	if err != nil {
+		return "", err
+	}
+	path := filepath.Join(c.cfg.Dir, "user-"+user+".kubeconfig")
+	return path, writeKubeconfig(path, c.KubeAPIServerURL, c.clientCA.CertFile,
+		&clientcmdapi.AuthInfo{ClientCertificate: cert, ClientKey: key})
+}
+
+// start runs cmd with its output in logs/<name>.log.
+func (c *Cluster) start(name string, cmd *exec.Cmd) (*Process, error) {
+	logPath := filepath.Join(c.cfg.Dir, "logs", name+".log")
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		return nil, err
+	}
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	// Own process group: a Ctrl-C meant for the test or script reaches the
+	// components only through Stop, in order.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		logFile.Close()
+		return nil, fmt.Errorf("starting %s: %w", name, err)
+	}
+	p := &Process{Name: name, Cmd: cmd, Log: logPath, done: make(chan struct{})}
+	go func() {
+		p.err = cmd.Wait()
+		logFile.Close()
+		close(p.done)
+	}()
+	c.Processes[name] = p
+	return p, nil
+}
+
+// Done is closed when the process has ended.
+func (p *Process) Done() <-chan struct{} { return p.done }
+
+// Exited reports whether the process has ended.
+func (p *Process) Exited() bool {
+	select {
+	case <-p.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// RSSKiB is the resident set size of the process from /proc.
+func (p *Process) RSSKiB() (int64, error) {
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", p.Cmd.Process.Pid))
+	if err != nil {
+		return 0, err
+	}
+	for _, line := range strings.Split(string(raw), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			return strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+		}
+	}
+	return 0, errors.New("no VmRSS")
+}
+
+// Tail is the end of the process's log, for error messages.
+func (p *Process) Tail(n int) string {
+	raw, _ := os.ReadFile(p.Log)
+	lines := strings.Split(strings.TrimRight(string(raw), "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+// stop sends SIGTERM and, after 20 seconds, SIGKILL.
+func (p *Process) stop() {
+	if p.Exited() {
+		return
+	}
+	_ = p.Cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-p.done:
+	case <-time.After(20 * time.Second):
+		_ = p.Cmd.Process.Kill()
+		<-p.done
+	}
+}
+
+// waitFor polls cond until it holds, failing early when p exits.
+func (c *Cluster) waitFor(ctx context.Context, p *Process, what string, cond wait.ConditionWithContextFunc) error {
+	err := wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, c.cfg.StartTimeout, true, func(ctx context.Context) (bool, error) {
+		if p.Exited() {
+			return false, fmt.Errorf("%s exited (%v)", p.Name, p.err)
+		}
+		return cond(ctx)
+	})
+	if err != nil {
+		return fmt.Errorf("waiting for %s: %w; end of %s:\n%s", what, err, p.Log, p.Tail(30))
+	}
+	return nil
+}
+
+func writeKubeconfig(path, server, caFile string, user *clientcmdapi.AuthInfo) error {
+	cfg := clientcmdapi.NewConfig()
+	cfg.Clusters["e2e"] = &clientcmdapi.Cluster{Server: server, CertificateAuthority: caFile}
+	cfg.AuthInfos["user"] = user
+	cfg.Contexts["e2e"] = &clientcmdapi.Context{Cluster: "e2e", AuthInfo: "user", Namespace: "default"}
+	cfg.CurrentContext = "e2e"
+	return clientcmd.WriteToFile(*cfg, path)
+}
+
+func get(ctx context.Context, hc *http.Client, url string) (string, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return "", err
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		return string(body), fmt.Errorf("GET %s: %s", url, resp.Status)
+	}
+	return string(body), err
+}
+
+// hostIP is the first IPv4 address of an interface that is up and not
+// loopback.
+func hostIP() (string, error) {
+	ifaces, err := net.Interfaces()
+	if err != nil {
+		return "", err
+	}
+	for _, iface := range ifaces {
+		if iface.Flags&net.FlagUp == 0 || iface.Flags&net.FlagLoopback != 0 {
+			continue
+		}
+		addrs, err := iface.Addrs()
+		if err != nil {
+			continue
+		}
+		for _, a := range addrs {
+			if n, ok := a.(*net.IPNet); ok && n.IP.To4() != nil && !n.IP.IsLinkLocalUnicast() {
+				return n.IP.String(), nil
+			}
+		}
+	}
+	return "", errors.New("no non-loopback IPv4 address: EndpointSlices may not point at 127.0.0.1")
+}
+
+func freePort() int {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
