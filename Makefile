@@ -27,7 +27,7 @@ test-integration:
 
 # The tools build first, outside the test timeout: cold it takes minutes.
 test-e2e: tools ## stax-apiserver aggregated behind a real kube-apiserver and etcd.
-	$(GO) test -count=1 -timeout 20m -v ./test/e2e/...
+	$(GO) test -count=1 -timeout 45m -v ./test/e2e/...
 
 tools: ## Build etcd and kube-apiserver (hack/tools) into _output/tools/bin.
 	hack/build-tools.sh
