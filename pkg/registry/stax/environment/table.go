@@ -1,20 +1,18 @@
 package environment
 
 import (
-	"context"
 	"fmt"
 	"strings"
 
-	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/duration"
 
 	"github.com/microstax/stax/pkg/apis/stax"
+	"github.com/microstax/stax/pkg/registry/table"
 )
 
 // tableConvertor prints environments for kubectl get.
-type tableConvertor struct{}
+var tableConvertor = table.Convertor[*stax.Environment]{Columns: columns, Cells: cells}
 
 var columns = []metav1.TableColumnDefinition{
 	{Name: "Name", Type: "string", Format: "name", Description: "Name of the environment."},
@@ -27,36 +25,7 @@ var columns = []metav1.TableColumnDefinition{
 	{Name: "Message", Type: "string", Priority: 1, Description: "Message of the Ready condition."},
 }
 
-func (tableConvertor) ConvertToTable(ctx context.Context, obj runtime.Object, tableOptions runtime.Object) (*metav1.Table, error) {
-	table := &metav1.Table{}
-	if opt, ok := tableOptions.(*metav1.TableOptions); !ok || !opt.NoHeaders {
-		table.ColumnDefinitions = columns
-	}
-	if m, err := meta.ListAccessor(obj); err == nil {
-		table.ResourceVersion = m.GetResourceVersion()
-		table.Continue = m.GetContinue()
-		table.RemainingItemCount = m.GetRemainingItemCount()
-	} else if m, err := meta.CommonAccessor(obj); err == nil {
-		table.ResourceVersion = m.GetResourceVersion()
-	}
-
-	var envs []stax.Environment
-	switch t := obj.(type) {
-	case *stax.Environment:
-		envs = []stax.Environment{*t}
-	case *stax.EnvironmentList:
-		envs = t.Items
-	default:
-		return nil, fmt.Errorf("cannot print %T as a table", obj)
-	}
-	table.Rows = make([]metav1.TableRow, 0, len(envs))
-	for i := range envs {
-		table.Rows = append(table.Rows, row(&envs[i]))
-	}
-	return table, nil
-}
-
-func row(env *stax.Environment) metav1.TableRow {
+func cells(env *stax.Environment) []interface{} {
 	ready := 0
 	for _, s := range env.Status.Services {
 		if s.DesiredReplicas > 0 && s.ReadyReplicas >= s.DesiredReplicas {
@@ -77,18 +46,15 @@ func row(env *stax.Environment) metav1.TableRow {
 			message = c.Message
 		}
 	}
-	return metav1.TableRow{
-		Object: runtime.RawExtension{Object: env},
-		Cells: []interface{}{
-			env.Name,
-			string(env.Status.Phase),
-			fmt.Sprintf("%d/%d", ready, len(env.Spec.Blueprint.Services)),
-			baseline,
-			age(env.CreationTimestamp),
-			env.Spec.DisplayName,
-			strings.Join(names, ","),
-			message,
-		},
+	return []interface{}{
+		env.Name,
+		string(env.Status.Phase),
+		fmt.Sprintf("%d/%d", ready, len(env.Spec.Blueprint.Services)),
+		baseline,
+		age(env.CreationTimestamp),
+		env.Spec.DisplayName,
+		strings.Join(names, ","),
+		message,
 	}
 }
 

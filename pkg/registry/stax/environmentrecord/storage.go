@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"time"
 
-	"k8s.io/apimachinery/pkg/api/meta"
 	apimachineryvalidation "k8s.io/apimachinery/pkg/api/validation"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
@@ -22,6 +21,7 @@ import (
 	"k8s.io/apiserver/pkg/storage/names"
 
 	"github.com/microstax/stax/pkg/apis/stax"
+	"github.com/microstax/stax/pkg/registry/table"
 )
 
 // REST is the store of environment records.
@@ -46,7 +46,7 @@ func NewREST(scheme *runtime.Scheme, optsGetter generic.RESTOptionsGetter) (*RES
 		CreateStrategy:            s,
 		UpdateStrategy:            s,
 		DeleteStrategy:            s,
-		TableConvertor:            tableConvertor{},
+		TableConvertor:            tableConvertor,
 	}
 	if err := store.CompleteWithOptions(&generic.StoreOptions{RESTOptions: optsGetter, AttrFunc: getAttrs}); err != nil {
 		return nil, err
@@ -98,44 +98,20 @@ func match(label labels.Selector, field fields.Selector) storage.SelectionPredic
 	return storage.SelectionPredicate{Label: label, Field: field, GetAttrs: getAttrs}
 }
 
-type tableConvertor struct{}
-
-var columns = []metav1.TableColumnDefinition{
-	{Name: "Name", Type: "string", Format: "name"},
-	{Name: "Environment", Type: "string", Description: "Name of the deleted environment."},
-	{Name: "Created By", Type: "string"},
-	{Name: "Ran", Type: "string", Description: "Total running time."},
-	{Name: "CPU Core-Hours", Type: "string"},
-	{Name: "Deleted", Type: "string", Description: "Time since deletion."},
-}
-
-func (tableConvertor) ConvertToTable(ctx context.Context, obj runtime.Object, tableOptions runtime.Object) (*metav1.Table, error) {
-	table := &metav1.Table{}
-	if opt, ok := tableOptions.(*metav1.TableOptions); !ok || !opt.NoHeaders {
-		table.ColumnDefinitions = columns
-	}
-	if m, err := meta.ListAccessor(obj); err == nil {
-		table.ResourceVersion, table.Continue, table.RemainingItemCount = m.GetResourceVersion(), m.GetContinue(), m.GetRemainingItemCount()
-	}
-	var records []stax.EnvironmentRecord
-	switch t := obj.(type) {
-	case *stax.EnvironmentRecord:
-		records = []stax.EnvironmentRecord{*t}
-	case *stax.EnvironmentRecordList:
-		records = t.Items
-	default:
-		return nil, fmt.Errorf("cannot print %T as a table", obj)
-	}
-	for i := range records {
-		r := &records[i]
-		table.Rows = append(table.Rows, metav1.TableRow{
-			Object: runtime.RawExtension{Object: r},
-			Cells: []interface{}{r.Name, r.Environment, r.CreatedBy,
-				duration.HumanDuration(secondsDuration(r.RunningSeconds)), r.Usage.CPUCoreHours,
-				duration.HumanDuration(metav1.Now().Sub(r.DeletedAt.Time))},
-		})
-	}
-	return table, nil
+var tableConvertor = table.Convertor[*stax.EnvironmentRecord]{
+	Columns: []metav1.TableColumnDefinition{
+		{Name: "Name", Type: "string", Format: "name"},
+		{Name: "Environment", Type: "string", Description: "Name of the deleted environment."},
+		{Name: "Created By", Type: "string"},
+		{Name: "Ran", Type: "string", Description: "Total running time."},
+		{Name: "CPU Core-Hours", Type: "string"},
+		{Name: "Deleted", Type: "string", Description: "Time since deletion."},
+	},
+	Cells: func(r *stax.EnvironmentRecord) []interface{} {
+		return []interface{}{r.Name, r.Environment, r.CreatedBy,
+			duration.HumanDuration(secondsDuration(r.RunningSeconds)), r.Usage.CPUCoreHours,
+			duration.HumanDuration(metav1.Now().Sub(r.DeletedAt.Time))}
+	},
 }
 
 func secondsDuration(s int64) time.Duration { return time.Duration(s) * time.Second }
