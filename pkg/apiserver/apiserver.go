@@ -17,6 +17,7 @@ import (
 	"github.com/microstax/stax/pkg/registry/stax/federatedtokenrequest"
 	"github.com/microstax/stax/pkg/registry/stax/identityreview"
 	organizationstore "github.com/microstax/stax/pkg/registry/stax/organization"
+	"github.com/microstax/stax/pkg/registry/stax/tokenrevocation"
 	envruntime "github.com/microstax/stax/pkg/runtime"
 )
 
@@ -85,6 +86,10 @@ func (c CompletedConfig) New() (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	revocations, err := tokenrevocation.NewREST(Scheme, c.GenericConfig.RESTOptionsGetter)
+	if err != nil {
+		return nil, err
+	}
 	orgs, err := organizationstore.NewREST(Scheme, c.GenericConfig.RESTOptionsGetter)
 	if err != nil {
 		return nil, err
@@ -101,6 +106,7 @@ func (c CompletedConfig) New() (*Server, error) {
 		// request timeout, so followers through it use this name.
 		"environments/log":   envs.Logs,
 		"environmentrecords": records,
+		"tokenrevocations":   revocations,
 		"organizations":      orgs,
 		// Identity endpoints: answered, never stored.
 		"identityreviews":        identityreview.NewREST(c.Identity.Verifier),

@@ -15,6 +15,7 @@ import (
 	authenticationv1 "k8s.io/api/authentication/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/rest"
 	"k8s.io/utils/ptr"
 
@@ -263,6 +264,45 @@ func TestIdentityAndOrganizationScope(t *testing.T) {
 		raw := tokenClient(t, s, acmeToken).Discovery().RESTClient().Post().AbsPath("/authenticate").Body([]byte("{}")).Do(ctx)
 		if err := raw.Error(); !apierrors.IsForbidden(err) {
 			t.Fatalf("webhook called with an org token: want 403, got %v", err)
+		}
+	})
+
+	t.Run("a revoked token is refused until it expires", func(t *testing.T) {
+		victim := mintWithCLI(t, s, "acme", "mallory")
+		client := tokenClient(t, s, victim).StaxV1alpha1()
+		if _, err := client.Environments("acme").List(ctx, metav1.ListOptions{}); err != nil {
+			t.Fatalf("before revocation: %v", err)
+		}
+		review, err := admin.IdentityReviews().Create(ctx, &staxv1.IdentityReview{Spec: staxv1.IdentityReviewSpec{Token: victim}}, metav1.CreateOptions{})
+		if err != nil || review.Status.TokenID == "" {
+			t.Fatalf("review gives no token id: %+v %v", review.Status, err)
+		}
+		// The holder of a token may revoke it: it is in its own organization.
+		_, err = client.TokenRevocations("acme").Create(ctx, &staxv1.TokenRevocation{
+			ObjectMeta: metav1.ObjectMeta{GenerateName: "leaked-"},
+			Spec:       staxv1.TokenRevocationSpec{TokenID: review.Status.TokenID, ExpirationTime: *review.Status.ExpirationTimestamp},
+		}, metav1.CreateOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = wait.PollUntilContextTimeout(ctx, 50*time.Millisecond, 30*time.Second, true, func(ctx context.Context) (bool, error) {
+			_, err := client.Environments("acme").List(ctx, metav1.ListOptions{})
+			return apierrors.IsUnauthorized(err), nil
+		})
+		if err != nil {
+			t.Fatalf("revoked token still accepted")
+		}
+		again, err := admin.IdentityReviews().Create(ctx, &staxv1.IdentityReview{Spec: staxv1.IdentityReviewSpec{Token: victim}}, metav1.CreateOptions{})
+		if err != nil || again.Status.Authenticated {
+			t.Fatalf("IdentityReview of a revoked token: %+v %v", again.Status, err)
+		}
+		if _, err := acme.Environments("acme").List(ctx, metav1.ListOptions{}); err != nil {
+			t.Fatalf("revoking one token refused another: %v", err)
+		}
+		bad := &staxv1.TokenRevocation{ObjectMeta: metav1.ObjectMeta{Name: "empty"}}
+		if _, err := admin.TokenRevocations("acme").Create(ctx, bad, metav1.CreateOptions{}); !apierrors.IsInvalid(err) ||
+			!strings.Contains(err.Error(), "spec.tokenID") {
+			t.Fatalf("revocation without a token id: want 422 on spec.tokenID, got %v", err)
 		}
 	})
 

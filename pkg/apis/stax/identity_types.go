@@ -42,6 +42,8 @@ type IdentityReviewStatus struct {
 	ExpirationTimestamp *metav1.Time
 	// Signatures says which signatures verified.
 	Signatures SignatureVerification
+	// TokenID is the token's jti, the id a TokenRevocation names.
+	TokenID string
 	// Error says why the token was refused, without details that would
 	// help an attacker.
 	Error string

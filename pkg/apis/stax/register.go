@@ -38,6 +38,8 @@ func addKnownTypes(scheme *runtime.Scheme) error {
 		&FederatedTokenRequest{},
 		&EnvironmentRecord{},
 		&EnvironmentRecordList{},
+		&TokenRevocation{},
+		&TokenRevocationList{},
 	)
 	return nil
 }

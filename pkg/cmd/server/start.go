@@ -26,9 +26,12 @@ import (
 	"github.com/microstax/stax/pkg/activity"
 	"github.com/microstax/stax/pkg/apis/stax/v1alpha1"
 	"github.com/microstax/stax/pkg/apiserver"
+	"github.com/microstax/stax/pkg/auth"
 	"github.com/microstax/stax/pkg/certs"
 	"github.com/microstax/stax/pkg/controller"
 	"github.com/microstax/stax/pkg/etcd"
+	"github.com/microstax/stax/pkg/generated/clientset/versioned"
+	"github.com/microstax/stax/pkg/generated/informers/externalversions"
 	generatedopenapi "github.com/microstax/stax/pkg/generated/openapi"
 	"github.com/microstax/stax/pkg/runtime/local"
 )
@@ -98,6 +101,18 @@ func (o *Options) Run(ctx context.Context) error {
 			cfg.Runtime = rt
 		}
 		return controller.Start(hook, o.Controllers, cfg)
+	})
+	server.GenericAPIServer.AddPostStartHookOrDie("stax-token-revocations", func(hook genericapiserver.PostStartHookContext) error {
+		client, err := versioned.NewForConfig(hook.LoopbackClientConfig)
+		if err != nil {
+			return err
+		}
+		factory := externalversions.NewSharedInformerFactory(client, 0)
+		if err := auth.FeedRevocations(factory.Stax().V1alpha1().TokenRevocations(), config.Identity.Revoker); err != nil {
+			return err
+		}
+		factory.Start(hook.Done())
+		return nil
 	})
 	server.GenericAPIServer.AddPostStartHookOrDie("stax-rotate-token-keys", func(hook genericapiserver.PostStartHookContext) error {
 		go o.Identity.rotateKeys(hook, config.Identity.Keys)

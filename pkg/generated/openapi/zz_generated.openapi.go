@@ -63,6 +63,9 @@ func GetOpenAPIDefinitions(ref common.ReferenceCallback) map[string]common.OpenA
 		v1alpha1.ServiceStatus{}.OpenAPIModelName():               schema_pkg_apis_stax_v1alpha1_ServiceStatus(ref),
 		v1alpha1.SignatureVerification{}.OpenAPIModelName():       schema_pkg_apis_stax_v1alpha1_SignatureVerification(ref),
 		v1alpha1.TCPHealthCheck{}.OpenAPIModelName():              schema_pkg_apis_stax_v1alpha1_TCPHealthCheck(ref),
+		v1alpha1.TokenRevocation{}.OpenAPIModelName():             schema_pkg_apis_stax_v1alpha1_TokenRevocation(ref),
+		v1alpha1.TokenRevocationList{}.OpenAPIModelName():         schema_pkg_apis_stax_v1alpha1_TokenRevocationList(ref),
+		v1alpha1.TokenRevocationSpec{}.OpenAPIModelName():         schema_pkg_apis_stax_v1alpha1_TokenRevocationSpec(ref),
 		resource.Quantity{}.OpenAPIModelName():                    schema_apimachinery_pkg_api_resource_Quantity(ref),
 		v1.APIGroup{}.OpenAPIModelName():                          schema_pkg_apis_meta_v1_APIGroup(ref),
 		v1.APIGroupList{}.OpenAPIModelName():                      schema_pkg_apis_meta_v1_APIGroupList(ref),
@@ -967,6 +970,13 @@ func schema_pkg_apis_stax_v1alpha1_IdentityReviewStatus(ref common.ReferenceCall
 							Ref:         ref(v1alpha1.SignatureVerification{}.OpenAPIModelName()),
 						},
 					},
+					"tokenID": {
+						SchemaProps: spec.SchemaProps{
+							Description: "TokenID is the token's jti, the id a TokenRevocation names.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
 					"error": {
 						SchemaProps: spec.SchemaProps{
 							Description: "Error says why the token was refused, without details that would help an attacker.",
@@ -1541,6 +1551,127 @@ func schema_pkg_apis_stax_v1alpha1_TCPHealthCheck(ref common.ReferenceCallback) 
 		},
 		Dependencies: []string{
 			intstr.IntOrString{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_stax_v1alpha1_TokenRevocation(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "TokenRevocation revokes one hybrid-signed token by its id (jti) until the token expires. Revocations are stored, so they survive restarts and reach every replica of the server.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"kind": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"apiVersion": {
+						SchemaProps: spec.SchemaProps{
+							Description: "APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"metadata": {
+						SchemaProps: spec.SchemaProps{
+							Default: map[string]interface{}{},
+							Ref:     ref(v1.ObjectMeta{}.OpenAPIModelName()),
+						},
+					},
+					"spec": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Spec names the token.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1alpha1.TokenRevocationSpec{}.OpenAPIModelName()),
+						},
+					},
+				},
+				Required: []string{"spec"},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.TokenRevocationSpec{}.OpenAPIModelName(), v1.ObjectMeta{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_stax_v1alpha1_TokenRevocationList(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "TokenRevocationList is a list of TokenRevocations.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"kind": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"apiVersion": {
+						SchemaProps: spec.SchemaProps{
+							Description: "APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"metadata": {
+						SchemaProps: spec.SchemaProps{
+							Default: map[string]interface{}{},
+							Ref:     ref(v1.ListMeta{}.OpenAPIModelName()),
+						},
+					},
+					"items": {
+						SchemaProps: spec.SchemaProps{
+							Type: []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(v1alpha1.TokenRevocation{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+				},
+				Required: []string{"items"},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.TokenRevocation{}.OpenAPIModelName(), v1.ListMeta{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_stax_v1alpha1_TokenRevocationSpec(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "TokenRevocationSpec names a revoked token.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"tokenID": {
+						SchemaProps: spec.SchemaProps{
+							Description: "TokenID is the token's jti claim.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"expirationTime": {
+						SchemaProps: spec.SchemaProps{
+							Description: "ExpirationTime is when the token expires; the revocation is kept until then.",
+							Ref:         ref(v1.Time{}.OpenAPIModelName()),
+						},
+					},
+				},
+				Required: []string{"tokenID", "expirationTime"},
+			},
+		},
+		Dependencies: []string{
+			v1.Time{}.OpenAPIModelName()},
 	}
 }
 

@@ -54,6 +54,9 @@ type IdentityReviewStatus struct {
 	// Signatures says which signatures verified.
 	// +optional
 	Signatures SignatureVerification `json:"signatures,omitempty"`
+	// TokenID is the token's jti, the id a TokenRevocation names.
+	// +optional
+	TokenID string `json:"tokenID,omitempty"`
 	// Error says why the token was refused, without details that would
 	// help an attacker.
 	// +optional

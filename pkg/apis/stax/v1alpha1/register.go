@@ -43,6 +43,8 @@ func addKnownTypes(scheme *runtime.Scheme) error {
 		&FederatedTokenRequest{},
 		&EnvironmentRecord{},
 		&EnvironmentRecordList{},
+		&TokenRevocation{},
+		&TokenRevocationList{},
 	)
 	metav1.AddToGroupVersion(scheme, SchemeGroupVersion)
 	return nil

@@ -165,3 +165,18 @@ func (in SignatureVerification) OpenAPIModelName() string {
 func (in TCPHealthCheck) OpenAPIModelName() string {
 	return "ai.microstax.stax.v1alpha1.TCPHealthCheck"
 }
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in TokenRevocation) OpenAPIModelName() string {
+	return "ai.microstax.stax.v1alpha1.TokenRevocation"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in TokenRevocationList) OpenAPIModelName() string {
+	return "ai.microstax.stax.v1alpha1.TokenRevocationList"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in TokenRevocationSpec) OpenAPIModelName() string {
+	return "ai.microstax.stax.v1alpha1.TokenRevocationSpec"
+}

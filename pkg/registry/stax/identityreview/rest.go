@@ -69,6 +69,7 @@ func (r *REST) Create(ctx context.Context, obj runtime.Object, createValidation 
 		Audiences:           res.Audience,
 		ExpirationTimestamp: &exp,
 		Signatures:          stax.SignatureVerification{Classical: res.ClassicalVerified, PostQuantum: res.PostQuantumVerified},
+		TokenID:             res.ID,
 	}
 	if res.Actor != nil {
 		out.Status.User.Actor = res.Actor.Subject

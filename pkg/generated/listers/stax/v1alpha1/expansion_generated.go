@@ -37,3 +37,11 @@ type EnvironmentRecordNamespaceListerExpansion interface{}
 // OrganizationListerExpansion allows custom methods to be added to
 // OrganizationLister.
 type OrganizationListerExpansion interface{}
+
+// TokenRevocationListerExpansion allows custom methods to be added to
+// TokenRevocationLister.
+type TokenRevocationListerExpansion interface{}
+
+// TokenRevocationNamespaceListerExpansion allows custom methods to be added to
+// TokenRevocationNamespaceLister.
+type TokenRevocationNamespaceListerExpansion interface{}

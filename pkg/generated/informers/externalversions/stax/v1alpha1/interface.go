@@ -30,6 +30,8 @@ type Interface interface {
 	EnvironmentRecords() TypedEnvironmentRecordInformer
 	// Organizations returns a OrganizationInformer.
 	Organizations() TypedOrganizationInformer
+	// TokenRevocations returns a TokenRevocationInformer.
+	TokenRevocations() TypedTokenRevocationInformer
 }
 
 type version struct {
@@ -56,4 +58,9 @@ func (v *version) EnvironmentRecords() TypedEnvironmentRecordInformer {
 // Organizations returns a TypedOrganizationInformer.
 func (v *version) Organizations() TypedOrganizationInformer {
 	return &organizationInformer{factory: v.factory, tweakListOptions: v.tweakListOptions}
+}
+
+// TokenRevocations returns a TypedTokenRevocationInformer.
+func (v *version) TokenRevocations() TypedTokenRevocationInformer {
+	return &tokenRevocationInformer{factory: v.factory, namespace: v.namespace, tweakListOptions: v.tweakListOptions}
 }

@@ -27,3 +27,5 @@ type FederatedTokenRequestExpansion interface{}
 type IdentityReviewExpansion interface{}
 
 type OrganizationExpansion interface{}
+
+type TokenRevocationExpansion interface{}

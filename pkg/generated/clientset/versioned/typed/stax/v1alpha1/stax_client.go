@@ -33,6 +33,7 @@ type StaxV1alpha1Interface interface {
 	FederatedTokenRequestsGetter
 	IdentityReviewsGetter
 	OrganizationsGetter
+	TokenRevocationsGetter
 }
 
 // StaxV1alpha1Client is used to interact with features provided by the stax.microstax.ai group.
@@ -58,6 +59,10 @@ func (c *StaxV1alpha1Client) IdentityReviews() IdentityReviewInterface {
 
 func (c *StaxV1alpha1Client) Organizations() OrganizationInterface {
 	return newOrganizations(c)
+}
+
+func (c *StaxV1alpha1Client) TokenRevocations(namespace string) TokenRevocationInterface {
+	return newTokenRevocations(c, namespace)
 }
 
 // NewForConfig creates a new StaxV1alpha1Client for the given config.

@@ -48,6 +48,10 @@ func (c *FakeStaxV1alpha1) Organizations() v1alpha1.OrganizationInterface {
 	return newFakeOrganizations(c)
 }
 
+func (c *FakeStaxV1alpha1) TokenRevocations(namespace string) v1alpha1.TokenRevocationInterface {
+	return newFakeTokenRevocations(c, namespace)
+}
+
 // RESTClient returns a RESTClient that is used to communicate
 // with API server by this client implementation.
 func (c *FakeStaxV1alpha1) RESTClient() rest.Interface {
