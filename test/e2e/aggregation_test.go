@@ -176,6 +176,23 @@ func TestAggregatedBehindKubeAPIServer(t *testing.T) {
 	t.Run("RBAC", func(t *testing.T) {
 		testRBAC(t, c, ctx)
 	})
+
+	// The ClusterRole of artifacts/aggregated must cover every informer of
+	// admission and priority-and-fairness: a missing rule shows up only as
+	// reflector errors in the log, not as a failed request.
+	t.Run("stax-apiserver's own permissions suffice", func(t *testing.T) {
+		p := c.Processes["stax-apiserver"]
+		raw, err := os.ReadFile(p.Log)
+		if err != nil {
+			t.Fatal(err)
+		}
+		denied := `is forbidden: User "system:serviceaccount:` + cluster.Namespace + ":" + cluster.ServiceAccount + `"`
+		for _, l := range strings.Split(string(raw), "\n") {
+			if strings.Contains(l, denied) {
+				t.Errorf("stax-apiserver was refused: %s", l)
+			}
+		}
+	})
 }
 
 // watchUntilModified runs `kubectl get env -w` and sees a patch arrive.

@@ -210,7 +210,6 @@ func (c *Cluster) startKubeAPIServer(ctx context.Context) error {
 		"--bind-address=127.0.0.1",
 		"--advertise-address=" + c.HostIP,
 		"--secure-port=" + strconv.Itoa(port),
-		"--cert-dir=" + filepath.Join(pki, "kube-apiserver-generated"),
 		"--tls-cert-file=" + servingCert,
 		"--tls-private-key-file=" + servingKey,
 		"--client-ca-file=" + c.clientCA.CertFile,
