@@ -77,10 +77,17 @@ func serveTokenReview(w http.ResponseWriter, r *http.Request, v *identity.Verifi
 		for k, vals := range u.GetExtra() {
 			extra[k] = vals
 		}
+		// kube-apiserver asks on behalf of its own audiences and drops an
+		// answer that shares none. It is the front door of this API, so a
+		// token valid here is vouched for the audiences it asks about.
+		audiences := res.Audience
+		if len(review.Spec.Audiences) > 0 {
+			audiences = review.Spec.Audiences
+		}
 		review.Status = authenticationv1.TokenReviewStatus{
 			Authenticated: true,
 			User:          authenticationv1.UserInfo{Username: u.GetName(), Groups: u.GetGroups(), Extra: extra},
-			Audiences:     res.Audience,
+			Audiences:     audiences,
 		}
 	}
 	data, err := json.Marshal(&review)

@@ -72,12 +72,12 @@ func kubectlPath(t *testing.T) string {
 }
 
 // startCluster runs etcd, kube-apiserver and stax-apiserver for one test.
-func startCluster(t *testing.T) *cluster.Cluster {
+func startCluster(t *testing.T, options ...func(*cluster.Config)) *cluster.Cluster {
 	t.Helper()
 	dir := t.TempDir()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	c, err := cluster.Start(ctx, cluster.Config{
+	cfg := cluster.Config{
 		Dir:       dir,
 		ToolsBin:  toolsBin,
 		Artifacts: filepath.Join(repoRoot, "artifacts", "aggregated"),
@@ -87,7 +87,11 @@ func startCluster(t *testing.T) *cluster.Cluster {
 			cmd.Env = append(os.Environ(), runServerEnv+"=1")
 			return cmd
 		},
-	})
+	}
+	for _, o := range options {
+		o(&cfg)
+	}
+	c, err := cluster.Start(ctx, cfg)
 	if err != nil {
 		t.Fatalf("starting the control plane: %v", err)
 	}

@@ -68,6 +68,10 @@ type Config struct {
 	StaxCommand func(args ...string) *exec.Cmd
 	// StartTimeout bounds the wait for each component; default 3 minutes.
 	StartTimeout time.Duration
+	// TokenWebhook makes kube-apiserver authenticate bearer tokens it does
+	// not know with stax-apiserver's TokenReview webhook, so hybrid-signed
+	// MicroStax tokens work through it.
+	TokenWebhook bool
 }
 
 // Cluster is a running control plane.
@@ -101,6 +105,10 @@ type Cluster struct {
 
 	pki      string
 	clientCA *authority
+	// staxCert, staxKey and staxPort are chosen before kube-apiserver
+	// starts, whose token webhook configuration names stax-apiserver.
+	staxCert, staxKey string
+	staxPort          int
 }
 
 // Process is a component running as a child process.
@@ -134,6 +142,9 @@ func Start(ctx context.Context, cfg Config) (_ *Cluster, err error) {
 		}
 	}
 	if err := c.startEtcd(ctx); err != nil {
+		return nil, err
+	}
+	if err := c.prepareStax(); err != nil {
 		return nil, err
 	}
 	if err := c.startKubeAPIServer(ctx); err != nil {
@@ -232,6 +243,13 @@ func (c *Cluster) startKubeAPIServer(ctx context.Context) error {
 		"--enable-aggregator-routing=true",
 		"--v=1",
 	}
+	if c.cfg.TokenWebhook {
+		flags, err := c.tokenWebhookFlags()
+		if err != nil {
+			return err
+		}
+		c.KubeAPIServerArgs = append(c.KubeAPIServerArgs, flags...)
+	}
 	p, err := c.start("kube-apiserver", exec.Command(filepath.Join(c.cfg.ToolsBin, "kube-apiserver"), c.KubeAPIServerArgs...))
 	if err != nil {
 		return err
@@ -265,7 +283,7 @@ func (c *Cluster) startKubeAPIServer(ctx context.Context) error {
 // to the host, and the Deployment, which is only checked with a server-side
 // dry run (nothing here runs pods).
 func (c *Cluster) register(ctx context.Context) error {
-	for _, f := range []string{"00-namespace.yaml", "01-serviceaccount.yaml", "02-rbac.yaml", "03-user-roles.yaml"} {
+	for _, f := range []string{"00-namespace.yaml", "01-serviceaccount.yaml", "02-rbac.yaml", "03-user-roles.yaml", "07-token-webhook.yaml"} {
 		if _, err := c.Kubectl(ctx, nil, "apply", "-f", filepath.Join(c.cfg.Artifacts, f)); err != nil {
 			return err
 		}
@@ -291,7 +309,9 @@ func (c *Cluster) register(ctx context.Context) error {
 		&clientcmdapi.AuthInfo{Token: token.Status.Token})
 }
 
-func (c *Cluster) startStax(ctx context.Context) error {
+// prepareStax issues stax-apiserver's serving certificate and picks its
+// address.
+func (c *Cluster) prepareStax() error {
 	// The serving certificate names the Service, as it would in a cluster;
 	// kube-apiserver checks it against the APIService's caBundle.
 	staxCA, err := newAuthority(c.pki, "stax-ca", "microstax-e2e-stax-apiserver-ca")
@@ -299,16 +319,54 @@ func (c *Cluster) startStax(ctx context.Context) error {
 		return err
 	}
 	c.StaxCAFile = staxCA.CertFile
-	cert, key, err := staxCA.issue(c.pki, "stax-apiserver", leaf{CommonName: ServiceName + "." + Namespace + ".svc", Server: true,
+	c.staxCert, c.staxKey, err = staxCA.issue(c.pki, "stax-apiserver", leaf{CommonName: ServiceName + "." + Namespace + ".svc", Server: true,
 		Hosts: []string{ServiceName + "." + Namespace + ".svc", ServiceName + "." + Namespace + ".svc.cluster.local", c.HostIP}})
 	if err != nil {
 		return err
 	}
-	port := freePort()
-	c.StaxURL = "https://" + net.JoinHostPort(c.HostIP, strconv.Itoa(port))
+	c.staxPort = freePort()
+	c.StaxURL = "https://" + net.JoinHostPort(c.HostIP, strconv.Itoa(c.staxPort))
+	return nil
+}
+
+// TokenWebhookUser is the identity kube-apiserver calls stax-apiserver's
+// TokenReview webhook with; artifacts/aggregated/07-token-webhook.yaml lets
+// it post to /authenticate.
+const TokenWebhookUser = "kube-apiserver-token-webhook"
+
+// tokenWebhookFlags writes the webhook kubeconfig and returns the flags
+// that make kube-apiserver use it.
+func (c *Cluster) tokenWebhookFlags() ([]string, error) {
+	cert, key, err := c.clientCA.issue(c.pki, "token-webhook", leaf{CommonName: TokenWebhookUser, Client: true})
+	if err != nil {
+		return nil, err
+	}
+	path := filepath.Join(c.cfg.Dir, "token-webhook.kubeconfig")
+	if err := writeKubeconfig(path, c.StaxURL+"/authenticate", c.StaxCAFile,
+		&clientcmdapi.AuthInfo{ClientCertificate: cert, ClientKey: key}); err != nil {
+		return nil, err
+	}
+	return []string{
+		"--authentication-token-webhook-config-file=" + path,
+		"--authentication-token-webhook-version=v1",
+	}, nil
+}
+
+// StaxDataDir is stax-apiserver's data directory (its token keys live there).
+func (c *Cluster) StaxDataDir() string { return filepath.Join(c.cfg.Dir, "stax") }
+
+// TokenKubeconfig writes a kubeconfig for kube-apiserver that carries only
+// a bearer token.
+func (c *Cluster) TokenKubeconfig(name, token string) (string, error) {
+	path := filepath.Join(c.cfg.Dir, "token-"+name+".kubeconfig")
+	return path, writeKubeconfig(path, c.KubeAPIServerURL, c.clientCA.CertFile, &clientcmdapi.AuthInfo{Token: token})
+}
+
+func (c *Cluster) startStax(ctx context.Context) error {
+	cert, key, port := c.staxCert, c.staxKey, c.staxPort
 	c.StaxArgs = []string{
 		"--mode=aggregated",
-		"--data-dir=" + filepath.Join(c.cfg.Dir, "stax"),
+		"--data-dir=" + c.StaxDataDir(),
 		"--bind-address=" + c.HostIP,
 		"--secure-port=" + strconv.Itoa(port),
 		"--tls-cert-file=" + cert,
@@ -324,7 +382,7 @@ func (c *Cluster) startStax(ctx context.Context) error {
 		return err
 	}
 	// /readyz is readable without credentials on a delegating server.
-	pool, err := os.ReadFile(staxCA.CertFile)
+	pool, err := os.ReadFile(c.StaxCAFile)
 	if err != nil {
 		return err
 	}
@@ -347,7 +405,7 @@ func (c *Cluster) startStax(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	caPEM, err := os.ReadFile(staxCA.CertFile)
+	caPEM, err := os.ReadFile(c.StaxCAFile)
 	if err != nil {
 		return err
 	}
