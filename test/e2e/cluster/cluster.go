@@ -68,6 +68,15 @@ type Config struct {
 	StaxCommand func(args ...string) *exec.Cmd
 	// StartTimeout bounds the wait for each component; default 3 minutes.
 	StartTimeout time.Duration
+	// Workloads also starts kube-controller-manager, kube-scheduler and
+	// kwok (all in ToolsBin, hack/build-tools.sh --all), so that
+	// Deployments get pods that run on simulated nodes.
+	Workloads bool
+	// KwokConfig are kwok's --config files: its Stages. With none, kwok
+	// refuses to start.
+	KwokConfig []string
+	// NoStax leaves out stax-apiserver and its registration.
+	NoStax bool
 }
 
 // Cluster is a running control plane.
@@ -101,6 +110,8 @@ type Cluster struct {
 
 	pki      string
 	clientCA *authority
+	// saKey signs ServiceAccount tokens; kube-controller-manager needs it.
+	saKey string
 }
 
 // Process is a component running as a child process.
@@ -112,7 +123,8 @@ type Process struct {
 	err  error
 }
 
-// Start brings up etcd, kube-apiserver and stax-apiserver, applies the
+// Start brings up etcd, kube-apiserver, with Workloads the components that
+// run pods, and unless NoStax stax-apiserver; it applies the
 // manifests and waits until the APIService is Available. On error it stops
 // whatever it started.
 func Start(ctx context.Context, cfg Config) (_ *Cluster, err error) {
@@ -139,6 +151,14 @@ func Start(ctx context.Context, cfg Config) (_ *Cluster, err error) {
 	if err := c.startKubeAPIServer(ctx); err != nil {
 		return nil, err
 	}
+	if cfg.Workloads {
+		if err := c.startWorkloads(ctx); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.NoStax {
+		return c, nil
+	}
 	if err := c.register(ctx); err != nil {
 		return nil, err
 	}
@@ -153,7 +173,7 @@ func Start(ctx context.Context, cfg Config) (_ *Cluster, err error) {
 
 // Stop ends every component, stax-apiserver first and etcd last.
 func (c *Cluster) Stop() {
-	for _, name := range []string{"stax-apiserver", "kube-apiserver", "etcd"} {
+	for _, name := range []string{"stax-apiserver", "kwok", "kube-scheduler", "kube-controller-manager", "kube-apiserver", "etcd"} {
 		if p := c.Processes[name]; p != nil {
 			p.stop()
 		}
@@ -203,6 +223,7 @@ func (c *Cluster) startKubeAPIServer(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	c.saKey = saKey
 	port := freePort()
 	c.KubeAPIServerURL = "https://127.0.0.1:" + strconv.Itoa(port)
 	c.KubeAPIServerArgs = []string{
