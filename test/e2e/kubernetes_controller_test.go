@@ -27,7 +27,7 @@ import (
 // startStandaloneOnCluster runs stax-apiserver standalone (embedded etcd)
 // with --runtime=kubernetes on the cluster of kubeconfig, and returns a
 // client of it.
-func startStandaloneOnCluster(t *testing.T, kubeconfig string) versioned.Interface {
+func startStandaloneOnCluster(t testing.TB, kubeconfig string) versioned.Interface {
 	t.Helper()
 	dir := t.TempDir()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -65,6 +65,8 @@ func startStandaloneOnCluster(t *testing.T, kubeconfig string) versioned.Interfa
 		if err != nil {
 			return false, nil
 		}
+		// The benchmark creates hundreds of Environments at once.
+		cfg.QPS, cfg.Burst = 200, 400
 		c, err := versioned.NewForConfig(cfg)
 		if err != nil {
 			return false, err

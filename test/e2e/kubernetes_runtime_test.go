@@ -26,7 +26,7 @@ const crashImage = "stax-e2e/crashloop:1"
 
 // startWorkloadCluster runs etcd, kube-apiserver, kube-controller-manager,
 // kube-scheduler and kwok with two fake nodes; no stax-apiserver.
-func startWorkloadCluster(t *testing.T) *cluster.Cluster {
+func startWorkloadCluster(t testing.TB) *cluster.Cluster {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()

@@ -170,6 +170,9 @@ func (o *Options) newRuntime() (envruntime.Runtime, func(), error) {
 		if err != nil {
 			return nil, nil, fmt.Errorf("--runtime-kubeconfig: %w", err)
 		}
+		// Each sync makes a few requests per environment; client-go's default
+		// of 5 per second would queue a few hundred environments for minutes.
+		cfg.QPS, cfg.Burst = 100, 200
 		client, err := kubernetes.NewForConfig(cfg)
 		if err != nil {
 			return nil, nil, fmt.Errorf("--runtime-kubeconfig: %w", err)
