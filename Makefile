@@ -29,8 +29,8 @@ test-integration:
 test-e2e: tools ## stax-apiserver aggregated behind a real kube-apiserver and etcd.
 	$(GO) test -count=1 -timeout 45m -v ./test/e2e/...
 
-tools: ## Build etcd and kube-apiserver (hack/tools) into _output/tools/bin.
-	hack/build-tools.sh
+tools: ## Build etcd, kube-apiserver, kube-controller-manager, kube-scheduler and kwok (hack/tools) into _output/tools/bin.
+	hack/build-tools.sh --all
 
 local-up-aggregated: ## etcd + kube-apiserver + stax-apiserver (aggregated), until Ctrl-C.
 	hack/local-up-aggregated.sh

@@ -4,8 +4,9 @@
 # into _output/tools/bin. The first build of kube-apiserver takes minutes;
 # later ones come from the Go build cache in seconds.
 #
-#   hack/build-tools.sh            # etcd + kube-apiserver (what the e2e needs)
+#   hack/build-tools.sh            # etcd + kube-apiserver
 #   hack/build-tools.sh --all      # also kube-controller-manager, kube-scheduler
+#                                  # and kwok (hack/tools/kwok), what the e2e needs
 set -o errexit -o nounset -o pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 out="${TOOLS_BIN:-${root}/_output/tools/bin}"
@@ -32,3 +33,22 @@ for p in "${pkgs[@]}"; do
   echo "building ${p}" >&2
   go build -ldflags "${ldflags}" -o "${out}/" "${p}"
 done
+
+# kwok pins older k8s.io/* than the Kubernetes staging replaces above allow,
+# so it has a module of its own. It ships no default Stages in the binary:
+# gather the ones kwokctl uses (nodes Ready, pods Running and Ready, deleted
+# pods removed) from its module into one --config file.
+if [[ "${1:-}" == "--all" ]]; then
+  cd "${root}/hack/tools/kwok"
+  echo "building sigs.k8s.io/kwok/cmd/kwok" >&2
+  go build -o "${out}/" sigs.k8s.io/kwok/cmd/kwok
+  src="$(go list -m -f '{{.Dir}}' sigs.k8s.io/kwok)/kustomize/stage"
+  stages="${out}/../kwok-default-stages.yaml"
+  : > "${stages}.tmp"
+  for f in node/fast/node-initialize.yaml node/heartbeat/node-heartbeat.yaml \
+           pod/fast/pod-ready.yaml pod/fast/pod-complete.yaml pod/fast/pod-delete.yaml; do
+    cat "${src}/${f}" >> "${stages}.tmp"
+    echo "---" >> "${stages}.tmp"
+  done
+  mv "${stages}.tmp" "${stages}"
+fi

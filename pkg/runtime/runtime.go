@@ -33,6 +33,10 @@ type ServicePlan struct {
 	Replicas  int32
 	Health    *HealthCheck
 	DependsOn []string
+	// Requests and Limits are the compute resources of one replica, by
+	// resource name, as written ("500m", "1Gi"); a runtime that cannot
+	// enforce them ignores them.
+	Requests, Limits map[string]string
 }
 
 // EnvVar is one environment variable.

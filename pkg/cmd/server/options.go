@@ -44,10 +44,12 @@ const (
 	RuntimeLocal = "local"
 	// RuntimeNone stores environments without running them.
 	RuntimeNone = "none"
+	// RuntimeKubernetes runs each service as a Deployment on a cluster.
+	RuntimeKubernetes = "kubernetes"
 )
 
 // KnownRuntimes are the values --runtime accepts.
-var KnownRuntimes = sets.New(RuntimeLocal, RuntimeNone)
+var KnownRuntimes = sets.New(RuntimeLocal, RuntimeNone, RuntimeKubernetes)
 
 // Options is everything stax-apiserver can be told.
 type Options struct {
@@ -65,6 +67,8 @@ type Options struct {
 	Controllers []string
 	// Runtime is where environments run.
 	Runtime string
+	// RuntimeKubeconfig is the cluster of the kubernetes runtime.
+	RuntimeKubeconfig string
 	// Identity configures hybrid-signed tokens.
 	Identity *IdentityOptions
 
@@ -113,6 +117,9 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 		"Controllers to run in-process; empty to run them in stax-controller-manager instead. Known: %v.", sets.List(controller.Known)))
 	fs.StringVar(&o.Runtime, "runtime", o.Runtime, fmt.Sprintf(
 		"Where environments run. Known: %v.", sets.List(KnownRuntimes)))
+	fs.StringVar(&o.RuntimeKubeconfig, "runtime-kubeconfig", o.RuntimeKubeconfig, "Kubeconfig of the cluster "+
+		"environments run on with --runtime=kubernetes (one namespace per environment); not the one "+
+		"stax-apiserver is aggregated into, though it may be the same cluster.")
 }
 
 // Complete fills in what follows from other options, mode first.
@@ -189,6 +196,12 @@ func (o *Options) Validate() error {
 	errs = append(errs, o.Identity.Validate()...)
 	if !KnownRuntimes.Has(o.Runtime) {
 		errs = append(errs, fmt.Sprintf("--runtime: unknown runtime %q (known: %v)", o.Runtime, sets.List(KnownRuntimes)))
+	}
+	if o.Runtime == RuntimeKubernetes && o.RuntimeKubeconfig == "" {
+		errs = append(errs, "--runtime-kubeconfig is required with --runtime=kubernetes")
+	}
+	if o.Runtime != RuntimeKubernetes && o.RuntimeKubeconfig != "" {
+		errs = append(errs, "--runtime-kubeconfig is only for --runtime=kubernetes")
 	}
 	if len(errs) > 0 {
 		return fmt.Errorf("invalid options:\n  %s", strings.Join(errs, "\n  "))

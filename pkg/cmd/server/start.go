@@ -18,6 +18,8 @@ import (
 	genericapiserver "k8s.io/apiserver/pkg/server"
 	genericfilters "k8s.io/apiserver/pkg/server/filters"
 	utilfeature "k8s.io/apiserver/pkg/util/feature"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/clientcmd"
 	basecompatibility "k8s.io/component-base/compatibility"
 	baseversion "k8s.io/component-base/version"
 	"k8s.io/klog/v2"
@@ -33,6 +35,8 @@ import (
 	"github.com/microstax/stax/pkg/generated/clientset/versioned"
 	"github.com/microstax/stax/pkg/generated/informers/externalversions"
 	generatedopenapi "github.com/microstax/stax/pkg/generated/openapi"
+	envruntime "github.com/microstax/stax/pkg/runtime"
+	k8sruntime "github.com/microstax/stax/pkg/runtime/kubernetes"
 	"github.com/microstax/stax/pkg/runtime/local"
 )
 
@@ -72,14 +76,11 @@ func (o *Options) Run(ctx context.Context) error {
 	if err := o.Validate(); err != nil {
 		return err
 	}
-	rt, err := o.newRuntime()
+	rt, closeRuntime, err := o.newRuntime()
 	if err != nil {
 		return err
 	}
-	if rt != nil {
-		// Every process of every environment ends with the server.
-		defer rt.Close()
-	}
+	defer closeRuntime()
 	config, err := o.Config()
 	if err != nil {
 		return err
@@ -168,12 +169,34 @@ func (o *Options) Config() (*apiserver.Config, error) {
 	return &apiserver.Config{GenericConfig: cfg, Identity: id}, nil
 }
 
-// newRuntime opens the runtime --runtime names; nil for "none".
-func (o *Options) newRuntime() (*local.Runtime, error) {
-	if o.Runtime != RuntimeLocal {
-		return nil, nil
+// newRuntime opens the runtime --runtime names, nil for "none", and what
+// ends it with the server.
+func (o *Options) newRuntime() (envruntime.Runtime, func(), error) {
+	switch o.Runtime {
+	case RuntimeLocal:
+		rt, err := local.New(local.Config{DataDir: filepath.Join(o.DataDir, "runtime")})
+		if err != nil {
+			return nil, nil, err
+		}
+		// Every process of every environment ends with the server.
+		return rt, func() { rt.Close() }, nil
+	case RuntimeKubernetes:
+		cfg, err := clientcmd.BuildConfigFromFlags("", o.RuntimeKubeconfig)
+		if err != nil {
+			return nil, nil, fmt.Errorf("--runtime-kubeconfig: %w", err)
+		}
+		// Each sync makes a few requests per environment; client-go's default
+		// of 5 per second would queue a few hundred environments for minutes.
+		cfg.QPS, cfg.Burst = 100, 200
+		client, err := kubernetes.NewForConfig(cfg)
+		if err != nil {
+			return nil, nil, fmt.Errorf("--runtime-kubeconfig: %w", err)
+		}
+		// Environments keep running on the cluster when the server ends.
+		rt, err := k8sruntime.New(k8sruntime.Config{Client: client})
+		return rt, func() {}, err
 	}
-	return local.New(local.Config{DataDir: filepath.Join(o.DataDir, "runtime")})
+	return nil, func() {}, nil
 }
 
 // prepareStandaloneCertificates issues the serving and admin certificates

@@ -22,6 +22,8 @@ func planFor(env *staxv1.Environment) runtime.Plan {
 		if s.Replicas != nil {
 			sp.Replicas = *s.Replicas
 		}
+		sp.Requests = quantities(s.Resources.Requests)
+		sp.Limits = quantities(s.Resources.Limits)
 		for _, e := range s.Env {
 			sp.Env = append(sp.Env, runtime.EnvVar{Name: e.Name, Value: e.Value})
 		}
@@ -53,4 +55,16 @@ func portName(ports []staxv1.ServicePort, ref intstr.IntOrString) string {
 		}
 	}
 	return ""
+}
+
+// quantities keeps resource values as written; validation has parsed them.
+func quantities(l staxv1.ResourceList) map[string]string {
+	if len(l) == 0 {
+		return nil
+	}
+	m := make(map[string]string, len(l))
+	for k, v := range l {
+		m[k] = v.String()
+	}
+	return m
 }

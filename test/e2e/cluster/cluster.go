@@ -72,6 +72,15 @@ type Config struct {
 	// not know with stax-apiserver's TokenReview webhook, so hybrid-signed
 	// MicroStax tokens work through it.
 	TokenWebhook bool
+	// Workloads also starts kube-controller-manager, kube-scheduler and
+	// kwok (all in ToolsBin, hack/build-tools.sh --all), so that
+	// Deployments get pods that run on simulated nodes.
+	Workloads bool
+	// KwokConfig are kwok's --config files: its Stages. With none, kwok
+	// refuses to start.
+	KwokConfig []string
+	// NoStax leaves out stax-apiserver and its registration.
+	NoStax bool
 }
 
 // Cluster is a running control plane.
@@ -109,6 +118,8 @@ type Cluster struct {
 	// starts, whose token webhook configuration names stax-apiserver.
 	staxCert, staxKey string
 	staxPort          int
+	// saKey signs ServiceAccount tokens; kube-controller-manager needs it.
+	saKey string
 }
 
 // Process is a component running as a child process.
@@ -120,7 +131,8 @@ type Process struct {
 	err  error
 }
 
-// Start brings up etcd, kube-apiserver and stax-apiserver, applies the
+// Start brings up etcd, kube-apiserver, with Workloads the components that
+// run pods, and unless NoStax stax-apiserver; it applies the
 // manifests and waits until the APIService is Available. On error it stops
 // whatever it started.
 func Start(ctx context.Context, cfg Config) (_ *Cluster, err error) {
@@ -150,6 +162,14 @@ func Start(ctx context.Context, cfg Config) (_ *Cluster, err error) {
 	if err := c.startKubeAPIServer(ctx); err != nil {
 		return nil, err
 	}
+	if cfg.Workloads {
+		if err := c.startWorkloads(ctx); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.NoStax {
+		return c, nil
+	}
 	if err := c.register(ctx); err != nil {
 		return nil, err
 	}
@@ -164,7 +184,7 @@ func Start(ctx context.Context, cfg Config) (_ *Cluster, err error) {
 
 // Stop ends every component, stax-apiserver first and etcd last.
 func (c *Cluster) Stop() {
-	for _, name := range []string{"stax-apiserver", "kube-apiserver", "etcd"} {
+	for _, name := range []string{"stax-apiserver", "kwok", "kube-scheduler", "kube-controller-manager", "kube-apiserver", "etcd"} {
 		if p := c.Processes[name]; p != nil {
 			p.stop()
 		}
@@ -214,6 +234,7 @@ func (c *Cluster) startKubeAPIServer(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	c.saKey = saKey
 	port := freePort()
 	c.KubeAPIServerURL = "https://127.0.0.1:" + strconv.Itoa(port)
 	c.KubeAPIServerArgs = []string{

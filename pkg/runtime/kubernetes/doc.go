@@ -1,0 +1,45 @@
+// Package kubernetes is the runtime.Runtime that runs environments as
+// Deployments and Services on a target cluster, through client-go.
+//
+// Contract:
+//
+//   - Each environment gets a namespace named by NamespaceName: "stax-<org>-<env>",
+//     or, when that is longer than 63 characters, its first 54 characters
+//     and "-" and 8 hex digits of a SHA-256 of org and env. The namespace
+//     carries the labels below; Apply refuses a namespace of that name that
+//     belongs to another environment.
+//   - Every object carries the labels stax.microstax.ai/organization and
+//     stax.microstax.ai/environment and app.kubernetes.io/managed-by=stax;
+//     Deployments, their pods and Services also stax.microstax.ai/service.
+//     A Deployment selects its pods by all three stax labels.
+//   - Per service: a Deployment and, when it has ports, a ClusterIP Service,
+//     both named after the service. One container, named after the service,
+//     runs Image with Command and Args; a service without Image is refused
+//     for the whole plan. Its environment is the blueprint Env, then PORT
+//     (the first port), <DEP>_URL=http://<dep>.<ns>.svc:<port> for each
+//     dependency with ports, STAX_ORGANIZATION, STAX_ENVIRONMENT and
+//     STAX_SERVICE. Requests and limits are parsed as quantities. The
+//     health check becomes a readiness probe (httpGet or tcpSocket on the
+//     probed port, periodSeconds, failureThreshold). Unlike the local
+//     runtime, services start without waiting for their dependencies.
+//   - Apply uses server-side apply with field manager "stax-runtime" and
+//     deletes the Deployments and Services of services no longer in the
+//     plan. The plan's service order is kept in the namespace annotation
+//     stax.microstax.ai/services for Status.
+//   - Stop scales every Deployment to zero and records its replica count in
+//     its annotation stax.microstax.ai/replicas. The next Apply restores the
+//     recorded count (not the plan's, so that a manual scale survives a
+//     pause) and drops the annotation.
+//   - Status reads Deployments and pods: Desired is spec.replicas, Ready
+//     readyReplicas, Restarts the sum of container restart counts. Health is
+//     Stopped when scaled to zero by Stop; Healthy when ready >= desired > 0;
+//     Unhealthy when a container waits or ended for a failure reason
+//     (CrashLoopBackOff, ImagePullBackOff, Error, ...), which becomes Reason;
+//     Waiting otherwise. Endpoint is <svc>.<ns>.svc:<first port>. A missing
+//     namespace is runtime.ErrNotFound.
+//   - Logs streams pod logs with time stamps; replica i of a service is its
+//     i-th pod in name order. Several pods are merged, each line prefixed
+//     with "<pod> ": by time stamp when not following, as they come when
+//     following.
+//   - Delete deletes the namespace; the cluster removes the rest.
+package kubernetes

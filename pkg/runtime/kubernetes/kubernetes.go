@@ -1,0 +1,54 @@
+package kubernetes
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+
+	"github.com/microstax/stax/pkg/runtime"
+)
+
+// Config says which cluster environments run on.
+type Config struct {
+	// Client talks to the target cluster; it needs to manage namespaces,
+	// Deployments and Services, and to read pods and their logs.
+	Client kubernetes.Interface
+}
+
+// Runtime runs environments on a Kubernetes cluster. It keeps no state of
+// its own: everything it needs is in the cluster.
+type Runtime struct {
+	client kubernetes.Interface
+}
+
+var _ runtime.Runtime = (*Runtime)(nil)
+
+// New returns a runtime on cfg.Client.
+func New(cfg Config) (*Runtime, error) {
+	if cfg.Client == nil {
+		return nil, errors.New("kubernetes runtime: no client")
+	}
+	return &Runtime{client: cfg.Client}, nil
+}
+
+// Delete deletes the environment's namespace; the cluster's namespace
+// controller removes what is in it.
+func (r *Runtime) Delete(ctx context.Context, org, env string) error {
+	ns := NamespaceName(org, env)
+	err := r.client.CoreV1().Namespaces().Delete(ctx, ns, metav1.DeleteOptions{})
+	if apierrors.IsNotFound(err) {
+		return fmt.Errorf("namespace %s: %w", ns, runtime.ErrNotFound)
+	}
+	return err
+}
+
+// selector is a label selector string for labels.
+func selector(labels map[string]string) string {
+	return metav1.FormatLabelSelector(metav1.SetAsLabelSelector(labels))
+}
+
+func isNotFound(err error) bool { return apierrors.IsNotFound(err) }

@@ -1,0 +1,212 @@
+package kubernetes
+
+import (
+	"fmt"
+	"maps"
+	"strconv"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/apimachinery/pkg/util/validation"
+	appsv1ac "k8s.io/client-go/applyconfigurations/apps/v1"
+	corev1ac "k8s.io/client-go/applyconfigurations/core/v1"
+	metav1ac "k8s.io/client-go/applyconfigurations/meta/v1"
+
+	"github.com/microstax/stax/pkg/runtime"
+)
+
+// validate refuses a plan the cluster could not run, before anything is
+// written, so that a refusal leaves the environment as it was.
+func validate(plan runtime.Plan) error {
+	seen := map[string]bool{}
+	for _, s := range plan.Services {
+		if msgs := validation.IsDNS1123Label(s.Name); len(msgs) > 0 {
+			return fmt.Errorf("service %q: invalid name: %s", s.Name, msgs[0])
+		}
+		if seen[s.Name] {
+			return fmt.Errorf("service %s: duplicate name", s.Name)
+		}
+		seen[s.Name] = true
+		if s.Image == "" {
+			return fmt.Errorf("service %s has no image; the kubernetes runtime runs container images", s.Name)
+		}
+		if _, err := resourceList(s.Requests); err != nil {
+			return fmt.Errorf("service %s: requests: %w", s.Name, err)
+		}
+		if _, err := resourceList(s.Limits); err != nil {
+			return fmt.Errorf("service %s: limits: %w", s.Name, err)
+		}
+		if s.Health != nil && len(s.Ports) == 0 {
+			return fmt.Errorf("service %s: a health check needs a port", s.Name)
+		}
+	}
+	for _, s := range plan.Services {
+		for _, d := range s.DependsOn {
+			if !seen[d] {
+				return fmt.Errorf("service %s: unknown dependency %q", s.Name, d)
+			}
+		}
+	}
+	return nil
+}
+
+func resourceList(m map[string]string) (corev1.ResourceList, error) {
+	if len(m) == 0 {
+		return nil, nil
+	}
+	l := corev1.ResourceList{}
+	for k, v := range m {
+		q, err := resource.ParseQuantity(v)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", k, err)
+		}
+		l[corev1.ResourceName(k)] = q
+	}
+	return l, nil
+}
+
+// deployment is the desired Deployment of one service.
+func deployment(plan runtime.Plan, s runtime.ServicePlan, ns string, replicas int32) *appsv1ac.DeploymentApplyConfiguration {
+	labels := serviceLabels(plan.Organization, plan.Environment, s.Name)
+	all := maps.Clone(labels)
+	all[LabelManagedBy] = managedByValue
+	return appsv1ac.Deployment(s.Name, ns).
+		WithLabels(all).
+		WithSpec(appsv1ac.DeploymentSpec().
+			WithReplicas(replicas).
+			WithSelector(metav1ac.LabelSelector().WithMatchLabels(labels)).
+			WithTemplate(corev1ac.PodTemplateSpec().
+				WithLabels(all).
+				WithSpec(corev1ac.PodSpec().WithContainers(container(plan, s, ns)))))
+}
+
+func container(plan runtime.Plan, s runtime.ServicePlan, ns string) *corev1ac.ContainerApplyConfiguration {
+	c := corev1ac.Container().WithName(s.Name).WithImage(s.Image)
+	if len(s.Command) > 0 {
+		c.WithCommand(s.Command...)
+	}
+	if len(s.Args) > 0 {
+		c.WithArgs(s.Args...)
+	}
+	for _, e := range environ(plan, s, ns) {
+		c.WithEnv(corev1ac.EnvVar().WithName(e.Name).WithValue(e.Value))
+	}
+	for _, p := range s.Ports {
+		cp := corev1ac.ContainerPort().WithContainerPort(p.Port).WithProtocol(protocol(p.Protocol))
+		// Container port names are stricter (15 characters) than service
+		// port names; an unfit one is left off, the number still works.
+		if p.Name != "" && len(validation.IsValidPortName(p.Name)) == 0 {
+			cp.WithName(p.Name)
+		}
+		c.WithPorts(cp)
+	}
+	requests, _ := resourceList(s.Requests) // validate parsed them
+	limits, _ := resourceList(s.Limits)
+	if requests != nil || limits != nil {
+		rr := corev1ac.ResourceRequirements()
+		if requests != nil {
+			rr.WithRequests(requests)
+		}
+		if limits != nil {
+			rr.WithLimits(limits)
+		}
+		c.WithResources(rr)
+	}
+	if s.Health != nil {
+		c.WithReadinessProbe(probe(s))
+	}
+	return c
+}
+
+// environ is the blueprint's variables, then the runtime's, later winning.
+func environ(plan runtime.Plan, s runtime.ServicePlan, ns string) []runtime.EnvVar {
+	env := append([]runtime.EnvVar(nil), s.Env...)
+	if len(s.Ports) > 0 {
+		env = append(env, runtime.EnvVar{Name: "PORT", Value: strconv.Itoa(int(s.Ports[0].Port))})
+	}
+	for _, dep := range s.DependsOn {
+		if ep := endpoint(plan, dep, ns); ep != "" {
+			env = append(env, runtime.EnvVar{Name: envName(dep) + "_URL", Value: "http://" + ep})
+		}
+	}
+	env = append(env,
+		runtime.EnvVar{Name: "STAX_ORGANIZATION", Value: plan.Organization},
+		runtime.EnvVar{Name: "STAX_ENVIRONMENT", Value: plan.Environment},
+		runtime.EnvVar{Name: "STAX_SERVICE", Value: s.Name})
+	// Later wins, as in a shell; the API server would keep the first.
+	last := map[string]int{}
+	for i, e := range env {
+		last[e.Name] = i
+	}
+	out := env[:0]
+	for i, e := range env {
+		if last[e.Name] == i {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// endpoint is the in-cluster address of a service's first port; empty
+// when it has none.
+func endpoint(plan runtime.Plan, name, ns string) string {
+	for _, s := range plan.Services {
+		if s.Name == name && len(s.Ports) > 0 {
+			return serviceAddress(name, ns, s.Ports[0].Port)
+		}
+	}
+	return ""
+}
+
+func serviceAddress(name, ns string, port int32) string {
+	return name + "." + ns + ".svc:" + strconv.Itoa(int(port))
+}
+
+func probe(s runtime.ServicePlan) *corev1ac.ProbeApplyConfiguration {
+	h := s.Health
+	port := s.Ports[0].Port
+	for _, p := range s.Ports {
+		if h.PortName != "" && p.Name == h.PortName {
+			port = p.Port
+		}
+	}
+	pr := corev1ac.Probe()
+	if h.HTTPPath != "" {
+		pr.WithHTTPGet(corev1ac.HTTPGetAction().WithPath(h.HTTPPath).WithPort(intstr.FromInt32(port)))
+	} else {
+		pr.WithTCPSocket(corev1ac.TCPSocketAction().WithPort(intstr.FromInt32(port)))
+	}
+	if secs := int32(h.Period.Seconds()); secs > 0 {
+		pr.WithPeriodSeconds(secs)
+	}
+	if h.FailureThreshold > 0 {
+		pr.WithFailureThreshold(int32(h.FailureThreshold))
+	}
+	return pr
+}
+
+// service is the ClusterIP Service of one service with ports.
+func service(plan runtime.Plan, s runtime.ServicePlan, ns string) *corev1ac.ServiceApplyConfiguration {
+	labels := serviceLabels(plan.Organization, plan.Environment, s.Name)
+	all := maps.Clone(labels)
+	all[LabelManagedBy] = managedByValue
+	spec := corev1ac.ServiceSpec().WithSelector(labels)
+	for i, p := range s.Ports {
+		name := p.Name
+		if name == "" {
+			// Several ports need names; the index keeps them unique.
+			name = "port-" + strconv.Itoa(i)
+		}
+		spec.WithPorts(corev1ac.ServicePort().WithName(name).WithPort(p.Port).
+			WithTargetPort(intstr.FromInt32(p.Port)).WithProtocol(protocol(p.Protocol)))
+	}
+	return corev1ac.Service(s.Name, ns).WithLabels(all).WithSpec(spec)
+}
+
+func protocol(p string) corev1.Protocol {
+	if p == "" {
+		return corev1.ProtocolTCP
+	}
+	return corev1.Protocol(p)
+}
