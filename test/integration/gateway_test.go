@@ -182,6 +182,8 @@ blueprint:
 	if a.Error.Reason != metav1.StatusReasonAlreadyExists {
 		t.Errorf("create again: %+v", a.Error)
 	}
+	// The controller's own watches, before any stream of the gateway.
+	idle := openStreams(t, s)
 	progress := c.dial("/v1/environments/shop/progress")
 	followProgress(t, progress, staxv1.EnvironmentReady)
 
@@ -250,9 +252,16 @@ blueprint:
 			ticks++
 		}
 	}
-	// A client that leaves at once must not disturb the gateway.
+	// A client that leaves ends the apiserver calls behind its stream (a
+	// watch for deletion and the followed logs).
+	before := openStreams(t, s)
 	early := c.dial("/v1/environments/shop/logstream")
+	if _, _, err := early.ReadMessage(); err != nil {
+		t.Fatal(err)
+	}
+	waitStreams(t, s, before+2)
 	_ = early.Close()
+	waitStreams(t, s, before)
 
 	// POST /v1/environments/{id}/stop and /resume
 	if a := c.do("POST", "/v1/environments/shop/resume", "", "").expect(t, "resume ready", 409, nil); a.Error.Reason != metav1.StatusReasonConflict {
@@ -278,6 +287,7 @@ blueprint:
 		t.Errorf("historical: %+v", list)
 	}
 	c.do("DELETE", "/v1/environments/shop", "", "").expect(t, "delete again", 404, nil)
+	waitStreams(t, s, idle)
 
 	// Unknown routes answer in the envelope too.
 	c.do("GET", "/v1/nothing", "", "").expect(t, "unknown route", 404, nil)
@@ -288,6 +298,37 @@ blueprint:
 		http.Header{"Authorization": {"Bearer " + c.token}})
 	if err == nil || resp == nil || resp.StatusCode != 404 {
 		t.Errorf("progress of a missing environment: %v %v", err, resp)
+	}
+}
+
+// openStreams is the number of long-running requests (watches, followed
+// logs) on environments the apiserver is serving, from its own metrics.
+func openStreams(t *testing.T, s *testServer) int {
+	t.Helper()
+	body, err := s.Client.Discovery().RESTClient().Get().AbsPath("/metrics").DoRaw(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, line := range strings.Split(string(body), "\n") {
+		if strings.HasPrefix(line, "apiserver_longrunning_requests{") && strings.Contains(line, `resource="environments"`) {
+			var v float64
+			if _, err := fmt.Sscan(line[strings.LastIndexByte(line, ' ')+1:], &v); err == nil {
+				n += int(v)
+			}
+		}
+	}
+	return n
+}
+
+func waitStreams(t *testing.T, s *testServer, want int) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for got := openStreams(t, s); got != want; got = openStreams(t, s) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the apiserver serves %d streams, want %d", got, want)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }
 
