@@ -1,0 +1,82 @@
+// Command stax-gateway serves the /v1 REST API of MicroStax in front of
+// stax-apiserver.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/spf13/pflag"
+	"k8s.io/client-go/tools/clientcmd"
+	"k8s.io/klog/v2"
+
+	"github.com/microstax/stax/pkg/gateway"
+	"github.com/microstax/stax/pkg/generated/clientset/versioned"
+)
+
+func main() {
+	listen := pflag.String("listen", "127.0.0.1:3000", "address to serve the /v1 API on")
+	kubeconfig := pflag.String("kubeconfig", "", "kubeconfig of stax-apiserver: its server URL and CA reach the apiserver for callers (with their own tokens); its credentials read Organizations for rate limits")
+	certFile := pflag.String("tls-cert-file", "", "serve HTTPS with this certificate (with --tls-private-key-file); plain HTTP when empty")
+	keyFile := pflag.String("tls-private-key-file", "", "private key of --tls-cert-file")
+	unauth := pflag.Int("unauthenticated-requests-per-minute", 60, "per client address, requests refused before their token verified")
+	klogFlags := flag.NewFlagSet("klog", flag.ExitOnError)
+	klog.InitFlags(klogFlags)
+	pflag.CommandLine.AddGoFlagSet(klogFlags)
+	pflag.Parse()
+
+	if err := run(*listen, *kubeconfig, *certFile, *keyFile, *unauth); err != nil {
+		fmt.Fprintln(os.Stderr, "stax-gateway:", err)
+		os.Exit(1)
+	}
+}
+
+func run(listen, kubeconfig, certFile, keyFile string, unauth int) error {
+	if kubeconfig == "" {
+		return errors.New("--kubeconfig is required")
+	}
+	if (certFile == "") != (keyFile == "") {
+		return errors.New("--tls-cert-file and --tls-private-key-file go together")
+	}
+	cfg, err := clientcmd.BuildConfigFromFlags("", kubeconfig)
+	if err != nil {
+		return err
+	}
+	admin, err := versioned.NewForConfig(cfg)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	g, err := gateway.New(ctx, gateway.Config{Upstream: cfg, Admin: admin, UnauthenticatedRequestsPerMinute: unauth})
+	if err != nil {
+		return err
+	}
+	if !g.WaitForOrganizations(ctx) {
+		return errors.New("organizations never listed")
+	}
+	srv := &http.Server{Addr: listen, Handler: g, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		<-ctx.Done()
+		shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(shutdown)
+	}()
+	klog.InfoS("Serving the /v1 API", "address", listen, "tls", certFile != "", "apiserver", cfg.Host)
+	if certFile != "" {
+		err = srv.ListenAndServeTLS(certFile, keyFile)
+	} else {
+		err = srv.ListenAndServe()
+	}
+	if errors.Is(err, http.ErrServerClosed) {
+		return nil
+	}
+	return err
+}

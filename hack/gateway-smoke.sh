@@ -1,0 +1,179 @@
+#!/usr/bin/env bash
+# Drives every row of the gateway's /v1 API with curl, from outside Go:
+# starts stax-apiserver (embedded etcd, local runtime) and stax-gateway from
+# the built binaries, then checks status codes, envelopes and objects. Ends
+# with the explorer page in headless Chromium (web/explorer-check.mjs),
+# whose screenshot lands in _output/explorer.png.
+set -o errexit -o nounset -o pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+bin=$root/_output/bin
+export PATH=$bin:$PATH
+go build -o "$bin/" ./cmd/...
+
+work=$(mktemp -d)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+fail() { echo "FAIL: $*" >&2; echo "--- gateway log" >&2; tail -20 "$work/gateway.log" >&2; exit 1; }
+freeport() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+api_port=$(freeport)
+stax-apiserver --data-dir "$work/data" --bind-address 127.0.0.1 --secure-port "$api_port" >"$work/apiserver.log" 2>&1 &
+pids+=($!)
+export KUBECONFIG=$work/data/admin.kubeconfig
+for _ in $(seq 600); do
+  [ -f "$KUBECONFIG" ] && [ "$(kubectl get --raw /readyz 2>/dev/null)" = ok ] && break
+  sleep 0.2
+done
+[ "$(kubectl get --raw /readyz)" = ok ] || fail "apiserver not ready"
+
+kubectl create -f - >/dev/null <<EOF2
+apiVersion: stax.microstax.ai/v1alpha1
+kind: Organization
+metadata: {name: acme}
+spec: {displayName: Acme, tier: standard}
+EOF2
+ORG=acme
+TOKEN=$(stax-apiserver mint-token --data-dir "$work/data" --organization acme --subject alice)
+
+gw_port=$(freeport)
+GW=http://127.0.0.1:$gw_port
+stax-gateway --listen "127.0.0.1:$gw_port" --kubeconfig "$KUBECONFIG" >"$work/gateway.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 100); do curl -sf "$GW/v1/openapi.json" >/dev/null && break; sleep 0.1; done
+
+# req METHOD PATH STATUS [curl args]: the answer's body is in $work/body,
+# its headers in $work/headers; every JSON answer must be an envelope.
+req() {
+  local method=$1 path=$2 want=$3; shift 3
+  local got creds=()
+  [ -n "$TOKEN" ] && creds+=(-H "Authorization: Bearer $TOKEN")
+  [ -n "$ORG" ] && creds+=(-H "X-Organization-ID: $ORG")
+  got=$(curl -s -o "$work/body" -D "$work/headers" -w '%{http_code}' -X "$method" "${creds[@]}" "$@" "$GW$path")
+  [ "$got" = "$want" ] || fail "$method $path: status $got, want $want: $(cat "$work/body")"
+  jq -e '.meta.requestId | startswith("stx_")' "$work/body" >/dev/null || fail "$method $path: no envelope: $(cat "$work/body")"
+  jq -e '.meta.timestamp | fromdateiso8601' "$work/body" >/dev/null || fail "$method $path: bad timestamp"
+  echo "ok  $method $path -> $got"
+}
+check() { jq -e "$1" "$work/body" >/dev/null || fail "$1 does not hold for $(cat "$work/body")"; }
+header() { grep -i "^$1:" "$work/headers" | cut -d' ' -f2- | tr -d '\r'; }
+
+# Credentials are checked before anything is called.
+TOKEN='' req GET /v1/organization 401
+check '.error.reason == "Unauthorized"'
+ORG='' req GET /v1/organization 400
+check '.error.reason == "BadRequest"'
+ORG=globex req GET /v1/organization 403
+check '.error.reason == "Forbidden"'
+
+req GET /v1/organization 200
+check '.data.metadata.name == "acme" and .meta.signatureVerified == true'
+[ "$(header RateLimit-Limit)" = 100 ] || fail "RateLimit-Limit $(header RateLimit-Limit)"
+request_id=$(jq -r .meta.requestId "$work/body")
+
+req GET /v1/identity/verify 200
+check '.data.authenticated and .data.signatures.classical and .data.signatures.postQuantum and .data.organization == "acme"'
+
+req POST /v1/auth/federation/token 201 -H 'Content-Type: application/json' -d '{"audience":"https://other.example","expirationSeconds":120}'
+check '(.data.token | length) > 100'
+req POST /v1/auth/federation/token 422 -H 'Content-Type: application/json' -d '{"audience":"https://other.example","expirationSeconds":3600}'
+check '.error.reason == "Invalid"'
+
+blueprint="
+name: smoke
+displayName: Smoke
+blueprint:
+  services:
+    - name: web
+      command: [stax-demo-service]
+      args: [-name, web, -tick, 200ms]
+      ports: [{name: http, port: 8080}]
+      health: {http: {path: /healthz, port: http}, periodSeconds: 1}
+"
+req POST /v1/environments/validate 200 -H "Content-Type: application/yaml" --data-binary "$blueprint"
+check '.data.valid'
+req POST /v1/environments/validate 422 -H 'Content-Type: application/json' -d '{"blueprint":{"services":[{"name":"web","command":["x"],"ports":[{"name":"http","port":0}]}]}}'
+check '.error.reason == "Invalid" and any(.error.details.causes[]; .field == "spec.blueprint.services[0].ports[0].port")'
+
+req POST /v1/environments 202 -H "Content-Type: application/yaml" --data-binary "$blueprint"
+check '.data.metadata.name == "smoke" and .data.metadata.namespace == "acme"'
+[ "$(header Location)" = /v1/environments/smoke ] || fail "Location: $(header Location)"
+req POST /v1/environments 409 -H "Content-Type: application/yaml" --data-binary "$blueprint"
+check '.error.reason == "AlreadyExists"'
+
+req GET /v1/environments 200
+check '[.data.items[].metadata.name] == ["smoke"]'
+req GET "/v1/environments?limit=1" 200
+check '(.data.items | length) == 1'
+req GET /v1/environments/smoke 200
+check '.data.spec.displayName == "Smoke"'
+req GET /v1/environments/nope 404
+check '.error.reason == "NotFound"'
+
+req PATCH /v1/environments/smoke 200 -H 'Content-Type: application/json' -d '{"displayName":"Smoke v2","autoShutdown":{"idleTimeout":"1h"}}'
+check '.data.spec.displayName == "Smoke v2" and .data.spec.autoShutdown.idleTimeout == "1h0m0s"'
+req PATCH /v1/environments/smoke 422 -H 'Content-Type: application/json' -d '{"blueprint":{"services":[]}}'
+check '.error.details.causes[0].field == "blueprint"'
+
+for _ in $(seq 300); do
+  req GET /v1/environments/smoke/status 200 >/dev/null
+  jq -e '.data.status.phase == "Ready"' "$work/body" >/dev/null && break
+  sleep 0.2
+done
+req GET /v1/environments/smoke/status 200
+check '.data.status.phase == "Ready" and .data.status.services[0].readyReplicas == 1'
+
+sleep 1 # a few lines of output
+req GET "/v1/environments/smoke/logs?tail=3&service=web" 200
+check '(.data.lines | length) >= 1 and (.data.lines | length) <= 3'
+req GET "/v1/environments/smoke/logs?tail=-1" 400
+
+# WebSockets: the handshake (101) with the token as a subprotocol, as a browser sends it.
+for stream in logstream progress; do
+  proto="base64url.bearer.authorization.k8s.io.$(printf %s "$TOKEN" | base64 -w0 | tr '+/' '-_' | tr -d '='), stax.v1"
+  got=$(curl -s -o /dev/null -D "$work/headers" -w '%{http_code}' --max-time 2 -H "Connection: Upgrade" -H "Upgrade: websocket" \
+    -H "Sec-WebSocket-Version: 13" -H "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==" -H "Sec-WebSocket-Protocol: $proto" \
+    "$GW/v1/environments/smoke/$stream?organization=acme" || true)
+  [ "$got" = 101 ] || fail "WS $stream: $got"
+  [ "$(header Sec-WebSocket-Protocol)" = stax.v1 ] || fail "WS $stream protocol $(header Sec-WebSocket-Protocol)"
+  echo "ok  WS /v1/environments/smoke/$stream -> 101"
+done
+
+req POST /v1/environments/smoke/resume 409
+check '.error.reason == "Conflict"'
+req POST /v1/environments/smoke/stop 202
+for _ in $(seq 150); do
+  req GET /v1/environments/smoke/status 200 >/dev/null
+  jq -e '.data.status.phase == "Stopped"' "$work/body" >/dev/null && break
+  sleep 0.2
+done
+check '.data.status.phase == "Stopped"'
+req POST /v1/environments/smoke/resume 202
+
+# The explorer page, in headless Chromium (before the environment goes).
+command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
+[ -d web/node_modules/playwright-core ] || (cd web && npm ci --no-audit --no-fund)
+mkdir -p _output
+node web/explorer-check.mjs "$GW" "$TOKEN" acme _output/explorer.png || fail "explorer page"
+
+req DELETE /v1/environments/smoke 202
+check '.data.metadata.deletionTimestamp != null'
+for _ in $(seq 150); do
+  code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $TOKEN" -H "X-Organization-ID: acme" "$GW/v1/environments/smoke")
+  [ "$code" = 404 ] && break
+  sleep 0.2
+done
+req GET /v1/environments/smoke 404
+req GET "/v1/environments?include=historical" 200
+check '.data.items == [] and any(.data.historical[]; .environment == "smoke")'
+
+# The request id reached the apiserver's audit log as its auditID.
+grep -q "\"auditID\":\"$request_id\"" "$work/data/audit.log" || fail "request id $request_id not in the audit log"
+echo "ok  requestId $request_id is the apiserver's auditID"
+echo "gateway smoke: all rows pass"

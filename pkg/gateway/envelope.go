@@ -1,0 +1,93 @@
+package gateway
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/klog/v2"
+)
+
+// Meta is the metadata of every JSON answer.
+type Meta struct {
+	RequestID         string `json:"requestId"`
+	SignatureVerified bool   `json:"signatureVerified"`
+	Timestamp         string `json:"timestamp"`
+}
+
+// Envelope is a successful answer.
+type Envelope struct {
+	Data json.RawMessage `json:"data"`
+	Meta Meta            `json:"meta"`
+}
+
+// Error is a refused request: the Kubernetes Status of the apiserver (or of
+// the gateway, for what it refuses itself), without its type fields.
+type Error struct {
+	Code    int32                 `json:"code"`
+	Reason  metav1.StatusReason   `json:"reason"`
+	Message string                `json:"message"`
+	Details *metav1.StatusDetails `json:"details,omitempty"`
+}
+
+// ErrorEnvelope is the answer to a refused request.
+type ErrorEnvelope struct {
+	Error Error `json:"error"`
+	Meta  Meta  `json:"meta"`
+}
+
+// newRequestID is "stx_" and 16 random bytes in hex.
+func newRequestID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return "stx_" + hex.EncodeToString(b[:])
+}
+
+func (r *request) meta() Meta {
+	return Meta{RequestID: r.id, SignatureVerified: r.signatureVerified, Timestamp: time.Now().UTC().Format(time.RFC3339)}
+}
+
+// writeData answers status with data in the envelope.
+func (r *request) writeData(status int, data json.RawMessage) {
+	if data == nil {
+		data = json.RawMessage("null")
+	}
+	r.writeJSON(status, Envelope{Data: data, Meta: r.meta()})
+}
+
+// writeError answers with err's Status in the error envelope. Errors that
+// are not API errors are internal: their text stays in the log.
+func (r *request) writeError(err error) {
+	var se apierrors.APIStatus
+	var st metav1.Status
+	if errors.As(err, &se) {
+		st = se.Status()
+	} else {
+		klog.ErrorS(err, "Internal error", "requestId", r.id)
+		st = apierrors.NewInternalError(errors.New("internal error")).Status()
+	}
+	if st.Code == 0 {
+		st.Code = http.StatusInternalServerError
+	}
+	if st.Code == http.StatusTooManyRequests && st.Details != nil && st.Details.RetryAfterSeconds > 0 && r.w.Header().Get("Retry-After") == "" {
+		r.w.Header().Set("Retry-After", itoa(int(st.Details.RetryAfterSeconds)))
+	}
+	r.writeJSON(int(st.Code), ErrorEnvelope{Error: Error{Code: st.Code, Reason: st.Reason, Message: st.Message, Details: st.Details}, Meta: r.meta()})
+}
+
+func (r *request) writeJSON(status int, v any) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		klog.ErrorS(err, "Encoding an answer", "requestId", r.id)
+		status, body = http.StatusInternalServerError, []byte(`{"error":{"code":500,"reason":"InternalError","message":"encoding the answer"}}`)
+	}
+	r.w.Header().Set("Content-Type", "application/json")
+	r.w.WriteHeader(status)
+	r.status = status
+	_, _ = r.w.Write(body)
+}

@@ -1,0 +1,179 @@
+package gateway
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+)
+
+var envKind = schema.GroupKind{Group: "stax.microstax.ai", Kind: "Environment"}
+
+// strict makes the apiserver refuse unknown and duplicate fields, so a
+// mistyped blueprint field is an error rather than silently dropped.
+var strict = url.Values{"fieldValidation": {"Strict"}}
+
+func createEnvironment(g *Gateway, r *request) error {
+	fields, err := readObject(r)
+	if err != nil {
+		return err
+	}
+	body, err := environmentBody(fields, r.org)
+	if err != nil {
+		return err
+	}
+	data, err := g.up.json(r.r.Context(), r.token, r.id, call{method: http.MethodPost, path: envPath(r.org), query: strict, body: body})
+	if err != nil {
+		return err
+	}
+	var obj struct {
+		Metadata struct{ Name string } `json:"metadata"`
+	}
+	_ = json.Unmarshal(data, &obj)
+	r.w.Header().Set("Location", "/v1/environments/"+obj.Metadata.Name)
+	r.writeData(http.StatusAccepted, data)
+	return nil
+}
+
+func validateEnvironment(g *Gateway, r *request) error {
+	fields, err := readObject(r)
+	if err != nil {
+		return err
+	}
+	if _, named := fields["name"]; !named {
+		if _, manifest := fields["kind"]; !manifest {
+			// A dry run still needs a name; the blueprint is what is checked.
+			fields["name"] = json.RawMessage(`"validate"`)
+		}
+	}
+	body, err := environmentBody(fields, r.org)
+	if err != nil {
+		return err
+	}
+	q := url.Values{"dryRun": {"All"}, "fieldValidation": {"Strict"}}
+	data, err := g.up.json(r.r.Context(), r.token, r.id, call{method: http.MethodPost, path: envPath(r.org), query: q, body: body})
+	if err != nil {
+		return err
+	}
+	out, _ := json.Marshal(map[string]any{"valid": true, "environment": json.RawMessage(data)})
+	r.writeData(http.StatusOK, out)
+	return nil
+}
+
+func listEnvironments(g *Gateway, r *request) error {
+	in := r.r.URL.Query()
+	historical := false
+	switch in.Get("include") {
+	case "":
+	case "historical":
+		historical = true
+	default:
+		return apierrors.NewBadRequest(`include must be "historical"`)
+	}
+	q := url.Values{}
+	for _, k := range []string{"limit", "continue"} {
+		if v := in.Get(k); v != "" {
+			q.Set(k, v)
+		}
+	}
+	data, err := g.up.json(r.r.Context(), r.token, r.id, call{method: http.MethodGet, path: envPath(r.org), query: q})
+	if err != nil {
+		return err
+	}
+	var list struct {
+		Metadata struct {
+			Continue string `json:"continue"`
+		} `json:"metadata"`
+		Items json.RawMessage `json:"items"`
+	}
+	if err := json.Unmarshal(data, &list); err != nil {
+		return err
+	}
+	out := map[string]any{"items": list.Items}
+	if list.Metadata.Continue != "" {
+		out["continue"] = list.Metadata.Continue
+	}
+	// Records come on the first page only: they are history, not paged
+	// with the active environments.
+	if historical && in.Get("continue") == "" {
+		rec, err := g.up.json(r.r.Context(), r.token, r.id, call{method: http.MethodGet, path: groupPath + "/namespaces/" + r.org + "/environmentrecords"})
+		if err != nil {
+			return err
+		}
+		var records struct {
+			Items json.RawMessage `json:"items"`
+		}
+		if err := json.Unmarshal(rec, &records); err != nil {
+			return err
+		}
+		out["historical"] = records.Items
+	}
+	return r.writeValue(http.StatusOK, out)
+}
+
+func getEnvironment(g *Gateway, r *request) error {
+	return g.forward(r, call{method: http.MethodGet, path: envPath(r.org, r.r.PathValue("id"))}, http.StatusOK)
+}
+
+func patchEnvironment(g *Gateway, r *request) error {
+	fields, err := readObject(r)
+	if err != nil {
+		return err
+	}
+	body, err := patchBody(fields)
+	if err != nil {
+		return err
+	}
+	return g.forward(r, call{method: http.MethodPatch, path: envPath(r.org, r.r.PathValue("id")), query: strict,
+		body: body, contentType: "application/merge-patch+json"}, http.StatusOK)
+}
+
+func deleteEnvironment(g *Gateway, r *request) error {
+	return g.forward(r, call{method: http.MethodDelete, path: envPath(r.org, r.r.PathValue("id"))}, http.StatusAccepted)
+}
+
+func pauseEnvironment(verb string) func(g *Gateway, r *request) error {
+	return func(g *Gateway, r *request) error {
+		return g.forward(r, call{method: http.MethodPost, path: envPath(r.org, r.r.PathValue("id"), verb)}, http.StatusAccepted)
+	}
+}
+
+func environmentStatus(g *Gateway, r *request) error {
+	data, err := g.up.json(r.r.Context(), r.token, r.id, call{method: http.MethodGet, path: envPath(r.org, r.r.PathValue("id"), "status")})
+	if err != nil {
+		return err
+	}
+	var obj struct {
+		Metadata struct {
+			Name       string `json:"name"`
+			Generation int64  `json:"generation"`
+		} `json:"metadata"`
+		Status json.RawMessage `json:"status"`
+	}
+	if err := json.Unmarshal(data, &obj); err != nil {
+		return err
+	}
+	return r.writeValue(http.StatusOK, map[string]any{"name": obj.Metadata.Name, "generation": obj.Metadata.Generation, "status": obj.Status})
+}
+
+// forward makes one call and answers its JSON as data.
+func (g *Gateway) forward(r *request, c call, status int) error {
+	data, err := g.up.json(r.r.Context(), r.token, r.id, c)
+	if err != nil {
+		return err
+	}
+	r.writeData(status, data)
+	return nil
+}
+
+// writeValue answers v, encoded, as data.
+func (r *request) writeValue(status int, v any) error {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	r.writeData(status, data)
+	return nil
+}

@@ -1,0 +1,146 @@
+package gateway
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/client-go/rest"
+	"k8s.io/klog/v2"
+
+	"github.com/microstax/stax/pkg/generated/clientset/versioned"
+)
+
+// Config is what a gateway needs.
+type Config struct {
+	// Upstream locates stax-apiserver and its CA. Its credentials are not
+	// used for callers' requests: each carries the caller's own token.
+	Upstream *rest.Config
+	// Admin reads Organizations for their request quotas.
+	Admin versioned.Interface
+	// UnauthenticatedRequestsPerMinute limits, per client address, requests
+	// without a token that verified. Default 60.
+	UnauthenticatedRequestsPerMinute int
+}
+
+// Gateway serves the /v1 REST API.
+type Gateway struct {
+	up          *upstream
+	verifier    *verifier
+	tiers       *tiers
+	orgLimits   *limiter
+	addrLimits  *limiter
+	unauthLimit int
+	mux         *http.ServeMux
+}
+
+// New returns a gateway; ctx ends its Organization informer.
+func New(ctx context.Context, c Config) (*Gateway, error) {
+	anon := rest.AnonymousClientConfig(c.Upstream)
+	anon.Timeout = 0 // streams last as long as their client
+	client, err := rest.HTTPClientFor(anon)
+	if err != nil {
+		return nil, err
+	}
+	up := &upstream{base: anon.Host, client: client}
+	g := &Gateway{
+		up:          up,
+		verifier:    newVerifier(up),
+		tiers:       newTiers(ctx, c.Admin),
+		orgLimits:   newLimiter(),
+		addrLimits:  newLimiter(),
+		unauthLimit: c.UnauthenticatedRequestsPerMinute,
+		mux:         http.NewServeMux(),
+	}
+	if g.unauthLimit <= 0 {
+		g.unauthLimit = 60
+	}
+	for _, rt := range Routes {
+		g.mux.Handle(rt.pattern(), g.serveRoute(rt))
+	}
+	g.mux.HandleFunc("GET /v1/openapi.json", serveOpenAPI)
+	g.mux.Handle("GET /v1/docs/", explorerHandler())
+	g.mux.Handle("GET /v1/docs", http.RedirectHandler("/v1/docs/", http.StatusMovedPermanently))
+	g.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		req := &request{w: w, r: r, id: newRequestID()}
+		req.writeError(apierrors.NewNotFound(routeResource, r.Method+" "+r.URL.Path))
+	})
+	return g, nil
+}
+
+// WaitForOrganizations blocks until the tiers of all organizations are
+// known, so the first requests get their organization's quota.
+func (g *Gateway) WaitForOrganizations(ctx context.Context) bool { return g.tiers.waitSynced(ctx) }
+
+// ServeHTTP implements http.Handler.
+func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) { g.mux.ServeHTTP(w, r) }
+
+func (g *Gateway) serveRoute(rt *Route) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, hr *http.Request) {
+		start := time.Now()
+		r := &request{w: w, r: hr, id: newRequestID()}
+		w.Header().Set("X-Request-Id", r.id)
+		if err := g.admit(r); err != nil {
+			r.writeError(err)
+		} else if err := rt.serve(g, r); err != nil {
+			r.writeError(err)
+		}
+		klog.InfoS("Request", "requestId", r.id, "method", hr.Method, "path", hr.URL.Path, "organization", r.org,
+			"status", r.status, "duration", time.Since(start))
+	})
+}
+
+// admit checks the caller's credentials, has the apiserver verify the token
+// (remembered per token) and counts the request against the organization's
+// quota. Requests refused before their token verified count against the
+// client's address instead.
+func (g *Gateway) admit(r *request) error {
+	addr := clientAddress(r.r)
+	if err := r.credentials(); err != nil {
+		return g.limitAddress(r, addr, err)
+	}
+	if _, known := g.verifier.cached(r.token); !known {
+		if q := g.addrLimits.peek(addr, g.unauthLimit); !q.allowed {
+			setRateHeaders(r.w, q)
+			return tooMany(q)
+		}
+	}
+	vd, err := g.verifier.verify(r.r.Context(), r.token, r.org, r.id)
+	if err != nil {
+		if apierrors.IsUnauthorized(err) || apierrors.IsForbidden(err) {
+			return g.limitAddress(r, addr, err)
+		}
+		return err
+	}
+	r.signatureVerified = vd.bothSignatures
+	q := g.orgLimits.take(r.org, g.tiers.requestsPerMinute(r.org))
+	setRateHeaders(r.w, q)
+	if !q.allowed {
+		return tooMany(q)
+	}
+	return nil
+}
+
+// limitAddress counts a refused request against addr and returns why it was
+// refused, or 429 once the address used its quota.
+func (g *Gateway) limitAddress(r *request, addr string, why error) error {
+	q := g.addrLimits.take(addr, g.unauthLimit)
+	setRateHeaders(r.w, q)
+	if !q.allowed {
+		return tooMany(q)
+	}
+	return why
+}
+
+func setRateHeaders(w http.ResponseWriter, q quota) {
+	h := w.Header()
+	h.Set("RateLimit-Limit", strconv.Itoa(q.limit))
+	h.Set("RateLimit-Remaining", strconv.Itoa(q.remaining))
+	h.Set("RateLimit-Reset", strconv.Itoa(q.resetSeconds()))
+}
+
+func tooMany(q quota) error {
+	return apierrors.NewTooManyRequests("rate limit of "+strconv.Itoa(q.limit)+" requests a minute reached", q.resetSeconds())
+}
