@@ -162,6 +162,13 @@ func TestEnvironmentLifecycleOnLocalRuntime(t *testing.T) {
 
 	t.Run("logs, and follow delivers new lines", func(t *testing.T) {
 		rc := s.Client.Discovery().RESTClient()
+		for _, svc := range []string{"db", "api", "web"} {
+			logs, err := rc.Get().AbsPath("/apis/stax.microstax.ai/v1alpha1/namespaces", ns, "environments", "chain", "logs").
+				Param("service", svc).DoRaw(ctx)
+			if err != nil || !strings.Contains(string(logs), svc+" listening on") || !strings.Contains(string(logs), "GET /healthz") {
+				t.Fatalf("%s's logs: %v\n%s", svc, err, logs)
+			}
+		}
 		logs, err := rc.Get().AbsPath("/apis/stax.microstax.ai/v1alpha1/namespaces", ns, "environments", "chain", "logs").
 			Param("service", "web").Param("tailLines", "50").DoRaw(ctx)
 		if err != nil || !strings.Contains(string(logs), "GET /") {
