@@ -68,7 +68,19 @@ func TestIdentityAndOrganizationScope(t *testing.T) {
 			t.Fatalf("default tier %q", created.Spec.Tier)
 		}
 	}
-	_, err := admin.Organizations().Create(ctx, &staxv1.Organization{ObjectMeta: metav1.ObjectMeta{Name: "cheap"},
+	org, err := admin.Organizations().Get(ctx, "globex", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	org.Labels = map[string]string{"plan": "gold"}
+	if org, err = admin.Organizations().Update(ctx, org, metav1.UpdateOptions{}); err != nil || org.Generation != 1 {
+		t.Fatalf("label change: generation %d, %v", org.Generation, err)
+	}
+	org.Spec.RequestsPerMinute = ptr.To[int32](6000)
+	if org, err = admin.Organizations().Update(ctx, org, metav1.UpdateOptions{}); err != nil || org.Generation != 2 {
+		t.Fatalf("quota change: generation %d, %v", org.Generation, err)
+	}
+	_, err = admin.Organizations().Create(ctx, &staxv1.Organization{ObjectMeta: metav1.ObjectMeta{Name: "cheap"},
 		Spec: staxv1.OrganizationSpec{RequestsPerMinute: ptr.To[int32](1000)}}, metav1.CreateOptions{})
 	if !apierrors.IsInvalid(err) || !strings.Contains(err.Error(), "spec.requestsPerMinute") {
 		t.Fatalf("standard tier with its own quota: want 422 on spec.requestsPerMinute, got %v", err)

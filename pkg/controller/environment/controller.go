@@ -158,13 +158,13 @@ func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error
 		if as.TimeToLive != nil && !now.Before(env.CreationTimestamp.Add(as.TimeToLive.Duration)) {
 			klog.InfoS("Deleting environment: time to live reached", "environment", klog.KObj(env))
 			err := c.client.StaxV1alpha1().Environments(ns).Delete(ctx, name, metav1.DeleteOptions{})
-			return 0, client404(err)
+			return 0, ignoreGoneOrStale(err)
 		}
 		if as.IdleTimeout != nil && !env.Spec.Paused && !now.Before(c.idleShutdownTime(env)) {
 			klog.InfoS("Stopping environment: idle timeout reached", "environment", klog.KObj(env))
 			patch := []byte(`{"spec":{"paused":true}}`)
 			_, err := c.client.StaxV1alpha1().Environments(ns).Patch(ctx, name, types.MergePatchType, patch, metav1.PatchOptions{})
-			return 0, client404(err)
+			return 0, ignoreGoneOrStale(err)
 		}
 	}
 
@@ -200,7 +200,7 @@ func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error
 	if statusChanged(env.Status, status, now) {
 		env.Status = status
 		if _, err := c.client.StaxV1alpha1().Environments(ns).UpdateStatus(ctx, env, metav1.UpdateOptions{}); err != nil {
-			return 0, client404(err)
+			return 0, ignoreGoneOrStale(err)
 		}
 	}
 	if status.Phase == staxv1.EnvironmentReady || status.Phase == staxv1.EnvironmentStopped || status.Phase == staxv1.EnvironmentFailed {
@@ -218,7 +218,7 @@ func (c *Controller) finalize(ctx context.Context, env *staxv1.Environment, now 
 		env.Status.Phase = staxv1.EnvironmentTerminating
 		updated, err := c.client.StaxV1alpha1().Environments(env.Namespace).UpdateStatus(ctx, env, metav1.UpdateOptions{})
 		if err != nil {
-			return client404(err)
+			return ignoreGoneOrStale(err)
 		}
 		env = updated
 	}
@@ -238,7 +238,7 @@ func (c *Controller) finalize(ctx context.Context, env *staxv1.Environment, now 
 	env.Finalizers = kept
 	_, err := c.client.StaxV1alpha1().Environments(env.Namespace).Update(ctx, env, metav1.UpdateOptions{})
 	c.activity.Forget(env.Namespace, env.Name)
-	return client404(err)
+	return ignoreGoneOrStale(err)
 }
 
 // idleShutdownTime is when an unused environment will be stopped.
@@ -308,7 +308,8 @@ func allStopped(state runtime.EnvironmentState) bool {
 	return true
 }
 
-func client404(err error) error {
+// ignoreGoneOrStale drops errors that the informer's next event resolves.
+func ignoreGoneOrStale(err error) error {
 	if apierrors.IsNotFound(err) || apierrors.IsConflict(err) {
 		// Gone, or changed under us: the informer brings the next version.
 		return nil

@@ -8,6 +8,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	staxv1 "github.com/microstax/stax/pkg/apis/stax/v1alpha1"
+	"github.com/microstax/stax/pkg/apis/stax/validation"
 )
 
 // recordFor is the history entry of an environment being deleted at now.
@@ -74,7 +75,7 @@ func quantity(list staxv1.ResourceList, name string) (resource.Quantity, bool) {
 	if !ok {
 		return resource.Quantity{}, false
 	}
-	q, err := resource.ParseQuantity((&v).String())
+	q, err := validation.ParseQuantity(v)
 	return q, err == nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 
+	apiequality "k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -37,19 +38,9 @@ func (organizationStrategy) PrepareForCreate(ctx context.Context, obj runtime.Ob
 func (organizationStrategy) PrepareForUpdate(ctx context.Context, obj, old runtime.Object) {
 	newOrg, oldOrg := obj.(*stax.Organization), old.(*stax.Organization)
 	newOrg.Generation = oldOrg.Generation
-	if newOrg.Spec != oldOrg.Spec && !specEqual(newOrg.Spec, oldOrg.Spec) {
+	if !apiequality.Semantic.DeepEqual(newOrg.Spec, oldOrg.Spec) {
 		newOrg.Generation++
 	}
-}
-
-func specEqual(a, b stax.OrganizationSpec) bool {
-	if a.DisplayName != b.DisplayName || a.Tier != b.Tier {
-		return false
-	}
-	if (a.RequestsPerMinute == nil) != (b.RequestsPerMinute == nil) {
-		return false
-	}
-	return a.RequestsPerMinute == nil || *a.RequestsPerMinute == *b.RequestsPerMinute
 }
 
 func (organizationStrategy) Validate(ctx context.Context, obj runtime.Object) field.ErrorList {
