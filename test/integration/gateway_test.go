@@ -311,7 +311,10 @@ func openStreams(t *testing.T, s *testServer) int {
 	}
 	n := 0
 	for _, line := range strings.Split(string(body), "\n") {
-		if strings.HasPrefix(line, "apiserver_longrunning_requests{") && strings.Contains(line, `resource="environments"`) {
+		// Only calls on one environment count: the controller's informer
+		// watches all of them (scope="cluster") and re-dials at will.
+		if strings.HasPrefix(line, "apiserver_longrunning_requests{") && strings.Contains(line, `resource="environments"`) &&
+			strings.Contains(line, `scope="resource"`) {
 			var v float64
 			if _, err := fmt.Sscan(line[strings.LastIndexByte(line, ' ')+1:], &v); err == nil {
 				n += int(v)
