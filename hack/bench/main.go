@@ -44,15 +44,17 @@ import (
 )
 
 type options struct {
-	dir, tools, stax, artifacts, example, kubectl   string
-	concurrency                                     []int
-	warmup, creates, listObjects, listRuns, updates int
-	targets                                         []string
+	dir, tools, stax, artifacts, example, kubectl  string
+	concurrency                                    []int
+	warmup, creates, rounds, listObjects, listRuns int
+	updates                                        int
+	targets                                        []string
+	staxArgs                                       []string
 }
 
 func main() {
 	var o options
-	var conc, targets string
+	var conc, targets, staxArgs string
 	flag.StringVar(&o.dir, "dir", "_output/bench", "Work directory (emptied first).")
 	flag.StringVar(&o.tools, "tools-bin", "_output/tools/bin", "etcd and kube-apiserver (hack/build-tools.sh).")
 	flag.StringVar(&o.stax, "stax-apiserver", "_output/bin/stax-apiserver", "The stax-apiserver binary.")
@@ -61,12 +63,15 @@ func main() {
 	flag.StringVar(&o.kubectl, "kubectl", "kubectl", "The kubectl binary.")
 	flag.StringVar(&conc, "concurrency", "1,8,32", "Concurrent clients of the create phase.")
 	flag.IntVar(&o.warmup, "warmup", 200, "Objects created (8 clients) before measuring, to fill caches and connections.")
-	flag.IntVar(&o.creates, "creates", 1000, "Objects created at each concurrency.")
+	flag.IntVar(&o.creates, "creates", 1000, "Objects created at each concurrency in each round.")
+	flag.IntVar(&o.rounds, "rounds", 3, "Rounds of creates; targets take turns within each round.")
 	flag.IntVar(&o.listObjects, "list-objects", 10000, "Objects in the namespace that is listed.")
 	flag.IntVar(&o.listRuns, "list-runs", 5, "Lists of that namespace.")
 	flag.IntVar(&o.updates, "updates", 1000, "Updates whose watch delivery is timed.")
 	flag.StringVar(&targets, "targets", "crd,aggregated,direct", "Which targets, in order.")
+	flag.StringVar(&staxArgs, "stax-args", "", "Extra stax-apiserver flags, space-separated (for example --gc-percent=100).")
 	flag.Parse()
+	o.staxArgs = strings.Fields(staxArgs)
 	for _, s := range strings.Split(conc, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(s))
 		if err != nil || n < 1 {
@@ -92,12 +97,22 @@ type target struct {
 }
 
 type result struct {
-	create          map[int]latencies // by concurrency
-	createPerSecond map[int]float64
+	create          map[int]latencies                // by concurrency, all rounds pooled
+	createPerSecond map[int][]float64                // by concurrency, one per round
+	createCPU       map[int]map[string]time.Duration // CPU of all rounds, by concurrency and process
 	list            latencies
 	listBytes       int
 	watch           latencies
 	watchMissed     int
+}
+
+func newResult() *result {
+	return &result{create: map[int]latencies{}, createPerSecond: map[int][]float64{}, createCPU: map[int]map[string]time.Duration{}}
+}
+
+// cpuPerCreate is the CPU time of proc per create at n clients.
+func (r *result) cpuPerCreate(n int, proc string) time.Duration {
+	return r.createCPU[n][proc] / time.Duration(len(r.create[n]))
 }
 
 func run(o options) error {
@@ -116,7 +131,8 @@ func run(o options) error {
 		// Store only: the benchmark measures the API, and its objects name
 		// commands that do not exist here.
 		StaxCommand: func(args ...string) *exec.Cmd {
-			return exec.Command(abs(o.stax), append(args, "--controllers=", "--runtime=none")...)
+			args = append(args, "--controllers=", "--runtime=none")
+			return exec.Command(abs(o.stax), append(args, o.staxArgs...)...)
 		},
 	})
 	if err != nil {
@@ -145,10 +161,7 @@ func run(o options) error {
 		"aggregated": {name: "aggregated", config: rest.CopyConfig(c.AdminConfig), gvr: staxGVR},
 		"crd":        {name: "crd", config: rest.CopyConfig(c.AdminConfig), gvr: crdGVR},
 	}
-	// RSS after each target's run: the CRD grows kube-apiserver, the
-	// aggregated API grows stax-apiserver (and kube-apiserver's proxy).
-	rssAfter := []map[string]int64{rss(c)}
-	results := map[string]*result{}
+	var targets []*target
 	for _, name := range o.targets {
 		t := all[name]
 		if t == nil {
@@ -162,69 +175,103 @@ func run(o options) error {
 		if t.http, err = rest.HTTPClientFor(t.config); err != nil {
 			return err
 		}
-		fmt.Fprintf(os.Stderr, "== %s\n", name)
-		r, err := bench(ctx, c, t, spec, o)
-		if err != nil {
-			return fmt.Errorf("%s: %w", name, err)
-		}
-		results[name] = r
-		rssAfter = append(rssAfter, rss(c))
+		targets = append(targets, t)
 	}
-	report(os.Stdout, o, results, rssAfter)
+
+	rssAt := []map[string]int64{rss(c)}
+	results := map[string]*result{}
+	for _, t := range targets {
+		results[t.name] = newResult()
+		if o.warmup > 0 {
+			fmt.Fprintf(os.Stderr, "== %s: warm-up\n", t.name)
+			ns := t.name + "-warmup"
+			if err := namespace(ctx, c, ns); err != nil {
+				return err
+			}
+			if _, _, err := createMany(ctx, t, ns, spec, o.warmup, 8); err != nil {
+				return fmt.Errorf("%s: %w", t.name, err)
+			}
+		}
+	}
+	// The machine's speed drifts over minutes (shared cores), so the targets
+	// take turns: every round creates at every concurrency on each target.
+	for round := 1; round <= o.rounds; round++ {
+		for _, n := range o.concurrency {
+			for _, t := range targets {
+				if err := createRound(ctx, c, t, spec, o, round, n, results[t.name]); err != nil {
+					return fmt.Errorf("%s: %w", t.name, err)
+				}
+			}
+		}
+	}
+	rssAt = append(rssAt, rss(c))
+	for _, t := range targets {
+		fmt.Fprintf(os.Stderr, "== %s: list and watch\n", t.name)
+		if err := listAndWatch(ctx, c, t, spec, o, results[t.name]); err != nil {
+			return fmt.Errorf("%s: %w", t.name, err)
+		}
+	}
+	rssAt = append(rssAt, rss(c))
+	report(os.Stdout, o, results, rssAt)
 	return nil
 }
 
-func bench(ctx context.Context, c *cluster.Cluster, t *target, spec map[string]any, o options) (*result, error) {
-	r := &result{create: map[int]latencies{}, createPerSecond: map[int]float64{}}
-	if o.warmup > 0 {
-		ns := t.name + "-warmup"
-		if err := namespace(ctx, c, ns); err != nil {
-			return nil, err
-		}
-		if _, _, err := createMany(ctx, t, ns, spec, o.warmup, 8); err != nil {
-			return nil, err
-		}
+// createRound creates o.creates objects with n clients and records their
+// latencies, the throughput and the CPU each process spent meanwhile.
+func createRound(ctx context.Context, c *cluster.Cluster, t *target, spec map[string]any, o options, round, n int, r *result) error {
+	ns := fmt.Sprintf("%s-create-%d-r%d", t.name, n, round)
+	if err := namespace(ctx, c, ns); err != nil {
+		return err
 	}
-	for _, n := range o.concurrency {
-		ns := fmt.Sprintf("%s-create-%d", t.name, n)
-		if err := namespace(ctx, c, ns); err != nil {
-			return nil, err
-		}
-		lat, elapsed, err := createMany(ctx, t, ns, spec, o.creates, n)
-		if err != nil {
-			return nil, err
-		}
-		r.create[n], r.createPerSecond[n] = lat, float64(o.creates)/elapsed.Seconds()
-		fmt.Fprintf(os.Stderr, "create c=%d: %.0f/s p50 %v p99 %v\n", n, r.createPerSecond[n], lat.p(50), lat.p(99))
+	before := cpuTimes(c)
+	lat, elapsed, err := createMany(ctx, t, ns, spec, o.creates, n)
+	if err != nil {
+		return err
 	}
+	after := cpuTimes(c)
+	if r.createCPU[n] == nil {
+		r.createCPU[n] = map[string]time.Duration{}
+	}
+	for proc, d := range after {
+		r.createCPU[n][proc] += d - before[proc]
+	}
+	r.create[n] = append(r.create[n], lat...)
+	r.createPerSecond[n] = append(r.createPerSecond[n], float64(o.creates)/elapsed.Seconds())
+	fmt.Fprintf(os.Stderr, "round %d %s c=%d: %.0f/s p50 %v p99 %v\n", round, t.name, n,
+		float64(o.creates)/elapsed.Seconds(), lat.p(50), lat.p(99))
+	return nil
+}
 
+// listAndWatch times lists of a namespace of o.listObjects objects and the
+// delivery of o.updates updates on a watch.
+func listAndWatch(ctx context.Context, c *cluster.Cluster, t *target, spec map[string]any, o options, r *result) error {
 	ns := t.name + "-list"
 	if err := namespace(ctx, c, ns); err != nil {
-		return nil, err
+		return err
 	}
 	if _, _, err := createMany(ctx, t, ns, spec, o.listObjects, 32); err != nil {
-		return nil, err
+		return err
 	}
 	url := fmt.Sprintf("%s/apis/%s/%s/namespaces/%s/%s", strings.TrimSuffix(t.config.Host, "/"), t.gvr.Group, t.gvr.Version, ns, t.gvr.Resource)
 	for i := 0; i < o.listRuns; i++ {
 		start := time.Now()
 		n, count, err := list(ctx, t.http, url)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		r.list = append(r.list, time.Since(start))
 		if count != o.listObjects {
-			return nil, fmt.Errorf("list returned %d objects, want %d", count, o.listObjects)
+			return fmt.Errorf("list returned %d objects, want %d", count, o.listObjects)
 		}
 		r.listBytes = n
 	}
 	fmt.Fprintf(os.Stderr, "list %d: p50 %v, %d bytes\n", o.listObjects, r.list.p(50), r.listBytes)
 
 	if err := watchUpdates(ctx, c, t, spec, o.updates, r); err != nil {
-		return nil, err
+		return err
 	}
 	fmt.Fprintf(os.Stderr, "watch %d updates: p50 %v p99 %v\n", o.updates, r.watch.p(50), r.watch.p(99))
-	return r, nil
+	return nil
 }
 
 func namespace(ctx context.Context, c *cluster.Cluster, name string) error {
@@ -395,6 +442,42 @@ func rss(c *cluster.Cluster) map[string]int64 {
 	return out
 }
 
+// cpuTimes is the CPU time (user and system) each process has used so far:
+// the servers and this program, the client.
+func cpuTimes(c *cluster.Cluster) map[string]time.Duration {
+	out := map[string]time.Duration{}
+	pids := map[string]int{"bench client": os.Getpid()}
+	for name, p := range c.Processes {
+		pids[name] = p.Cmd.Process.Pid
+	}
+	for name, pid := range pids {
+		if d, err := cpuTime(pid); err == nil {
+			out[name] = d
+		}
+	}
+	return out
+}
+
+// cpuTime reads utime and stime from /proc/<pid>/stat, in clock ticks of
+// 10 ms (USER_HZ is 100 on Linux).
+func cpuTime(pid int) (time.Duration, error) {
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, err
+	}
+	// The command name may hold spaces; fields count from after its ')'.
+	f := strings.Fields(string(raw[strings.LastIndexByte(string(raw), ')')+1:]))
+	if len(f) < 13 {
+		return 0, fmt.Errorf("short /proc/%d/stat", pid)
+	}
+	utime, err1 := strconv.ParseInt(f[11], 10, 64)
+	stime, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0, fmt.Errorf("bad /proc/%d/stat", pid)
+	}
+	return time.Duration(utime+stime) * 10 * time.Millisecond, nil
+}
+
 type latencies []time.Duration
 
 func (l latencies) p(q float64) time.Duration {
@@ -407,7 +490,7 @@ func (l latencies) p(q float64) time.Duration {
 	return s[i]
 }
 
-func report(w io.Writer, o options, results map[string]*result, rssAfter []map[string]int64) {
+func report(w io.Writer, o options, results map[string]*result, rssAt []map[string]int64) {
 	ms := func(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d.Microseconds())/1000) }
 	ratio := func(v, base float64) string {
 		if base == 0 {
@@ -416,20 +499,43 @@ func report(w io.Writer, o options, results map[string]*result, rssAfter []map[s
 		return fmt.Sprintf("%.2f×", v/base)
 	}
 	crd := results["crd"]
-	fmt.Fprintf(w, "### Create (%d objects per row)\n\n", o.creates)
-	fmt.Fprintln(w, "| target | clients | creates/s | p50 | p99 | creates/s vs CRD | p50 vs CRD | p99 vs CRD |")
-	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|")
+	fmt.Fprintf(w, "### Create (%d rounds of %d objects per row; creates/s is the median round, latencies pool all rounds)\n\n", o.rounds, o.creates)
+	fmt.Fprintln(w, "| target | clients | creates/s | rounds (creates/s) | p50 | p99 | creates/s vs CRD | p50 vs CRD | p99 vs CRD |")
+	fmt.Fprintln(w, "|---|---:|---:|---|---:|---:|---:|---:|---:|")
 	for _, name := range o.targets {
 		r := results[name]
 		for _, n := range o.concurrency {
-			row := fmt.Sprintf("| %s | %d | %.0f | %s | %s |", name, n, r.createPerSecond[n], ms(r.create[n].p(50)), ms(r.create[n].p(99)))
+			var rounds []string
+			for _, v := range r.createPerSecond[n] {
+				rounds = append(rounds, fmt.Sprintf("%.0f", v))
+			}
+			perSecond := median(r.createPerSecond[n])
+			row := fmt.Sprintf("| %s | %d | %.0f | %s | %s | %s |", name, n, perSecond, strings.Join(rounds, ", "),
+				ms(r.create[n].p(50)), ms(r.create[n].p(99)))
 			if crd != nil {
-				row += fmt.Sprintf(" %s | %s | %s |", ratio(r.createPerSecond[n], crd.createPerSecond[n]),
+				row += fmt.Sprintf(" %s | %s | %s |", ratio(perSecond, median(crd.createPerSecond[n])),
 					ratio(float64(r.create[n].p(50)), float64(crd.create[n].p(50))), ratio(float64(r.create[n].p(99)), float64(crd.create[n].p(99))))
 			} else {
 				row += " – | – | – |"
 			}
 			fmt.Fprintln(w, row)
+		}
+	}
+	procs := []string{"bench client", "kube-apiserver", "stax-apiserver", "etcd"}
+	fmt.Fprintf(w, "\n### CPU time per create, by process (ms; /proc/<pid>/stat over the create rounds)\n\n")
+	fmt.Fprintln(w, "| target | clients | "+strings.Join(procs, " | ")+" | total |")
+	fmt.Fprintln(w, "|---|---:|"+strings.Repeat("---:|", len(procs)+1))
+	for _, name := range o.targets {
+		r := results[name]
+		for _, n := range o.concurrency {
+			row := fmt.Sprintf("| %s | %d |", name, n)
+			var total time.Duration
+			for _, proc := range procs {
+				d := r.cpuPerCreate(n, proc)
+				total += d
+				row += fmt.Sprintf(" %.2f |", float64(d.Microseconds())/1000)
+			}
+			fmt.Fprintln(w, row+fmt.Sprintf(" %.2f |", float64(total.Microseconds())/1000))
 		}
 	}
 	fmt.Fprintf(w, "\n### List of %d objects (JSON, %d runs)\n\n", o.listObjects, o.listRuns)
@@ -458,20 +564,27 @@ func report(w io.Writer, o options, results map[string]*result, rssAfter []map[s
 		}
 		fmt.Fprintln(w, row)
 	}
-	fmt.Fprintln(w, "\n### Resident memory (VmRSS, MiB) at the start and after each target's run")
+	fmt.Fprintln(w, "\n### Resident memory (VmRSS, MiB)")
 	fmt.Fprintln(w)
-	header, sep := "| process | start |", "|---|---:|"
-	for _, name := range o.targets {
-		header += " after " + name + " |"
-		sep += "---:|"
-	}
-	fmt.Fprintln(w, header)
-	fmt.Fprintln(w, sep)
+	fmt.Fprintln(w, "| process | start | after the create rounds | at the end |")
+	fmt.Fprintln(w, "|---|---:|---:|---:|")
 	for _, proc := range []string{"etcd", "kube-apiserver", "stax-apiserver"} {
 		row := "| " + proc + " |"
-		for _, m := range rssAfter {
+		for _, m := range rssAt {
 			row += fmt.Sprintf(" %.0f |", float64(m[proc])/1024)
 		}
 		fmt.Fprintln(w, row)
 	}
+}
+
+func median(v []float64) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	s := append([]float64{}, v...)
+	sort.Float64s(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
