@@ -84,7 +84,7 @@ type Options struct {
 // NewOptions returns the defaults: standalone on embedded etcd.
 func NewOptions(out, errOut io.Writer) *Options {
 	rec := genericoptions.NewRecommendedOptions(etcdPathPrefix,
-		apiserver.Codecs.LegacyCodec(v1alpha1.SchemeGroupVersion))
+		apiserver.StorageCodec(v1alpha1.SchemeGroupVersion))
 	rec.Etcd.StorageConfig.EncodeVersioner = runtime.NewMultiGroupVersioner(
 		v1alpha1.SchemeGroupVersion, schema.GroupKind{Group: v1alpha1.GroupName})
 	rec.SecureServing.BindPort = 8443
