@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/spf13/pflag"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -21,6 +22,7 @@ import (
 	"github.com/microstax/stax/artifacts"
 	"github.com/microstax/stax/pkg/apis/stax/v1alpha1"
 	"github.com/microstax/stax/pkg/apiserver"
+	"github.com/microstax/stax/pkg/auth/certcache"
 	"github.com/microstax/stax/pkg/certs"
 	"github.com/microstax/stax/pkg/controller"
 )
@@ -51,6 +53,13 @@ const (
 // KnownRuntimes are the values --runtime accepts.
 var KnownRuntimes = sets.New(RuntimeLocal, RuntimeNone, RuntimeKubernetes)
 
+// DefaultGCPercent lets the heap grow to five times what is live before the
+// collector runs. The live heap of an API server is small next to what a
+// request allocates (decoding, managed fields, encoding), so at Go's default
+// of 100 collection takes about a quarter of the server's CPU under a stream
+// of writes; docs/benchmarks.md has the measurements behind the choice.
+const DefaultGCPercent = 400
+
 // Options is everything stax-apiserver can be told.
 type Options struct {
 	Recommended *genericoptions.RecommendedOptions
@@ -71,6 +80,13 @@ type Options struct {
 	RuntimeKubeconfig string
 	// Identity configures hybrid-signed tokens.
 	Identity *IdentityOptions
+	// ClientCertCacheTTL is how long whom a client certificate (and the
+	// front proxy's headers) authenticated as is reused; 0 verifies the
+	// chain on every request.
+	ClientCertCacheTTL time.Duration
+	// GCPercent is the Go collector's target (GOGC), unless the GOGC
+	// environment variable is set; 0 leaves the runtime's default.
+	GCPercent int
 
 	// ExtraAuthenticators run before the mode's own, in order; the identity
 	// work adds its token authenticator here.
@@ -89,14 +105,16 @@ func NewOptions(out, errOut io.Writer) *Options {
 		v1alpha1.SchemeGroupVersion, schema.GroupKind{Group: v1alpha1.GroupName})
 	rec.SecureServing.BindPort = 8443
 	return &Options{
-		Recommended: rec,
-		Mode:        ModeStandalone,
-		DataDir:     "stax-data",
-		Runtime:     RuntimeLocal,
-		Controllers: []string{controller.EnvironmentController},
-		Identity:    NewIdentityOptions(),
-		Stdout:      out,
-		Stderr:      errOut,
+		Recommended:        rec,
+		Mode:               ModeStandalone,
+		DataDir:            "stax-data",
+		Runtime:            RuntimeLocal,
+		Controllers:        []string{controller.EnvironmentController},
+		Identity:           NewIdentityOptions(),
+		GCPercent:          DefaultGCPercent,
+		ClientCertCacheTTL: certcache.DefaultTTL,
+		Stdout:             out,
+		Stderr:             errOut,
 	}
 }
 
@@ -120,6 +138,11 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.RuntimeKubeconfig, "runtime-kubeconfig", o.RuntimeKubeconfig, "Kubeconfig of the cluster "+
 		"environments run on with --runtime=kubernetes (one namespace per environment); not the one "+
 		"stax-apiserver is aggregated into, though it may be the same cluster.")
+	fs.DurationVar(&o.ClientCertCacheTTL, "client-cert-cache-ttl", o.ClientCertCacheTTL, "How long to reuse "+
+		"the user a client certificate chain (with the front proxy's user headers) authenticated as, instead of "+
+		"verifying its signatures again; 0 verifies on every request.")
+	fs.IntVar(&o.GCPercent, "gc-percent", o.GCPercent, "Garbage collection target percentage (as GOGC): "+
+		"higher spends memory to save CPU; 0 keeps Go's default. The GOGC environment variable, when set, wins.")
 }
 
 // Complete fills in what follows from other options, mode first.
@@ -199,6 +222,12 @@ func (o *Options) Validate() error {
 	}
 	if o.Runtime == RuntimeKubernetes && o.RuntimeKubeconfig == "" {
 		errs = append(errs, "--runtime-kubeconfig is required with --runtime=kubernetes")
+	}
+	if o.ClientCertCacheTTL < 0 {
+		errs = append(errs, fmt.Sprintf("--client-cert-cache-ttl must be 0 or more, not %v", o.ClientCertCacheTTL))
+	}
+	if o.GCPercent < 0 {
+		errs = append(errs, fmt.Sprintf("--gc-percent must be 0 or more, not %d", o.GCPercent))
 	}
 	if o.Runtime != RuntimeKubernetes && o.RuntimeKubeconfig != "" {
 		errs = append(errs, "--runtime-kubeconfig is only for --runtime=kubernetes")

@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 
 	"github.com/spf13/cobra"
@@ -29,6 +31,7 @@ import (
 	"github.com/microstax/stax/pkg/apis/stax/v1alpha1"
 	"github.com/microstax/stax/pkg/apiserver"
 	"github.com/microstax/stax/pkg/auth"
+	"github.com/microstax/stax/pkg/auth/certcache"
 	"github.com/microstax/stax/pkg/certs"
 	"github.com/microstax/stax/pkg/controller"
 	"github.com/microstax/stax/pkg/etcd"
@@ -75,6 +78,9 @@ func (o *Options) Run(ctx context.Context) error {
 	}
 	if err := o.Validate(); err != nil {
 		return err
+	}
+	if _, set := os.LookupEnv("GOGC"); !set && o.GCPercent > 0 {
+		debug.SetGCPercent(o.GCPercent)
 	}
 	rt, closeRuntime, err := o.newRuntime()
 	if err != nil {
@@ -159,6 +165,9 @@ func (o *Options) Config() (*apiserver.Config, error) {
 
 	if err := rec.ApplyTo(cfg); err != nil {
 		return nil, err
+	}
+	if o.ClientCertCacheTTL > 0 && cfg.Authentication.Authenticator != nil {
+		cfg.Authentication.Authenticator = certcache.New(cfg.Authentication.Authenticator, certcache.DefaultSize, o.ClientCertCacheTTL)
 	}
 	cfg.Authentication.Authenticator = chainAuthenticators(o.ExtraAuthenticators, cfg.Authentication.Authenticator)
 	authz, err := chainAuthorizers(o.ExtraAuthorizers, cfg.Authorization.Authorizer)
