@@ -22,6 +22,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -50,6 +51,8 @@ type options struct {
 	updates                                        int
 	targets                                        []string
 	staxArgs                                       []string
+	staxProfile                                    string
+	staxProfileFor                                 time.Duration
 }
 
 func main() {
@@ -64,12 +67,16 @@ func main() {
 	flag.StringVar(&conc, "concurrency", "1,8,32", "Concurrent clients of the create phase.")
 	flag.IntVar(&o.warmup, "warmup", 200, "Objects created (8 clients) before measuring, to fill caches and connections.")
 	flag.IntVar(&o.creates, "creates", 1000, "Objects created at each concurrency in each round.")
-	flag.IntVar(&o.rounds, "rounds", 3, "Rounds of creates; targets take turns within each round.")
+	flag.IntVar(&o.rounds, "rounds", 5, "Rounds of creates; targets take turns within each round.")
 	flag.IntVar(&o.listObjects, "list-objects", 10000, "Objects in the namespace that is listed.")
 	flag.IntVar(&o.listRuns, "list-runs", 5, "Lists of that namespace.")
 	flag.IntVar(&o.updates, "updates", 1000, "Updates whose watch delivery is timed.")
 	flag.StringVar(&targets, "targets", "crd,aggregated,direct", "Which targets, in order.")
 	flag.StringVar(&staxArgs, "stax-args", "", "Extra stax-apiserver flags, space-separated (for example --gc-percent=100).")
+	flag.StringVar(&o.staxProfile, "stax-profile", "", "Write a CPU profile of stax-apiserver, taken from the start of "+
+		"the first direct create row at the highest concurrency, to this file (go tool pprof).")
+	flag.DurationVar(&o.staxProfileFor, "stax-profile-duration", 5*time.Second, "How long --stax-profile samples; "+
+		"give --creates enough objects to last that long.")
 	flag.Parse()
 	o.staxArgs = strings.Fields(staxArgs)
 	for _, s := range strings.Split(conc, ",") {
@@ -81,6 +88,10 @@ func main() {
 		o.concurrency = append(o.concurrency, n)
 	}
 	o.targets = strings.Split(targets, ",")
+	if o.staxProfile != "" && !slices.Contains(o.targets, "direct") {
+		fmt.Fprintln(os.Stderr, "--stax-profile needs the direct target")
+		os.Exit(2)
+	}
 	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
@@ -206,10 +217,29 @@ func run(o options) error {
 	}
 	rssAt = append(rssAt, rss(c))
 	for _, t := range targets {
-		fmt.Fprintf(os.Stderr, "== %s: list and watch\n", t.name)
-		if err := listAndWatch(ctx, c, t, spec, o, results[t.name]); err != nil {
+		fmt.Fprintf(os.Stderr, "== %s: filling a namespace to list\n", t.name)
+		if err := namespace(ctx, c, t.name+"-list"); err != nil {
+			return err
+		}
+		if _, _, err := createMany(ctx, t, t.name+"-list", spec, o.listObjects, 32); err != nil {
 			return fmt.Errorf("%s: %w", t.name, err)
 		}
+	}
+	// Lists take turns too.
+	for i := 0; i < o.listRuns; i++ {
+		for _, t := range targets {
+			if err := listOnce(ctx, t, o, results[t.name]); err != nil {
+				return fmt.Errorf("%s: %w", t.name, err)
+			}
+		}
+	}
+	for _, t := range targets {
+		r := results[t.name]
+		fmt.Fprintf(os.Stderr, "%s: list %d: p50 %v, %d bytes\n", t.name, o.listObjects, r.list.p(50), r.listBytes)
+		if err := watchUpdates(ctx, c, t, spec, o.updates, r); err != nil {
+			return fmt.Errorf("%s: %w", t.name, err)
+		}
+		fmt.Fprintf(os.Stderr, "%s: watch %d updates: p50 %v p99 %v\n", t.name, o.updates, r.watch.p(50), r.watch.p(99))
 	}
 	rssAt = append(rssAt, rss(c))
 	report(os.Stdout, o, results, rssAt)
@@ -223,10 +253,20 @@ func createRound(ctx context.Context, c *cluster.Cluster, t *target, spec map[st
 	if err := namespace(ctx, c, ns); err != nil {
 		return err
 	}
+	var profiled chan error
+	if o.staxProfile != "" && t.name == "direct" && round == 1 && n == slices.Max(o.concurrency) {
+		profiled = make(chan error, 1)
+		go func() { profiled <- profile(ctx, t, o.staxProfileFor, o.staxProfile) }()
+	}
 	before := cpuTimes(c)
 	lat, elapsed, err := createMany(ctx, t, ns, spec, o.creates, n)
 	if err != nil {
 		return err
+	}
+	if profiled != nil {
+		if err := <-profiled; err != nil {
+			return fmt.Errorf("profile: %w", err)
+		}
 	}
 	after := cpuTimes(c)
 	if r.createCPU[n] == nil {
@@ -242,35 +282,44 @@ func createRound(ctx context.Context, c *cluster.Cluster, t *target, spec map[st
 	return nil
 }
 
-// listAndWatch times lists of a namespace of o.listObjects objects and the
-// delivery of o.updates updates on a watch.
-func listAndWatch(ctx context.Context, c *cluster.Cluster, t *target, spec map[string]any, o options, r *result) error {
-	ns := t.name + "-list"
-	if err := namespace(ctx, c, ns); err != nil {
+// profile saves stax-apiserver's CPU profile of the next d (its
+// /debug/pprof, which the admin may read).
+func profile(ctx context.Context, t *target, d time.Duration, path string) error {
+	url := fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", strings.TrimSuffix(t.config.Host, "/"), int(d.Seconds()))
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
 		return err
 	}
-	if _, _, err := createMany(ctx, t, ns, spec, o.listObjects, 32); err != nil {
+	resp, err := t.http.Do(req)
+	if err != nil {
 		return err
 	}
-	url := fmt.Sprintf("%s/apis/%s/%s/namespaces/%s/%s", strings.TrimSuffix(t.config.Host, "/"), t.gvr.Group, t.gvr.Version, ns, t.gvr.Resource)
-	for i := 0; i < o.listRuns; i++ {
-		start := time.Now()
-		n, count, err := list(ctx, t.http, url)
-		if err != nil {
-			return err
-		}
-		r.list = append(r.list, time.Since(start))
-		if count != o.listObjects {
-			return fmt.Errorf("list returned %d objects, want %d", count, o.listObjects)
-		}
-		r.listBytes = n
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return err
 	}
-	fmt.Fprintf(os.Stderr, "list %d: p50 %v, %d bytes\n", o.listObjects, r.list.p(50), r.listBytes)
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("GET %s: %s: %s", url, resp.Status, body)
+	}
+	return os.WriteFile(path, body, 0o644)
+}
 
-	if err := watchUpdates(ctx, c, t, spec, o.updates, r); err != nil {
+// listOnce lists the target's filled namespace and records the time to
+// the last byte and the size of the answer.
+func listOnce(ctx context.Context, t *target, o options, r *result) error {
+	url := fmt.Sprintf("%s/apis/%s/%s/namespaces/%s/%s", strings.TrimSuffix(t.config.Host, "/"),
+		t.gvr.Group, t.gvr.Version, t.name+"-list", t.gvr.Resource)
+	start := time.Now()
+	n, count, err := list(ctx, t.http, url)
+	if err != nil {
 		return err
 	}
-	fmt.Fprintf(os.Stderr, "watch %d updates: p50 %v p99 %v\n", o.updates, r.watch.p(50), r.watch.p(99))
+	r.list = append(r.list, time.Since(start))
+	if count != o.listObjects {
+		return fmt.Errorf("list returned %d objects, want %d", count, o.listObjects)
+	}
+	r.listBytes = n
 	return nil
 }
 
@@ -499,7 +548,8 @@ func report(w io.Writer, o options, results map[string]*result, rssAt []map[stri
 		return fmt.Sprintf("%.2f×", v/base)
 	}
 	crd := results["crd"]
-	fmt.Fprintf(w, "### Create (%d rounds of %d objects per row; creates/s is the median round, latencies pool all rounds)\n\n", o.rounds, o.creates)
+	fmt.Fprintf(w, "### Create (%d rounds of %d objects per row; creates/s is the median round, vs CRD the median of\n", o.rounds, o.creates)
+	fmt.Fprintf(w, "each round's ratio to the CRD's row of that round; latencies pool all rounds)\n\n")
 	fmt.Fprintln(w, "| target | clients | creates/s | rounds (creates/s) | p50 | p99 | creates/s vs CRD | p50 vs CRD | p99 vs CRD |")
 	fmt.Fprintln(w, "|---|---:|---:|---|---:|---:|---:|---:|---:|")
 	for _, name := range o.targets {
@@ -513,7 +563,13 @@ func report(w io.Writer, o options, results map[string]*result, rssAt []map[stri
 			row := fmt.Sprintf("| %s | %d | %.0f | %s | %s | %s |", name, n, perSecond, strings.Join(rounds, ", "),
 				ms(r.create[n].p(50)), ms(r.create[n].p(99)))
 			if crd != nil {
-				row += fmt.Sprintf(" %s | %s | %s |", ratio(perSecond, median(crd.createPerSecond[n])),
+				// The CRD's row of the same round ran just before: the
+				// median of per-round ratios compares like with like.
+				var ratios []float64
+				for i, v := range r.createPerSecond[n] {
+					ratios = append(ratios, v/crd.createPerSecond[n][i])
+				}
+				row += fmt.Sprintf(" %.2f× | %s | %s |", median(ratios),
 					ratio(float64(r.create[n].p(50)), float64(crd.create[n].p(50))), ratio(float64(r.create[n].p(99)), float64(crd.create[n].p(99))))
 			} else {
 				row += " – | – | – |"
