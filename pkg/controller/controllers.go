@@ -11,16 +11,26 @@ import (
 	"k8s.io/client-go/rest"
 
 	"github.com/microstax/stax/pkg/controller/environment"
+	"github.com/microstax/stax/pkg/controller/tokenrevocation"
 	"github.com/microstax/stax/pkg/generated/clientset/versioned"
 	"github.com/microstax/stax/pkg/generated/informers/externalversions"
 	"github.com/microstax/stax/pkg/runtime"
 )
 
-// EnvironmentController is the name of the environment controller.
-const EnvironmentController = "environment"
+// Names of the controllers.
+const (
+	// EnvironmentController runs environments on a Runtime.
+	EnvironmentController = "environment"
+	// TokenRevocationController deletes revocations of expired tokens.
+	TokenRevocationController = "tokenrevocation"
+)
 
 // Known are the controllers that can be started.
-var Known = sets.New(EnvironmentController)
+var Known = sets.New(EnvironmentController, TokenRevocationController)
+
+// Defaults are the controllers stax-apiserver and stax-controller-manager
+// run unless told otherwise.
+var Defaults = []string{EnvironmentController, TokenRevocationController}
 
 // Config is what the controllers run with.
 type Config struct {
@@ -56,6 +66,9 @@ func Start(ctx context.Context, names []string, cfg Config) error {
 			}
 			c := environment.New(client, factory.Stax().V1alpha1().Environments(), cfg.Runtime, cfg.Activity)
 			go c.Run(ctx, workers)
+		case TokenRevocationController:
+			// Deletions are rare and each is one call: one worker is plenty.
+			go tokenrevocation.New(client, factory.Stax().V1alpha1().TokenRevocations()).Run(ctx, 1)
 		default:
 			return fmt.Errorf("unknown controller %q", name)
 		}

@@ -46,7 +46,7 @@ type Options struct {
 func NewOptions() *Options {
 	host, _ := os.Hostname()
 	return &Options{
-		Controllers:    []string{controller.EnvironmentController},
+		Controllers:    append([]string{}, controller.Defaults...),
 		DataDir:        "stax-controller-data",
 		LeaderElect:    true,
 		ElectionPrefix: "/stax.microstax.ai/controller-manager/leader",

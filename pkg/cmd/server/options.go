@@ -109,7 +109,7 @@ func NewOptions(out, errOut io.Writer) *Options {
 		Mode:               ModeStandalone,
 		DataDir:            "stax-data",
 		Runtime:            RuntimeLocal,
-		Controllers:        []string{controller.EnvironmentController},
+		Controllers:        append([]string{}, controller.Defaults...),
 		Identity:           NewIdentityOptions(),
 		GCPercent:          DefaultGCPercent,
 		ClientCertCacheTTL: certcache.DefaultTTL,
