@@ -9,6 +9,7 @@ import (
 	"net/url"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/microstax/stax/pkg/apis/stax"
 )
@@ -54,17 +55,44 @@ func (g *Gateway) startWatch(ctx context.Context, r *request, name string) (*env
 	return &envWatch{g: g, r: r, name: name, rv: list.Metadata.ResourceVersion, initial: list.Items[0]}, nil
 }
 
+// errExpired means the apiserver no longer has the events since w.rv (410
+// Gone): the watch must start again from a fresh list.
+var errExpired = errors.New("watch expired")
+
 // run calls on for each event until ctx ends, on returns false, or the
 // environment is deleted (errDeleted, after on saw the DELETED event).
+// Bookmarks keep the resource version fresh while nothing happens, and a
+// watch that expired anyway starts again from a list, whose object is
+// passed on as MODIFIED.
 func (w *envWatch) run(ctx context.Context, on func(typ string, obj json.RawMessage) bool) error {
+	last := w.initial
 	for ctx.Err() == nil {
-		q := url.Values{"watch": {"true"}, "fieldSelector": {"metadata.name=" + w.name}, "resourceVersion": {w.rv}}
+		q := url.Values{"watch": {"true"}, "fieldSelector": {"metadata.name=" + w.name}, "resourceVersion": {w.rv},
+			"allowWatchBookmarks": {"true"}}
 		resp, err := w.g.up.do(ctx, w.r.token, w.r.id, call{method: http.MethodGet, path: envPath(w.r.org), query: q})
 		if err != nil {
 			return err
 		}
-		err = w.read(resp.Body, on)
+		err = w.read(resp.Body, func(typ string, obj json.RawMessage) bool {
+			last = obj
+			return on(typ, obj)
+		})
 		resp.Body.Close()
+		if errors.Is(err, errExpired) {
+			fresh, err := w.g.startWatch(ctx, w.r, w.name)
+			if apierrors.IsNotFound(err) {
+				on("DELETED", last) // deleted while the watch was away
+				return errDeleted
+			}
+			if err != nil {
+				return err
+			}
+			w.rv, last = fresh.rv, fresh.initial
+			if !on("MODIFIED", fresh.initial) {
+				return context.Canceled
+			}
+			continue
+		}
 		if err != nil {
 			return err
 		}
@@ -84,6 +112,10 @@ func (w *envWatch) read(body io.Reader, on func(string, json.RawMessage) bool) e
 			return err
 		}
 		if ev.Type == "ERROR" {
+			var status metav1.Status
+			if json.Unmarshal(ev.Object, &status) == nil && status.Code == http.StatusGone {
+				return errExpired
+			}
 			return errors.New("watch error: " + string(ev.Object))
 		}
 		var meta struct {
@@ -93,6 +125,9 @@ func (w *envWatch) read(body io.Reader, on func(string, json.RawMessage) bool) e
 		}
 		if json.Unmarshal(ev.Object, &meta) == nil && meta.Metadata.ResourceVersion != "" {
 			w.rv = meta.Metadata.ResourceVersion
+		}
+		if ev.Type == "BOOKMARK" {
+			continue // only its resource version counts
 		}
 		if !on(ev.Type, ev.Object) {
 			return context.Canceled
