@@ -7,20 +7,17 @@ package environment
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	apiequality "k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
-	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
-	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/tools/cache"
-	"k8s.io/client-go/util/workqueue"
 	"k8s.io/klog/v2"
 
 	staxv1 "github.com/microstax/stax/pkg/apis/stax/v1alpha1"
+	"github.com/microstax/stax/pkg/controller/worker"
 	"github.com/microstax/stax/pkg/generated/clientset/versioned"
 	staxinformers "github.com/microstax/stax/pkg/generated/informers/externalversions/stax/v1alpha1"
 	staxlisters "github.com/microstax/stax/pkg/generated/listers/stax/v1alpha1"
@@ -43,7 +40,7 @@ type Controller struct {
 	client   versioned.Interface
 	lister   staxlisters.EnvironmentLister
 	synced   cache.InformerSynced
-	queue    workqueue.TypedRateLimitingInterface[string]
+	queue    *worker.Queue
 	runtime  runtime.Runtime
 	activity Activity
 	now      func() time.Time
@@ -59,7 +56,6 @@ func New(client versioned.Interface, informer staxinformers.EnvironmentInformer,
 		client:   client,
 		lister:   informer.Lister(),
 		synced:   informer.Informer().HasSynced,
-		queue:    workqueue.NewTypedRateLimitingQueueWithConfig(workqueue.DefaultTypedControllerRateLimiter[string](), workqueue.TypedRateLimitingQueueConfig[string]{Name: "environments"}),
 		runtime:  rt,
 		activity: activity,
 		now:      time.Now,
@@ -67,61 +63,14 @@ func New(client versioned.Interface, informer staxinformers.EnvironmentInformer,
 		ActivePoll: 250 * time.Millisecond,
 		SteadyPoll: 5 * time.Second,
 	}
-	_, _ = informer.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
-		AddFunc:    c.enqueue,
-		UpdateFunc: func(_, obj interface{}) { c.enqueue(obj) },
-		DeleteFunc: c.enqueue,
-	})
+	c.queue = worker.New("environments", c.sync)
+	_, _ = informer.Informer().AddEventHandler(c.queue.Handler())
 	return c
-}
-
-func (c *Controller) enqueue(obj interface{}) {
-	key, err := cache.DeletionHandlingMetaNamespaceKeyFunc(obj)
-	if err != nil {
-		utilruntime.HandleError(err)
-		return
-	}
-	c.queue.Add(key)
 }
 
 // Run works the queue until ctx ends.
 func (c *Controller) Run(ctx context.Context, workers int) {
-	defer utilruntime.HandleCrash()
-	defer c.queue.ShutDown()
-	klog.InfoS("Starting environment controller")
-	if !cache.WaitForCacheSync(ctx.Done(), c.synced) {
-		return
-	}
-	for i := 0; i < workers; i++ {
-		go wait.UntilWithContext(ctx, c.worker, time.Second)
-	}
-	<-ctx.Done()
-	klog.InfoS("Stopping environment controller")
-}
-
-func (c *Controller) worker(ctx context.Context) {
-	for c.processNext(ctx) {
-	}
-}
-
-func (c *Controller) processNext(ctx context.Context) bool {
-	key, quit := c.queue.Get()
-	if quit {
-		return false
-	}
-	defer c.queue.Done(key)
-	requeue, err := c.sync(ctx, key)
-	switch {
-	case err != nil:
-		utilruntime.HandleError(fmt.Errorf("syncing environment %s: %w", key, err))
-		c.queue.AddRateLimited(key)
-	default:
-		c.queue.Forget(key)
-		if requeue > 0 {
-			c.queue.AddAfter(key, requeue)
-		}
-	}
-	return true
+	c.queue.Run(ctx, workers, c.synced)
 }
 
 // sync converges one environment and says when to look at it again.

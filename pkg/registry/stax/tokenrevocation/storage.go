@@ -15,10 +15,10 @@ import (
 	"k8s.io/apiserver/pkg/registry/generic"
 	genericregistry "k8s.io/apiserver/pkg/registry/generic/registry"
 	"k8s.io/apiserver/pkg/storage"
-	"k8s.io/apiserver/pkg/storage/names"
 
 	"github.com/microstax/stax/pkg/apis/stax"
 	"github.com/microstax/stax/pkg/registry/table"
+	"github.com/microstax/stax/pkg/registry/writeonce"
 )
 
 // REST is the store of token revocations.
@@ -28,7 +28,7 @@ type REST struct {
 
 // NewREST builds the store.
 func NewREST(scheme *runtime.Scheme, optsGetter generic.RESTOptionsGetter) (*REST, error) {
-	s := strategy{scheme, names.SimpleNameGenerator}
+	s := strategy{writeonce.New(scheme)}
 	store := &genericregistry.Store{
 		NewFunc:                   func() runtime.Object { return &stax.TokenRevocation{} },
 		NewListFunc:               func() runtime.Object { return &stax.TokenRevocationList{} },
@@ -55,23 +55,8 @@ func NewREST(scheme *runtime.Scheme, optsGetter generic.RESTOptionsGetter) (*RES
 	return &REST{store}, nil
 }
 
-type strategy struct {
-	runtime.ObjectTyper
-	names.NameGenerator
-}
-
-func (strategy) NamespaceScoped() bool                                         { return true }
-func (strategy) PrepareForCreate(ctx context.Context, obj runtime.Object)      {}
-func (strategy) PrepareForUpdate(ctx context.Context, obj, old runtime.Object) {}
-func (strategy) WarningsOnCreate(ctx context.Context, obj runtime.Object) []string {
-	return nil
-}
-func (strategy) AllowCreateOnUpdate(ctx context.Context) bool      { return false }
-func (strategy) AllowUnconditionalUpdate(ctx context.Context) bool { return false }
-func (strategy) Canonicalize(obj runtime.Object)                   {}
-func (strategy) WarningsOnUpdate(ctx context.Context, obj, old runtime.Object) []string {
-	return nil
-}
+// strategy adds validation to the write-once one.
+type strategy struct{ writeonce.Strategy }
 
 func (strategy) Validate(ctx context.Context, obj runtime.Object) field.ErrorList {
 	r := obj.(*stax.TokenRevocation)
