@@ -182,7 +182,7 @@ blueprint:
 	if a.Error.Reason != metav1.StatusReasonAlreadyExists {
 		t.Errorf("create again: %+v", a.Error)
 	}
-	// The controller's own watches, before any stream of the gateway.
+	// Calls on this environment before any stream of the gateway.
 	idle := openStreams(t, s)
 	progress := c.dial("/v1/environments/shop/progress")
 	followProgress(t, progress, staxv1.EnvironmentReady)
@@ -253,8 +253,12 @@ blueprint:
 		}
 	}
 	// A client that leaves ends the apiserver calls behind its stream (a
-	// watch for deletion and the followed logs).
-	before := openStreams(t, s)
+	// watch for deletion and the followed logs). The streams open so far
+	// hold three: progress a watch, the first logstream a watch and its
+	// logs. Each stream starts its watch after the upgrade, so wait for all
+	// three rather than take whatever is open at this instant.
+	before := idle + 3
+	waitStreams(t, s, before)
 	early := c.dial("/v1/environments/shop/logstream")
 	if _, _, err := early.ReadMessage(); err != nil {
 		t.Fatal(err)
