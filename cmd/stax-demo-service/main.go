@@ -24,6 +24,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/microstax/stax/pkg/runtime"
 )
 
 type config struct {
@@ -51,9 +53,9 @@ func main() {
 	log.SetOutput(os.Stdout)
 	log.SetFlags(0)
 
-	port := os.Getenv("PORT")
+	port := os.Getenv(runtime.EnvPort)
 	if port == "" {
-		log.Fatal("PORT is not set")
+		log.Fatal(runtime.EnvPort + " is not set")
 	}
 	l, err := net.Listen("tcp", "127.0.0.1:"+port)
 	if err != nil {
@@ -94,7 +96,7 @@ func newHandler(c config, started time.Time, environ []string) http.Handler {
 	urls := map[string]string{}
 	for _, kv := range environ {
 		k, v, _ := strings.Cut(kv, "=")
-		if strings.HasSuffix(k, "_URL") && v != "" {
+		if _, dep := runtime.DependencyOf(k); dep && v != "" {
 			urls[k] = v
 		}
 	}

@@ -1,6 +1,7 @@
 // Package runtime is the boundary between the environment controller and
 // whatever runs an environment's services (host processes, Kubernetes, ...).
-// It holds plain types only, so that runtimes need no API machinery.
+// It holds plain types only (quantities aside), so that runtimes need no API
+// machinery.
 package runtime
 
 import (
@@ -8,6 +9,8 @@ import (
 	"errors"
 	"io"
 	"time"
+
+	"k8s.io/apimachinery/pkg/api/resource"
 )
 
 // ErrNotFound is returned for an environment or service the runtime does not know.
@@ -34,10 +37,13 @@ type ServicePlan struct {
 	Health    *HealthCheck
 	DependsOn []string
 	// Requests and Limits are the compute resources of one replica, by
-	// resource name, as written ("500m", "1Gi"); a runtime that cannot
+	// resource name, parsed once when the plan is made; a runtime that cannot
 	// enforce them ignores them.
-	Requests, Limits map[string]string
+	Requests, Limits ResourceList
 }
+
+// ResourceList is quantities by resource name ("cpu", "memory", ...).
+type ResourceList map[string]resource.Quantity
 
 // EnvVar is one environment variable.
 type EnvVar struct{ Name, Value string }

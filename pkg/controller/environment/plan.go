@@ -1,29 +1,34 @@
 package environment
 
 import (
+	"time"
+
 	"k8s.io/apimachinery/pkg/util/intstr"
 
 	staxv1 "github.com/microstax/stax/pkg/apis/stax/v1alpha1"
+	"github.com/microstax/stax/pkg/apis/stax/validation"
 	"github.com/microstax/stax/pkg/runtime"
 )
 
-// planFor turns an Environment's blueprint into what a runtime runs.
+// planFor turns an Environment's blueprint into what a runtime runs. The
+// API's defaulter fills what the blueprint leaves out (replicas, probe
+// period and threshold), so those defaults have one home; quantities are
+// parsed here, once, for every runtime and for the records.
 func planFor(env *staxv1.Environment) runtime.Plan {
+	defaulted := &staxv1.Environment{Spec: staxv1.EnvironmentSpec{Blueprint: *env.Spec.Blueprint.DeepCopy()}}
+	staxv1.SetObjectDefaults_Environment(defaulted)
 	plan := runtime.Plan{Organization: env.Namespace, Environment: env.Name}
-	for _, s := range env.Spec.Blueprint.Services {
+	for _, s := range defaulted.Spec.Blueprint.Services {
 		sp := runtime.ServicePlan{
 			Name:      s.Name,
 			Image:     s.Image,
 			Command:   s.Command,
 			Args:      s.Args,
-			Replicas:  1,
+			Replicas:  *s.Replicas,
 			DependsOn: s.DependsOn,
+			Requests:  quantities(s.Resources.Requests),
+			Limits:    quantities(s.Resources.Limits),
 		}
-		if s.Replicas != nil {
-			sp.Replicas = *s.Replicas
-		}
-		sp.Requests = quantities(s.Resources.Requests)
-		sp.Limits = quantities(s.Resources.Limits)
 		for _, e := range s.Env {
 			sp.Env = append(sp.Env, runtime.EnvVar{Name: e.Name, Value: e.Value})
 		}
@@ -31,7 +36,10 @@ func planFor(env *staxv1.Environment) runtime.Plan {
 			sp.Ports = append(sp.Ports, runtime.Port{Name: p.Name, Port: p.Port, Protocol: string(p.Protocol)})
 		}
 		if h := s.Health; h != nil {
-			hc := &runtime.HealthCheck{Period: secondsOr(h.PeriodSeconds, 10), FailureThreshold: int(h.FailureThreshold)}
+			hc := &runtime.HealthCheck{
+				Period:           time.Duration(h.PeriodSeconds) * time.Second,
+				FailureThreshold: int(h.FailureThreshold),
+			}
 			switch {
 			case h.HTTP != nil:
 				hc.HTTPPath = h.HTTP.Path
@@ -57,14 +65,17 @@ func portName(ports []staxv1.ServicePort, ref intstr.IntOrString) string {
 	return ""
 }
 
-// quantities keeps resource values as written; validation has parsed them.
-func quantities(l staxv1.ResourceList) map[string]string {
+// quantities parses a blueprint's resource values; validation refused any
+// that do not parse, so none is dropped here but a corrupt stored one.
+func quantities(l staxv1.ResourceList) runtime.ResourceList {
 	if len(l) == 0 {
 		return nil
 	}
-	m := make(map[string]string, len(l))
+	out := make(runtime.ResourceList, len(l))
 	for k, v := range l {
-		m[k] = v.String()
+		if q, err := validation.ParseQuantity(v); err == nil {
+			out[k] = q
+		}
 	}
-	return m
+	return out
 }

@@ -4,28 +4,25 @@ import (
 	"strconv"
 	"time"
 
-	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	staxv1 "github.com/microstax/stax/pkg/apis/stax/v1alpha1"
-	"github.com/microstax/stax/pkg/apis/stax/validation"
 )
 
 // recordFor is the history entry of an environment being deleted at now.
+// Its usage comes from the environment's plan, where defaults are applied
+// and quantities parsed once.
 func recordFor(env *staxv1.Environment, now time.Time) *staxv1.EnvironmentRecord {
 	running := runningSeconds(env, now)
 	hours := float64(running) / 3600
 	var cpu, mem, replicas float64
-	for _, s := range env.Spec.Blueprint.Services {
-		n := float64(1)
-		if s.Replicas != nil {
-			n = float64(*s.Replicas)
-		}
+	for _, s := range planFor(env).Services {
+		n := float64(s.Replicas)
 		replicas += n
-		if q, ok := quantity(s.Resources.Requests, "cpu"); ok {
+		if q, ok := s.Requests["cpu"]; ok {
 			cpu += n * q.AsApproximateFloat64()
 		}
-		if q, ok := quantity(s.Resources.Requests, "memory"); ok {
+		if q, ok := s.Requests["memory"]; ok {
 			mem += n * q.AsApproximateFloat64() / (1 << 30)
 		}
 	}
@@ -68,15 +65,6 @@ func runningSeconds(env *staxv1.Environment, now time.Time) int64 {
 		total += int64(now.Sub(env.Status.StartedAt.Time).Seconds())
 	}
 	return total
-}
-
-func quantity(list staxv1.ResourceList, name string) (resource.Quantity, bool) {
-	v, ok := list[name]
-	if !ok {
-		return resource.Quantity{}, false
-	}
-	q, err := validation.ParseQuantity(v)
-	return q, err == nil
 }
 
 func decimal(f float64) string { return strconv.FormatFloat(f, 'f', 4, 64) }

@@ -142,10 +142,3 @@ func setCondition(st *staxv1.EnvironmentStatus, typ string, status metav1.Condit
 		Type: typ, Status: status, Reason: reason, Message: msg, ObservedGeneration: gen, LastTransitionTime: now,
 	})
 }
-
-func secondsOr(s int32, def int32) time.Duration {
-	if s <= 0 {
-		s = def
-	}
-	return time.Duration(s) * time.Second
-}

@@ -6,7 +6,6 @@ import (
 	"strconv"
 
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/apimachinery/pkg/util/validation"
 	appsv1ac "k8s.io/client-go/applyconfigurations/apps/v1"
@@ -17,53 +16,29 @@ import (
 )
 
 // validate refuses a plan the cluster could not run, before anything is
-// written, so that a refusal leaves the environment as it was.
+// written, so that a refusal leaves the environment as it was: the plan's
+// own check, and images, which only this runtime needs.
 func validate(plan runtime.Plan) error {
-	seen := map[string]bool{}
-	for _, s := range plan.Services {
-		if msgs := validation.IsDNS1123Label(s.Name); len(msgs) > 0 {
-			return fmt.Errorf("service %q: invalid name: %s", s.Name, msgs[0])
-		}
-		if seen[s.Name] {
-			return fmt.Errorf("service %s: duplicate name", s.Name)
-		}
-		seen[s.Name] = true
-		if s.Image == "" {
-			return fmt.Errorf("service %s has no image; the kubernetes runtime runs container images", s.Name)
-		}
-		if _, err := resourceList(s.Requests); err != nil {
-			return fmt.Errorf("service %s: requests: %w", s.Name, err)
-		}
-		if _, err := resourceList(s.Limits); err != nil {
-			return fmt.Errorf("service %s: limits: %w", s.Name, err)
-		}
-		if s.Health != nil && len(s.Ports) == 0 {
-			return fmt.Errorf("service %s: a health check needs a port", s.Name)
-		}
+	if err := plan.Validate(); err != nil {
+		return err
 	}
 	for _, s := range plan.Services {
-		for _, d := range s.DependsOn {
-			if !seen[d] {
-				return fmt.Errorf("service %s: unknown dependency %q", s.Name, d)
-			}
+		if s.Image == "" {
+			return fmt.Errorf("service %s has no image; the kubernetes runtime runs container images", s.Name)
 		}
 	}
 	return nil
 }
 
-func resourceList(m map[string]string) (corev1.ResourceList, error) {
-	if len(m) == 0 {
-		return nil, nil
+func resourceList(l runtime.ResourceList) corev1.ResourceList {
+	if len(l) == 0 {
+		return nil
 	}
-	l := corev1.ResourceList{}
-	for k, v := range m {
-		q, err := resource.ParseQuantity(v)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", k, err)
-		}
-		l[corev1.ResourceName(k)] = q
+	out := make(corev1.ResourceList, len(l))
+	for k, q := range l {
+		out[corev1.ResourceName(k)] = q
 	}
-	return l, nil
+	return out
 }
 
 // deployment is the desired Deployment of one service.
@@ -101,8 +76,7 @@ func container(plan runtime.Plan, s runtime.ServicePlan, ns string) *corev1ac.Co
 		}
 		c.WithPorts(cp)
 	}
-	requests, _ := resourceList(s.Requests) // validate parsed them
-	limits, _ := resourceList(s.Limits)
+	requests, limits := resourceList(s.Requests), resourceList(s.Limits)
 	if requests != nil || limits != nil {
 		rr := corev1ac.ResourceRequirements()
 		if requests != nil {
@@ -119,33 +93,20 @@ func container(plan runtime.Plan, s runtime.ServicePlan, ns string) *corev1ac.Co
 	return c
 }
 
-// environ is the blueprint's variables, then the runtime's, later winning.
+// environ is the contract's environment (runtime.Environ) with the
+// declared ports and in-cluster addresses.
 func environ(plan runtime.Plan, s runtime.ServicePlan, ns string) []runtime.EnvVar {
-	env := append([]runtime.EnvVar(nil), s.Env...)
-	if len(s.Ports) > 0 {
-		env = append(env, runtime.EnvVar{Name: "PORT", Value: strconv.Itoa(int(s.Ports[0].Port))})
+	ports := make([]int32, len(s.Ports))
+	for i, p := range s.Ports {
+		ports[i] = p.Port
 	}
-	for _, dep := range s.DependsOn {
-		if ep := endpoint(plan, dep, ns); ep != "" {
-			env = append(env, runtime.EnvVar{Name: envName(dep) + "_URL", Value: "http://" + ep})
-		}
-	}
-	env = append(env,
-		runtime.EnvVar{Name: "STAX_ORGANIZATION", Value: plan.Organization},
-		runtime.EnvVar{Name: "STAX_ENVIRONMENT", Value: plan.Environment},
-		runtime.EnvVar{Name: "STAX_SERVICE", Value: s.Name})
-	// Later wins, as in a shell; the API server would keep the first.
-	last := map[string]int{}
-	for i, e := range env {
-		last[e.Name] = i
-	}
-	out := env[:0]
-	for i, e := range env {
-		if last[e.Name] == i {
-			out = append(out, e)
-		}
-	}
-	return out
+	return runtime.Environ(plan.Organization, plan.Environment, s, runtime.Wiring{Ports: ports, Replica: -1,
+		DependencyURL: func(dep string) string {
+			if ep := endpoint(plan, dep, ns); ep != "" {
+				return "http://" + ep
+			}
+			return ""
+		}})
 }
 
 // endpoint is the in-cluster address of a service's first port; empty
@@ -165,12 +126,8 @@ func serviceAddress(name, ns string, port int32) string {
 
 func probe(s runtime.ServicePlan) *corev1ac.ProbeApplyConfiguration {
 	h := s.Health
-	port := s.Ports[0].Port
-	for _, p := range s.Ports {
-		if h.PortName != "" && p.Name == h.PortName {
-			port = p.Port
-		}
-	}
+	i, _ := s.ProbePort() // validate checked it
+	port := s.Ports[i].Port
 	pr := corev1ac.Probe()
 	if h.HTTPPath != "" {
 		pr.WithHTTPGet(corev1ac.HTTPGetAction().WithPath(h.HTTPPath).WithPort(intstr.FromInt32(port)))

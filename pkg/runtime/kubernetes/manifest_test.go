@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"k8s.io/apimachinery/pkg/api/resource"
+
 	"github.com/microstax/stax/pkg/runtime"
 )
 
@@ -14,7 +16,8 @@ func testPlan() runtime.Plan {
 		{Name: "api", Image: "api:1", Replicas: 2, DependsOn: []string{"db"},
 			Env:      []runtime.EnvVar{{Name: "PORT", Value: "1"}, {Name: "MODE", Value: "x"}},
 			Ports:    []runtime.Port{{Name: "http", Port: 8080}, {Name: "admin", Port: 9090}},
-			Requests: map[string]string{"cpu": "250m", "memory": "64Mi"}, Limits: map[string]string{"memory": "128Mi"},
+			Requests: runtime.ResourceList{"cpu": resource.MustParse("250m"), "memory": resource.MustParse("64Mi")},
+			Limits:   runtime.ResourceList{"memory": resource.MustParse("128Mi")},
 			Health: &runtime.HealthCheck{HTTPPath: "/healthz", PortName: "admin", Period: 5 * time.Second, FailureThreshold: 4}},
 	}}
 }
@@ -27,9 +30,9 @@ func TestValidateRefusesServiceWithoutImage(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 	p = testPlan()
-	p.Services[0].Requests = map[string]string{"cpu": "lots"}
-	if err := validate(p); err == nil || !strings.Contains(err.Error(), "service db: requests: cpu") {
-		t.Fatalf("bad quantity: got %v", err)
+	p.Services[1].DependsOn = []string{"cache"}
+	if err := validate(p); err == nil || !strings.Contains(err.Error(), `depends on unknown service "cache"`) {
+		t.Fatalf("unknown dependency: got %v", err)
 	}
 }
 
@@ -43,8 +46,11 @@ func TestContainer(t *testing.T) {
 		names = append(names, *e.Name)
 	}
 	// The runtime's PORT wins over the blueprint's and appears once.
-	if env["PORT"] != "8080" || strings.Count(strings.Join(names, ","), "PORT") != 1 {
+	if env["PORT"] != "8080" || strings.Count(","+strings.Join(names, ",")+",", ",PORT,") != 1 {
 		t.Errorf("PORT: %v", names)
+	}
+	if env["PORT_HTTP"] != "8080" || env["PORT_ADMIN"] != "9090" {
+		t.Errorf("named ports: %v", env)
 	}
 	if env["DB_URL"] != "http://db.stax-acme-dev.svc:5432" || env["MODE"] != "x" || env["STAX_SERVICE"] != "api" {
 		t.Errorf("env: %v", env)

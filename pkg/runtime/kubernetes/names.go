@@ -76,9 +76,3 @@ func serviceLabels(org, env, svc string) map[string]string {
 	l[LabelService] = svc
 	return l
 }
-
-// envName is how a service name appears in an environment variable, as in
-// the local runtime: upper case, "-" as "_".
-func envName(name string) string {
-	return strings.ReplaceAll(strings.ToUpper(name), "-", "_")
-}

@@ -9,12 +9,11 @@ import (
 // doubling from startupFirst to startupInterval (or Period if shorter) so
 // that it becomes ready soon after it listens; it only turns unhealthy if no probe succeeded within
 // Period × FailureThreshold of its start. Once ready, it is probed every
-// Period and FailureThreshold failures in a row make it unready.
+// Period and FailureThreshold failures in a row make it unready. Both come
+// in the plan (the API's defaults fill them; Plan.Validate requires them).
 const (
-	startupFirst            = 10 * time.Millisecond
-	startupInterval         = 100 * time.Millisecond
-	defaultPeriod           = 10 * time.Second
-	defaultFailureThreshold = 3
+	startupFirst    = 10 * time.Millisecond
+	startupInterval = 100 * time.Millisecond
 )
 
 func (r *replica) probeLoop(ctx context.Context, began time.Time) {
@@ -24,12 +23,6 @@ func (r *replica) probeLoop(ctx context.Context, began time.Time) {
 		return
 	}
 	period, threshold := h.Period, h.FailureThreshold
-	if period <= 0 {
-		period = defaultPeriod
-	}
-	if threshold <= 0 {
-		threshold = defaultFailureThreshold
-	}
 	r.mu.Lock()
 	addr := loopback(r.ports[r.svc.probePort])
 	r.mu.Unlock()

@@ -70,10 +70,7 @@ func New(cfg Config) (*Runtime, error) {
 // lookup finds an environment, from memory or from the state a previous
 // server saved; create makes a new one when there is neither.
 func (r *Runtime) lookup(org, env string, create bool) (*environment, error) {
-	if err := checkName("organization", org); err != nil {
-		return nil, err
-	}
-	if err := checkName("environment", env); err != nil {
+	if err := runtime.CheckNames(org, env); err != nil {
 		return nil, err
 	}
 	r.mu.Lock()

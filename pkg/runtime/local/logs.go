@@ -35,10 +35,7 @@ type logLine struct {
 // span several replicas (no Service, or Replica -1) each line is prefixed
 // with "<service>-<replica> ". Lines of several files are merged by time.
 func (r *Runtime) Logs(ctx context.Context, org, env string, opts runtime.LogOptions) (io.ReadCloser, error) {
-	if err := checkName("organization", org); err != nil {
-		return nil, err
-	}
-	if err := checkName("environment", env); err != nil {
+	if err := runtime.CheckNames(org, env); err != nil {
 		return nil, err
 	}
 	dir := filepath.Join(r.cfg.DataDir, "logs", org, env)

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"strings"
 	"sync"
 )
 
@@ -52,12 +51,6 @@ func freePort() (int, error) {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil
-}
-
-// envName turns a service or port name into an environment variable stem:
-// "auth-db" becomes "AUTH_DB".
-func envName(name string) string {
-	return strings.ReplaceAll(strings.ToUpper(name), "-", "_")
 }
 
 func loopback(port int) string { return fmt.Sprintf("127.0.0.1:%d", port) }

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 
@@ -136,8 +135,8 @@ func (s *service) newReplicas() ([]*replica, error) {
 // server's own settings (a stray DATABASE_URL, say) cannot leak in.
 var inheritedEnv = []string{"PATH", "HOME", "USER", "LANG", "TZ", "TMPDIR"}
 
-// environ is inherited variables, then the blueprint's, then the runtime's
-// (ports, dependency addresses, identity), later entries winning.
+// environ is inherited variables, then the contract's (runtime.Environ:
+// the blueprint's, ports, dependency addresses, identity), later winning.
 func (r *replica) environ(ports []int) []string {
 	s := r.svc
 	var env []string
@@ -146,29 +145,20 @@ func (r *replica) environ(ports []int) []string {
 			env = append(env, k+"="+v)
 		}
 	}
-	for _, e := range s.plan.Env {
+	listen := make([]int32, len(ports))
+	for i, p := range ports {
+		listen[i] = int32(p)
+	}
+	wiring := runtime.Wiring{Ports: listen, Replica: r.index, DependencyURL: func(dep string) string {
+		if ep := s.env.endpoint(dep); ep != "" {
+			return "http://" + ep
+		}
+		return ""
+	}}
+	for _, e := range runtime.Environ(s.env.org, s.env.name, s.plan, wiring) {
 		env = append(env, e.Name+"="+e.Value)
 	}
-	for i, p := range s.plan.Ports {
-		port := strconv.Itoa(ports[i])
-		if i == 0 {
-			env = append(env, "PORT="+port)
-		}
-		if p.Name != "" {
-			env = append(env, "PORT_"+envName(p.Name)+"="+port)
-		}
-	}
-	for _, dep := range s.plan.DependsOn {
-		if ep := s.env.endpoint(dep); ep != "" {
-			env = append(env, envName(dep)+"_URL=http://"+ep)
-		}
-	}
-	return append(env,
-		"STAX_ORGANIZATION="+s.env.org,
-		"STAX_ENVIRONMENT="+s.env.name,
-		"STAX_SERVICE="+s.plan.Name,
-		"STAX_REPLICA="+strconv.Itoa(r.index),
-	)
+	return env
 }
 
 // readyAddrs are the addresses of the first port of the ready replicas.

@@ -16,6 +16,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/microstax/stax/pkg/apis/stax"
+	"github.com/microstax/stax/pkg/dependency"
 )
 
 // ValidateEnvironment checks a new Environment.
@@ -274,54 +275,15 @@ var validPhases = sets.New(
 	stax.EnvironmentFailed,
 )
 
-// findCycle returns the services of one dependsOn cycle, first name repeated
-// at the end (a -> b -> a), or nil when the graph is acyclic. Services are
-// visited in blueprint order so the answer is stable.
+// findCycle is the dependsOn cycle of a blueprint, in blueprint order.
 func findCycle(services []stax.ServiceSpec) []string {
+	names := make([]string, len(services))
 	deps := make(map[string][]string, len(services))
-	for _, s := range services {
+	for i, s := range services {
+		names[i] = s.Name
 		deps[s.Name] = s.DependsOn
 	}
-	const (
-		unvisited = iota
-		inProgress
-		done
-	)
-	state := make(map[string]int, len(services))
-	var stack []string
-	var visit func(name string) []string
-	visit = func(name string) []string {
-		state[name] = inProgress
-		stack = append(stack, name)
-		for _, dep := range deps[name] {
-			if _, known := deps[dep]; !known || dep == name {
-				continue // reported separately
-			}
-			switch state[dep] {
-			case inProgress:
-				for i, n := range stack {
-					if n == dep {
-						return append(append([]string{}, stack[i:]...), dep)
-					}
-				}
-			case unvisited:
-				if c := visit(dep); c != nil {
-					return c
-				}
-			}
-		}
-		stack = stack[:len(stack)-1]
-		state[name] = done
-		return nil
-	}
-	for _, s := range services {
-		if state[s.Name] == unvisited {
-			if c := visit(s.Name); c != nil {
-				return c
-			}
-		}
-	}
-	return nil
+	return dependency.FindCycle(names, func(n string) []string { return deps[n] })
 }
 
 func sortedKeys(list stax.ResourceList) []string {
