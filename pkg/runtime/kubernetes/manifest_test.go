@@ -18,7 +18,7 @@ func testPlan() runtime.Plan {
 			Ports:    []runtime.Port{{Name: "http", Port: 8080}, {Name: "admin", Port: 9090}},
 			Requests: runtime.ResourceList{"cpu": resource.MustParse("250m"), "memory": resource.MustParse("64Mi")},
 			Limits:   runtime.ResourceList{"memory": resource.MustParse("128Mi")},
-			Health: &runtime.HealthCheck{HTTPPath: "/healthz", PortName: "admin", Period: 5 * time.Second, FailureThreshold: 4}},
+			Health:   &runtime.HealthCheck{HTTPPath: "/healthz", PortName: "admin", Period: 5 * time.Second, FailureThreshold: 4}},
 	}}
 }
 
