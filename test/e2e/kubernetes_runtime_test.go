@@ -12,6 +12,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/wait"
@@ -63,7 +64,7 @@ func demoPlan() runtime.Plan {
 			Health: &runtime.HealthCheck{Period: 5 * time.Second, FailureThreshold: 3}},
 		{Name: "api", Image: "ghcr.io/acme/api:1", Replicas: 2, DependsOn: []string{"db"},
 			Ports:    []runtime.Port{{Name: "http", Port: 8080}},
-			Requests: map[string]string{"cpu": "100m", "memory": "64Mi"},
+			Requests: runtime.ResourceList{"cpu": resource.MustParse("100m"), "memory": resource.MustParse("64Mi")},
 			Health:   &runtime.HealthCheck{HTTPPath: "/healthz", Period: 5 * time.Second, FailureThreshold: 3}},
 	}}
 }
