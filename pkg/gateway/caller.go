@@ -2,13 +2,14 @@ package gateway
 
 import (
 	"encoding/base64"
-	"encoding/json"
 	"net"
 	"net/http"
 	"strconv"
 	"strings"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+
+	"github.com/microstax/stax/pkg/identity"
 )
 
 // OrganizationHeader names the caller's organization (= namespace).
@@ -47,12 +48,13 @@ func (r *request) credentials() error {
 	if r.org == "" {
 		return apierrors.NewBadRequest("the " + OrganizationHeader + " header is required")
 	}
-	tokenOrg, ok := unverifiedOrganization(r.token)
-	if !ok {
+	// Unverified, only to refuse a mismatch early: the apiserver verifies.
+	claims, ok := identity.PeekClaims(r.token)
+	if !ok || claims.Org == "" {
 		return apierrors.NewUnauthorized("the bearer token is not a MicroStax token")
 	}
-	if tokenOrg != r.org {
-		return apierrors.NewForbidden(orgResource, r.org, errOtherOrganization(tokenOrg))
+	if claims.Org != r.org {
+		return apierrors.NewForbidden(orgResource, r.org, errOtherOrganization(claims.Org))
 	}
 	return nil
 }
@@ -97,26 +99,6 @@ func websocketProtocols(r *http.Request) []string {
 		}
 	}
 	return out
-}
-
-// unverifiedOrganization reads the org claim of a JWT without checking its
-// signatures: only to refuse a mismatch early.
-func unverifiedOrganization(token string) (string, bool) {
-	parts := strings.Split(token, ".")
-	if len(parts) != 3 {
-		return "", false
-	}
-	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
-	if err != nil {
-		return "", false
-	}
-	var claims struct {
-		Org string `json:"org"`
-	}
-	if json.Unmarshal(payload, &claims) != nil || claims.Org == "" {
-		return "", false
-	}
-	return claims.Org, true
 }
 
 // clientAddress keys the limit of unauthenticated requests.

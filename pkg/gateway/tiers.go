@@ -6,7 +6,7 @@ import (
 
 	"k8s.io/client-go/tools/cache"
 
-	staxv1 "github.com/microstax/stax/pkg/apis/stax/v1alpha1"
+	"github.com/microstax/stax/pkg/apis/stax"
 	"github.com/microstax/stax/pkg/generated/clientset/versioned"
 	"github.com/microstax/stax/pkg/generated/informers/externalversions"
 	listers "github.com/microstax/stax/pkg/generated/listers/stax/v1alpha1"
@@ -33,15 +33,12 @@ func (t *tiers) waitSynced(ctx context.Context) bool {
 	return cache.WaitForCacheSync(ctx.Done(), t.synced)
 }
 
-// requestsPerMinute is org's quota: the Organization's own on enterprise,
-// the standard tier's otherwise (also for an organization not known yet).
+// requestsPerMinute is org's quota (stax.RequestsPerMinute), the standard
+// tier's for an organization not known yet.
 func (t *tiers) requestsPerMinute(org string) int {
 	o, err := t.lister.Get(org)
 	if err != nil {
-		return staxv1.StandardRequestsPerMinute
+		return int(stax.RequestsPerMinute("", nil))
 	}
-	if o.Spec.Tier == staxv1.TierEnterprise && o.Spec.RequestsPerMinute != nil && *o.Spec.RequestsPerMinute > 0 {
-		return int(*o.Spec.RequestsPerMinute)
-	}
-	return staxv1.StandardRequestsPerMinute
+	return int(stax.RequestsPerMinute(stax.OrganizationTier(o.Spec.Tier), o.Spec.RequestsPerMinute))
 }

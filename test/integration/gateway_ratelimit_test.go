@@ -12,6 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/utils/ptr"
 
+	"github.com/microstax/stax/pkg/apis/stax"
 	staxv1 "github.com/microstax/stax/pkg/apis/stax/v1alpha1"
 )
 
@@ -54,7 +55,7 @@ func TestGatewayRateLimits(t *testing.T) {
 		}
 	}
 
-	exhaust(acme, staxv1.StandardRequestsPerMinute)
+	exhaust(acme, stax.StandardRequestsPerMinute)
 	// Another organization is unaffected.
 	if a := globex.do("GET", "/v1/environments", "", "").expect(t, "globex", 200, nil); a.Header.Get("RateLimit-Remaining") != "99" {
 		t.Errorf("globex: %v", a.Header)

@@ -29,6 +29,17 @@ const (
 // StandardRequestsPerMinute is the request quota of the standard tier.
 const StandardRequestsPerMinute = 100
 
+// RequestsPerMinute is the one statement of an organization's request
+// quota, for the server's table and the gateway's limiter alike: its own
+// on the enterprise tier when it sets one, the standard tier's otherwise
+// (also for an organization not known yet: pass "" and nil).
+func RequestsPerMinute(tier OrganizationTier, own *int32) int32 {
+	if tier == TierEnterprise && own != nil && *own > 0 {
+		return *own
+	}
+	return StandardRequestsPerMinute
+}
+
 // OrganizationSpec is what an organization is.
 type OrganizationSpec struct {
 	// DisplayName is the human-friendly name.

@@ -30,9 +30,6 @@ const (
 	TierEnterprise OrganizationTier = "enterprise"
 )
 
-// StandardRequestsPerMinute is the request quota of the standard tier.
-const StandardRequestsPerMinute = 100
-
 // OrganizationSpec is what an organization is.
 type OrganizationSpec struct {
 	// DisplayName is the human-friendly name.

@@ -3,7 +3,6 @@ package validation
 import (
 	"fmt"
 
-	apimachineryvalidation "k8s.io/apimachinery/pkg/api/validation"
 	utilvalidation "k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
@@ -12,39 +11,6 @@ import (
 
 // MaxFederatedTokenSeconds is the longest lifetime of a federated token.
 const MaxFederatedTokenSeconds = 600
-
-// ValidateOrganization checks a new Organization. Its name is also a
-// namespace name, so it must be a DNS-1123 label.
-func ValidateOrganization(org *stax.Organization) field.ErrorList {
-	allErrs := apimachineryvalidation.ValidateObjectMeta(&org.ObjectMeta, false,
-		apimachineryvalidation.ValidateNamespaceName, field.NewPath("metadata"))
-	return append(allErrs, validateOrganizationSpec(&org.Spec, field.NewPath("spec"))...)
-}
-
-// ValidateOrganizationUpdate checks a change to an Organization.
-func ValidateOrganizationUpdate(org, old *stax.Organization) field.ErrorList {
-	allErrs := apimachineryvalidation.ValidateObjectMetaUpdate(&org.ObjectMeta, &old.ObjectMeta, field.NewPath("metadata"))
-	return append(allErrs, validateOrganizationSpec(&org.Spec, field.NewPath("spec"))...)
-}
-
-func validateOrganizationSpec(spec *stax.OrganizationSpec, fldPath *field.Path) field.ErrorList {
-	var allErrs field.ErrorList
-	switch spec.Tier {
-	case stax.TierStandard:
-		if spec.RequestsPerMinute != nil {
-			allErrs = append(allErrs, field.Forbidden(fldPath.Child("requestsPerMinute"),
-				fmt.Sprintf("the standard tier is limited to %d requests/minute; only enterprise organizations set their own quota", stax.StandardRequestsPerMinute)))
-		}
-	case stax.TierEnterprise:
-		if spec.RequestsPerMinute != nil && *spec.RequestsPerMinute < 1 {
-			allErrs = append(allErrs, field.Invalid(fldPath.Child("requestsPerMinute"), *spec.RequestsPerMinute, "must be at least 1"))
-		}
-	default:
-		allErrs = append(allErrs, field.NotSupported(fldPath.Child("tier"), spec.Tier,
-			[]stax.OrganizationTier{stax.TierStandard, stax.TierEnterprise}))
-	}
-	return allErrs
-}
 
 // ValidateIdentityReview checks a review request.
 func ValidateIdentityReview(r *stax.IdentityReview) field.ErrorList {

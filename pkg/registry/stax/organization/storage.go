@@ -55,15 +55,7 @@ var tableConvertor = table.Convertor[*stax.Organization]{
 		{Name: "Age", Type: "string", Description: "Time since creation."},
 	},
 	Cells: func(o *stax.Organization) []interface{} {
-		return []interface{}{o.Name, string(o.Spec.Tier), int64(RequestsPerMinute(o)), o.Spec.DisplayName,
+		return []interface{}{o.Name, string(o.Spec.Tier), int64(stax.RequestsPerMinute(o.Spec.Tier, o.Spec.RequestsPerMinute)), o.Spec.DisplayName,
 			duration.HumanDuration(metav1.Now().Sub(o.CreationTimestamp.Time))}
 	},
-}
-
-// RequestsPerMinute is the quota an organization's tier gives it.
-func RequestsPerMinute(o *stax.Organization) int32 {
-	if o.Spec.Tier == stax.TierEnterprise && o.Spec.RequestsPerMinute != nil {
-		return *o.Spec.RequestsPerMinute
-	}
-	return stax.StandardRequestsPerMinute
 }
