@@ -54,4 +54,3 @@ func (a *TokenAuthenticator) AuthenticateToken(ctx context.Context, token string
 	}
 	return &authenticator.Response{Audiences: res.Audience, User: UserFor(res)}, true, nil
 }
-
