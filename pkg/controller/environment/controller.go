@@ -73,7 +73,9 @@ func (c *Controller) Run(ctx context.Context, workers int) {
 	c.queue.Run(ctx, workers, c.synced)
 }
 
-// sync converges one environment and says when to look at it again.
+// sync converges one environment and says when to look at it again. Each
+// step either acts and ends the sync (its write comes back as an event) or
+// hands on: finalizer, auto-shutdown, observe the runtime, write status.
 func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error) {
 	ns, name, err := cache.SplitMetaNamespaceKey(key)
 	if err != nil {
@@ -93,69 +95,106 @@ func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error
 	if env.DeletionTimestamp != nil {
 		return 0, c.finalize(ctx, env, now)
 	}
-	if !hasFinalizer(env) {
-		env.Finalizers = append(env.Finalizers, Finalizer)
-		_, err := c.client.StaxV1alpha1().Environments(ns).Update(ctx, env, metav1.UpdateOptions{})
-		return 0, err // the update comes back as an event
+	if done, err := c.ensureFinalizer(ctx, env); done {
+		return 0, err
 	}
 	if env.Status.ObservedGeneration != env.Generation {
 		// A spec change is use, like a request naming the environment.
 		c.activity.Touch(ns, name)
 	}
-
-	if as := env.Spec.AutoShutdown; as != nil {
-		if as.TimeToLive != nil && !now.Before(env.CreationTimestamp.Add(as.TimeToLive.Duration)) {
-			klog.InfoS("Deleting environment: time to live reached", "environment", klog.KObj(env))
-			err := c.client.StaxV1alpha1().Environments(ns).Delete(ctx, name, metav1.DeleteOptions{})
-			return 0, ignoreGoneOrStale(err)
-		}
-		if as.IdleTimeout != nil && !env.Spec.Paused && !now.Before(c.idleShutdownTime(env)) {
-			klog.InfoS("Stopping environment: idle timeout reached", "environment", klog.KObj(env))
-			patch := []byte(`{"spec":{"paused":true}}`)
-			_, err := c.client.StaxV1alpha1().Environments(ns).Patch(ctx, name, types.MergePatchType, patch, metav1.PatchOptions{})
-			return 0, ignoreGoneOrStale(err)
-		}
+	if done, err := c.autoShutdown(ctx, env, now); done {
+		return 0, err
 	}
-
-	obs := observation{now: now}
-	if env.Spec.Paused {
-		if err := c.runtime.Stop(ctx, ns, name); err != nil && !errors.Is(err, runtime.ErrNotFound) {
-			return 0, err
-		}
-		obs.state, err = c.runtime.Status(ctx, ns, name)
-		if err != nil && !errors.Is(err, runtime.ErrNotFound) {
-			return 0, err
-		}
-		obs.stopped = allStopped(obs.state)
-	} else {
-		obs.state, err = c.runtime.Status(ctx, ns, name)
-		unknown := errors.Is(err, runtime.ErrNotFound)
-		if err != nil && !unknown {
-			return 0, err
-		}
-		// Apply when the runtime lacks the environment, the spec moved, it
-		// is resuming, or the runtime restarted and holds it stopped.
-		if unknown || env.Status.ObservedGeneration != env.Generation || wasStopped(env) || allStopped(obs.state) {
-			if obs.applyErr = c.runtime.Apply(ctx, planFor(env)); obs.applyErr == nil {
-				if obs.state, err = c.runtime.Status(ctx, ns, name); err != nil {
-					return 0, err
-				}
-			}
-		}
+	obs, err := c.observe(ctx, env, now)
+	if err != nil {
+		return 0, err
 	}
-
-	status := nextStatus(env, obs)
-	status.IdleShutdownTime, status.ExpirationTime = c.shutdownTimes(env, status)
-	if statusChanged(env.Status, status, now) {
-		env.Status = status
-		if _, err := c.client.StaxV1alpha1().Environments(ns).UpdateStatus(ctx, env, metav1.UpdateOptions{}); err != nil {
-			return 0, ignoreGoneOrStale(err)
-		}
+	status, err := c.writeStatus(ctx, env, obs)
+	if err != nil {
+		return 0, err
 	}
 	if status.Phase == staxv1.EnvironmentReady || status.Phase == staxv1.EnvironmentStopped || status.Phase == staxv1.EnvironmentFailed {
 		return c.SteadyPoll, nil
 	}
 	return c.ActivePoll, nil
+}
+
+// ensureFinalizer adds the teardown finalizer before anything runs, so
+// that nothing started can outlive the environment. done: it wrote.
+func (c *Controller) ensureFinalizer(ctx context.Context, env *staxv1.Environment) (done bool, err error) {
+	if hasFinalizer(env) {
+		return false, nil
+	}
+	env.Finalizers = append(env.Finalizers, Finalizer)
+	_, err = c.client.StaxV1alpha1().Environments(env.Namespace).Update(ctx, env, metav1.UpdateOptions{})
+	return true, err
+}
+
+// autoShutdown deletes an environment past its time to live and stops one
+// idle for its idle timeout. done: it wrote.
+func (c *Controller) autoShutdown(ctx context.Context, env *staxv1.Environment, now time.Time) (done bool, err error) {
+	as := env.Spec.AutoShutdown
+	if as == nil {
+		return false, nil
+	}
+	envs := c.client.StaxV1alpha1().Environments(env.Namespace)
+	if as.TimeToLive != nil && !now.Before(env.CreationTimestamp.Add(as.TimeToLive.Duration)) {
+		klog.InfoS("Deleting environment: time to live reached", "environment", klog.KObj(env))
+		return true, ignoreGoneOrStale(envs.Delete(ctx, env.Name, metav1.DeleteOptions{}))
+	}
+	if as.IdleTimeout != nil && !env.Spec.Paused && !now.Before(c.idleShutdownTime(env)) {
+		klog.InfoS("Stopping environment: idle timeout reached", "environment", klog.KObj(env))
+		patch := []byte(`{"spec":{"paused":true}}`)
+		_, err := envs.Patch(ctx, env.Name, types.MergePatchType, patch, metav1.PatchOptions{})
+		return true, ignoreGoneOrStale(err)
+	}
+	return false, nil
+}
+
+// observe drives the runtime towards the spec (stop a paused environment;
+// apply when the runtime lacks it, the spec moved, it is resuming, or the
+// runtime restarted and holds it stopped) and reports what it then sees.
+func (c *Controller) observe(ctx context.Context, env *staxv1.Environment, now time.Time) (observation, error) {
+	ns, name := env.Namespace, env.Name
+	obs := observation{now: now}
+	var err error
+	if env.Spec.Paused {
+		if err := c.runtime.Stop(ctx, ns, name); err != nil && !errors.Is(err, runtime.ErrNotFound) {
+			return obs, err
+		}
+		obs.state, err = c.runtime.Status(ctx, ns, name)
+		if err != nil && !errors.Is(err, runtime.ErrNotFound) {
+			return obs, err
+		}
+		obs.stopped = allStopped(obs.state)
+		return obs, nil
+	}
+	obs.state, err = c.runtime.Status(ctx, ns, name)
+	unknown := errors.Is(err, runtime.ErrNotFound)
+	if err != nil && !unknown {
+		return obs, err
+	}
+	if unknown || env.Status.ObservedGeneration != env.Generation || wasStopped(env) || allStopped(obs.state) {
+		if obs.applyErr = c.runtime.Apply(ctx, planFor(env)); obs.applyErr == nil {
+			if obs.state, err = c.runtime.Status(ctx, ns, name); err != nil {
+				return obs, err
+			}
+		}
+	}
+	return obs, nil
+}
+
+// writeStatus derives the status from the observation and writes it when
+// it changed enough to be worth a write.
+func (c *Controller) writeStatus(ctx context.Context, env *staxv1.Environment, obs observation) (staxv1.EnvironmentStatus, error) {
+	status := nextStatus(env, obs)
+	status.IdleShutdownTime, status.ExpirationTime = c.shutdownTimes(env, status)
+	if !statusChanged(env.Status, status, obs.now) {
+		return status, nil
+	}
+	env.Status = status
+	_, err := c.client.StaxV1alpha1().Environments(env.Namespace).UpdateStatus(ctx, env, metav1.UpdateOptions{})
+	return status, ignoreGoneOrStale(err)
 }
 
 // finalize tears the environment down, writes its record and lets it go.

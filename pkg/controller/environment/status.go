@@ -103,15 +103,12 @@ func servicesStatus(env *staxv1.Environment, state runtime.EnvironmentState) []s
 	for _, s := range state.Services {
 		observed[s.Name] = s
 	}
-	out := make([]staxv1.ServiceStatus, 0, len(env.Spec.Blueprint.Services))
-	for _, spec := range env.Spec.Blueprint.Services {
-		desired := int32(1)
-		if spec.Replicas != nil {
-			desired = *spec.Replicas
-		}
-		s, ok := observed[spec.Name]
+	planned := planFor(env).Services // replicas with their default
+	out := make([]staxv1.ServiceStatus, 0, len(planned))
+	for _, sp := range planned {
+		s, ok := observed[sp.Name]
 		if !ok {
-			out = append(out, staxv1.ServiceStatus{Name: spec.Name, DesiredReplicas: desired, Health: runtime.HealthUnknown})
+			out = append(out, staxv1.ServiceStatus{Name: sp.Name, DesiredReplicas: sp.Replicas, Health: runtime.HealthUnknown})
 			continue
 		}
 		msg := s.Message
