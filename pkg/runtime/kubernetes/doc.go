@@ -15,10 +15,13 @@
 //   - Per service: a Deployment and, when it has ports, a ClusterIP Service,
 //     both named after the service. One container, named after the service,
 //     runs Image with Command and Args; a service without Image is refused
-//     for the whole plan. Its environment is the blueprint Env, then PORT
-//     (the first port), <DEP>_URL=http://<dep>.<ns>.svc:<port> for each
-//     dependency with ports, STAX_ORGANIZATION, STAX_ENVIRONMENT and
-//     STAX_SERVICE. Requests and limits are parsed as quantities. The
+//     for the whole plan. Its environment is the contract of
+//     runtime.Environ with the declared ports: the blueprint Env, then PORT
+//     (the first port), PORT_<NAME> (each named port),
+//     <DEP>_URL=http://<dep>.<ns>.svc:<port> for each dependency with
+//     ports, STAX_ORGANIZATION, STAX_ENVIRONMENT and STAX_SERVICE (no
+//     STAX_REPLICA: a Deployment's pods are alike). Requests and limits come
+//     parsed in the plan. The
 //     health check becomes a readiness probe (httpGet or tcpSocket on the
 //     probed port, periodSeconds, failureThreshold). Unlike the local
 //     runtime, services start without waiting for their dependencies.

@@ -6,9 +6,10 @@
 //
 //   - Each replica runs Command followed by Args; Image is ignored. A
 //     service without Command is not started and reports Health Unhealthy,
-//     Reason "NoCommand". Apply refuses a whole plan that is invalid
-//     (duplicate or path-like names, unknown or cyclic dependencies, a
-//     health check without port or on an unknown port).
+//     Reason "NoCommand". Apply refuses a whole plan that
+//     runtime.Plan.Validate refuses (names that are not DNS-1123 labels or
+//     appear twice, unknown or cyclic dependencies, a health check without
+//     port, period or threshold, or on an unknown port).
 //   - The working directory is <DataDir>/envs/<org>/<env>/work, shared by
 //     the environment's replicas. <DataDir>/envs/<org>/<env>/state.json
 //     keeps the last plan and front ports for a resume.
@@ -22,8 +23,9 @@
 //     <SERVICE>_URL=http://127.0.0.1:<port>. A connection made while no
 //     replica is ready waits up to 5s for one.
 //   - Environment: PATH, HOME, USER, LANG, TZ and TMPDIR of the server,
-//     then the blueprint Env, then PORT*, <DEP>_URL, STAX_ORGANIZATION,
-//     STAX_ENVIRONMENT, STAX_SERVICE and STAX_REPLICA; later ones win.
+//     then the contract of runtime.Environ: the blueprint Env, then PORT*,
+//     <DEP>_URL, STAX_ORGANIZATION, STAX_ENVIRONMENT, STAX_SERVICE and
+//     STAX_REPLICA; later ones win.
 //   - A service starts only when all its dependencies are Healthy (every
 //     replica ready); meanwhile Health is Waiting, Reason
 //     "WaitingForDependencies". A dependency that fails later does not stop
