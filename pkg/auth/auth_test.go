@@ -21,7 +21,7 @@ func TestUserForDropsReservedGroupsAndCarriesScope(t *testing.T) {
 	if org, ok := OrganizationOf(u); !ok || org != "acme" {
 		t.Fatalf("organization %q %v", org, ok)
 	}
-	if !PostQuantumVerified(u) {
+	if v := u.GetExtra()[ExtraPostQuantumVerified]; len(v) != 1 || v[0] != "true" {
 		t.Fatal("post-quantum verdict lost")
 	}
 	a := ActorOf(u)

@@ -58,13 +58,6 @@ func OrganizationOf(u user.Info) (string, bool) {
 	return orgs[0], true
 }
 
-// PostQuantumVerified reports whether the user's token carried a valid
-// ML-DSA-65 proof.
-func PostQuantumVerified(u user.Info) bool {
-	v := u.GetExtra()[ExtraPostQuantumVerified]
-	return len(v) == 1 && v[0] == "true"
-}
-
 // ActorOf rebuilds the actor chain a user's token carried, so a token minted
 // on that user's behalf nests it (RFC 8693 §4.1).
 func ActorOf(u user.Info) *identity.Actor {
