@@ -126,7 +126,7 @@ func (r *result) cpuPerCreate(n int, proc string) time.Duration {
 	return r.createCPU[n][proc] / time.Duration(len(r.create[n]))
 }
 
-func run(o options) error {
+func run(o options) (runErr error) {
 	abs := func(p string) string { a, _ := filepath.Abs(p); return a }
 	kubectl, err := exec.LookPath(o.kubectl)
 	if err != nil {
@@ -149,7 +149,12 @@ func run(o options) error {
 	if err != nil {
 		return err
 	}
-	defer c.Stop()
+	defer func() {
+		// The benchmark holds itself to loopback only, as the tests do.
+		if err := c.StopChecked(); err != nil && runErr == nil {
+			runErr = err
+		}
+	}()
 	if _, err := c.Kubectl(ctx, nil, "apply", "-f", filepath.Join(o.artifacts, "bench", "environments-crd.yaml")); err != nil {
 		return err
 	}

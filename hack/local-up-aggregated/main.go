@@ -59,7 +59,11 @@ func run(dir, tools, stax, artifacts, kubectl string) error {
 	if err != nil {
 		return err
 	}
-	defer c.Stop()
+	defer func() {
+		if err := c.StopChecked(); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+		}
+	}()
 	fmt.Printf(`Control plane is up; Ctrl-C stops it.
 
   etcd            %s

@@ -96,7 +96,9 @@ func startCluster(t *testing.T, options ...func(*cluster.Config)) *cluster.Clust
 		t.Fatalf("starting the control plane: %v", err)
 	}
 	t.Cleanup(func() {
-		c.Stop()
+		if err := c.StopChecked(); err != nil {
+			t.Error(err)
+		}
 		if t.Failed() {
 			for _, p := range c.Processes {
 				t.Logf("end of %s:\n%s", p.Log, p.Tail(40))

@@ -45,7 +45,9 @@ func startWorkloadCluster(t testing.TB) *cluster.Cluster {
 		t.Fatalf("starting the control plane: %v", err)
 	}
 	t.Cleanup(func() {
-		c.Stop()
+		if err := c.StopChecked(); err != nil {
+			t.Error(err)
+		}
 		if t.Failed() {
 			for _, p := range c.Processes {
 				t.Logf("end of %s:\n%s", p.Log, p.Tail(30))

@@ -1,10 +1,12 @@
 // Package cluster runs a small real control plane on this machine: an etcd,
 // a kube-apiserver with its aggregation layer on, and stax-apiserver in
 // aggregated mode registered behind it with the manifests of
-// artifacts/aggregated. Nothing runs in pods: the Service of stax-apiserver
-// has no selector and a hand-made EndpointSlice points at the process on
-// this machine's own address, which kube-apiserver reaches because of
-// --enable-aggregator-routing=true.
+// artifacts/aggregated. Nothing runs in pods, and everything talks over
+// loopback only (loopback.go checks it): the Service of stax-apiserver is
+// an ExternalName of 127.0.0.1, which kube-apiserver's aggregator (with
+// --enable-aggregator-routing=false) dials at the APIService's port, still
+// checking the serving certificate against <service>.<namespace>.svc, as
+// kube's own integration test server does.
 //
 // The e2e tests and hack/local-up-aggregated.sh use it.
 package cluster
@@ -29,7 +31,6 @@ import (
 
 	authenticationv1 "k8s.io/api/authentication/v1"
 	corev1 "k8s.io/api/core/v1"
-	discoveryv1 "k8s.io/api/discovery/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -103,9 +104,6 @@ type Cluster struct {
 	// StaxCAFile is the CA of stax-apiserver's serving certificate, for
 	// clients that talk to it directly.
 	StaxCAFile string
-	// HostIP is a non-loopback address of this machine: endpoints may not
-	// be loopback addresses, so stax-apiserver listens here.
-	HostIP string
 	// StaxArgs are the flags stax-apiserver was started with.
 	StaxArgs []string
 	// Processes are the running components by name (etcd, kube-apiserver,
@@ -140,9 +138,6 @@ func Start(ctx context.Context, cfg Config) (_ *Cluster, err error) {
 		cfg.StartTimeout = 3 * time.Minute
 	}
 	c := &Cluster{cfg: cfg, pki: filepath.Join(cfg.Dir, "pki"), Processes: map[string]*Process{}}
-	if c.HostIP, err = hostIP(); err != nil {
-		return nil, err
-	}
 	defer func() {
 		if err != nil {
 			c.Stop()
@@ -240,7 +235,10 @@ func (c *Cluster) startKubeAPIServer(ctx context.Context) error {
 	c.KubeAPIServerArgs = []string{
 		"--etcd-servers=" + c.EtcdURL,
 		"--bind-address=127.0.0.1",
-		"--advertise-address=" + c.HostIP,
+		// Loopback only: advertise 127.0.0.1 and keep it out of the
+		// kubernetes Service's endpoints, as kube's test server does.
+		"--advertise-address=127.0.0.1",
+		"--endpoint-reconciler-type=none",
 		"--secure-port=" + strconv.Itoa(port),
 		"--tls-cert-file=" + servingCert,
 		"--tls-private-key-file=" + servingKey,
@@ -259,9 +257,9 @@ func (c *Cluster) startKubeAPIServer(ctx context.Context) error {
 		"--requestheader-extra-headers-prefix=X-Remote-Extra-",
 		"--proxy-client-cert-file=" + proxyCert,
 		"--proxy-client-key-file=" + proxyKey,
-		// No kube-proxy here: reach stax-apiserver by its endpoint IP,
-		// not the Service's cluster IP.
-		"--enable-aggregator-routing=true",
+		// Resolve stax-apiserver through its Service, an ExternalName
+		// of 127.0.0.1 (exposeOnLoopback); endpoints refuse loopback.
+		"--enable-aggregator-routing=false",
 		"--v=1",
 	}
 	if c.cfg.TokenWebhook {
@@ -341,12 +339,12 @@ func (c *Cluster) prepareStax() error {
 	}
 	c.StaxCAFile = staxCA.CertFile
 	c.staxCert, c.staxKey, err = staxCA.issue(c.pki, "stax-apiserver", leaf{CommonName: ServiceName + "." + Namespace + ".svc", Server: true,
-		Hosts: []string{ServiceName + "." + Namespace + ".svc", ServiceName + "." + Namespace + ".svc.cluster.local", c.HostIP}})
+		Hosts: []string{ServiceName + "." + Namespace + ".svc", ServiceName + "." + Namespace + ".svc.cluster.local", "127.0.0.1"}})
 	if err != nil {
 		return err
 	}
 	c.staxPort = freePort()
-	c.StaxURL = "https://" + net.JoinHostPort(c.HostIP, strconv.Itoa(c.staxPort))
+	c.StaxURL = "https://" + net.JoinHostPort("127.0.0.1", strconv.Itoa(c.staxPort))
 	return nil
 }
 
@@ -388,7 +386,7 @@ func (c *Cluster) startStax(ctx context.Context) error {
 	c.StaxArgs = []string{
 		"--mode=aggregated",
 		"--data-dir=" + c.StaxDataDir(),
-		"--bind-address=" + c.HostIP,
+		"--bind-address=127.0.0.1",
 		"--secure-port=" + strconv.Itoa(port),
 		"--tls-cert-file=" + cert,
 		"--tls-private-key-file=" + key,
@@ -419,7 +417,7 @@ func (c *Cluster) startStax(ctx context.Context) error {
 		return err
 	}
 
-	if err := c.exposeOnHost(ctx, port); err != nil {
+	if err := c.exposeOnLoopback(ctx); err != nil {
 		return err
 	}
 	manifest, err := os.ReadFile(filepath.Join(c.cfg.Artifacts, "06-apiservice.yaml"))
@@ -434,8 +432,20 @@ func (c *Cluster) startStax(ctx context.Context) error {
 	if n != 1 {
 		return fmt.Errorf("06-apiservice.yaml: expected one caBundle line, found %d", n)
 	}
+	// The aggregator dials the ExternalName at the APIService's port.
+	manifest, n = replaceServicePort(manifest, port)
+	if n != 1 {
+		return fmt.Errorf("06-apiservice.yaml: expected one service port line, found %d", n)
+	}
 	_, err = c.Kubectl(ctx, manifest, "apply", "-f", "-")
 	return err
+}
+
+var servicePortLine = regexp.MustCompile(`(?m)^(\s+port:)\s*\d+\s*$`)
+
+func replaceServicePort(manifest []byte, port int) ([]byte, int) {
+	n := len(servicePortLine.FindAll(manifest, -1))
+	return servicePortLine.ReplaceAll(manifest, []byte("${1} "+strconv.Itoa(port))), n
 }
 
 var caBundleLine = regexp.MustCompile(`(?m)^(\s*caBundle:).*$`)
@@ -445,9 +455,10 @@ func replaceCABundle(manifest []byte, b64 string) ([]byte, int) {
 	return caBundleLine.ReplaceAll(manifest, []byte("${1} "+b64)), n
 }
 
-// exposeOnHost creates the shipped Service without its selector and an
-// EndpointSlice that sends it to stax-apiserver on HostIP:port.
-func (c *Cluster) exposeOnHost(ctx context.Context, port int) error {
+// exposeOnLoopback creates the shipped Service as an ExternalName of
+// 127.0.0.1: no selector, no cluster IP, its ports kept. In a cluster it
+// stays a ClusterIP Service in front of the Deployment.
+func (c *Cluster) exposeOnLoopback(ctx context.Context) error {
 	raw, err := os.ReadFile(filepath.Join(c.cfg.Artifacts, "04-service.yaml"))
 	if err != nil {
 		return err
@@ -457,31 +468,13 @@ func (c *Cluster) exposeOnHost(ctx context.Context, port int) error {
 		return fmt.Errorf("04-service.yaml: %w", err)
 	}
 	svc.Spec.Selector = nil
-	if _, err := c.Client.CoreV1().Services(Namespace).Create(ctx, &svc, metav1.CreateOptions{}); err != nil {
+	svc.Spec.Type = corev1.ServiceTypeExternalName
+	svc.Spec.ExternalName = "127.0.0.1"
+	svc.Spec.ClusterIP, svc.Spec.ClusterIPs = "", nil
+	if err := checkLoopbackHost(svc.Spec.ExternalName); err != nil {
 		return err
 	}
-	if len(svc.Spec.Ports) != 1 {
-		return fmt.Errorf("04-service.yaml: expected one port, found %d", len(svc.Spec.Ports))
-	}
-	// The aggregator matches the slice's port to the Service's by name.
-	slice := &discoveryv1.EndpointSlice{
-		ObjectMeta: metav1.ObjectMeta{
-			Name:      ServiceName + "-host",
-			Namespace: Namespace,
-			Labels:    map[string]string{discoveryv1.LabelServiceName: ServiceName},
-		},
-		AddressType: discoveryv1.AddressTypeIPv4,
-		Endpoints: []discoveryv1.Endpoint{{
-			Addresses:  []string{c.HostIP},
-			Conditions: discoveryv1.EndpointConditions{Ready: ptr.To(true)},
-		}},
-		Ports: []discoveryv1.EndpointPort{{
-			Name:     ptr.To(svc.Spec.Ports[0].Name),
-			Port:     ptr.To(int32(port)),
-			Protocol: ptr.To(corev1.ProtocolTCP),
-		}},
-	}
-	_, err = c.Client.DiscoveryV1().EndpointSlices(Namespace).Create(ctx, slice, metav1.CreateOptions{})
+	_, err = c.Client.CoreV1().Services(Namespace).Create(ctx, &svc, metav1.CreateOptions{})
 	return err
 }
 
@@ -638,6 +631,9 @@ func (c *Cluster) waitFor(ctx context.Context, p *Process, what string, cond wai
 }
 
 func writeKubeconfig(path, server, caFile string, user *clientcmdapi.AuthInfo) error {
+	if err := checkLoopbackURL(server); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
 	cfg := clientcmdapi.NewConfig()
 	cfg.Clusters["e2e"] = &clientcmdapi.Cluster{Server: server, CertificateAuthority: caFile}
 	cfg.AuthInfos["user"] = user
@@ -661,30 +657,6 @@ func get(ctx context.Context, hc *http.Client, url string) (string, error) {
 		return string(body), fmt.Errorf("GET %s: %s", url, resp.Status)
 	}
 	return string(body), err
-}
-
-// hostIP is the first IPv4 address of an interface that is up and not
-// loopback.
-func hostIP() (string, error) {
-	ifaces, err := net.Interfaces()
-	if err != nil {
-		return "", err
-	}
-	for _, iface := range ifaces {
-		if iface.Flags&net.FlagUp == 0 || iface.Flags&net.FlagLoopback != 0 {
-			continue
-		}
-		addrs, err := iface.Addrs()
-		if err != nil {
-			continue
-		}
-		for _, a := range addrs {
-			if n, ok := a.(*net.IPNet); ok && n.IP.To4() != nil && !n.IP.IsLinkLocalUnicast() {
-				return n.IP.String(), nil
-			}
-		}
-	}
-	return "", errors.New("no non-loopback IPv4 address: EndpointSlices may not point at 127.0.0.1")
 }
 
 func freePort() int {
