@@ -10,5 +10,5 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "${root}"
 
 hack/build-tools.sh
-GOFLAGS=-mod=vendor go build -o _output/bin/ ./cmd/stax-apiserver ./hack/local-up-aggregated
+GOFLAGS="-mod=vendor -trimpath" go build -o _output/bin/ ./cmd/stax-apiserver ./hack/local-up-aggregated
 exec _output/bin/local-up-aggregated --kubectl "${KUBECTL:-kubectl}" "$@"
