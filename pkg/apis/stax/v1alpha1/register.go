@@ -45,6 +45,8 @@ func addKnownTypes(scheme *runtime.Scheme) error {
 		&EnvironmentRecordList{},
 		&TokenRevocation{},
 		&TokenRevocationList{},
+		&EnvironmentLogOptions{},
+		&EnvironmentAction{},
 	)
 	metav1.AddToGroupVersion(scheme, SchemeGroupVersion)
 	return nil
