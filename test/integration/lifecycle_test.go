@@ -179,8 +179,9 @@ func TestEnvironmentLifecycleOnLocalRuntime(t *testing.T) {
 		if w := res.Warnings(); len(w) != 1 || !strings.Contains(w[0].Text, "use environments/log") {
 			t.Fatalf("environments/logs warned %+v, want one warning naming environments/log", w)
 		}
-		_, err = rc.Get().AbsPath("/apis/stax.microstax.ai/v1alpha1/namespaces", ns, "environments", "chain", "log").
-			Param("service", "nope").Param("tailLines", "-1").DoRaw(ctx)
+		// Do, not DoRaw, which keeps the Status's causes.
+		err = rc.Get().AbsPath("/apis/stax.microstax.ai/v1alpha1/namespaces", ns, "environments", "chain", "log").
+			Param("service", "nope").Param("tailLines", "-1").Do(ctx).Error()
 		if !apierrors.IsBadRequest(err) || !hasCause(err, "service") || !hasCause(err, "tailLines") {
 			t.Fatalf("logs of an unknown service from line -1: want 400 naming service and tailLines, got %v", err)
 		}
