@@ -193,6 +193,33 @@ spec:
 			t.Errorf("OpenAPI: GET environments/{name}/log lacks the query parameter %s (has %v)", want, params)
 		}
 	}
+	// stop takes an EnvironmentAction and answers with the Environment.
+	var stopDoc struct {
+		Paths map[string]struct {
+			Post struct {
+				RequestBody struct {
+					Content map[string]struct {
+						Schema json.RawMessage `json:"schema"`
+					} `json:"content"`
+				} `json:"requestBody"`
+				Responses map[string]struct {
+					Content map[string]struct {
+						Schema json.RawMessage `json:"schema"`
+					} `json:"content"`
+				} `json:"responses"`
+			} `json:"post"`
+		} `json:"paths"`
+	}
+	if err := json.Unmarshal([]byte(mustKubectl(t, s, "", "get", "--raw", "/openapi/v3/apis/stax.microstax.ai/v1alpha1")), &stopDoc); err != nil {
+		t.Fatal(err)
+	}
+	stop := stopDoc.Paths["/apis/stax.microstax.ai/v1alpha1/namespaces/{namespace}/environments/{name}/stop"].Post
+	if body := string(stop.RequestBody.Content["*/*"].Schema); !strings.Contains(body, "v1alpha1.EnvironmentAction\"") {
+		t.Errorf("OpenAPI: POST environments/{name}/stop reads %+v, want an EnvironmentAction", stop.RequestBody)
+	}
+	if answer := string(stop.Responses["201"].Content["application/json"].Schema); !strings.Contains(answer, "v1alpha1.Environment\"") {
+		t.Errorf("OpenAPI: POST environments/{name}/stop answers %s, want an Environment", answer)
+	}
 	envPath := "/apis/stax.microstax.ai/v1alpha1/namespaces/" + ns + "/environments/shop"
 	out, err = kubectl(t, s, "", "get", "--raw", envPath+"/log?service=cache&sinceSeconds=0")
 	if err == nil || !strings.Contains(out, "BadRequest") || !strings.Contains(out, "service: Not found") || !strings.Contains(out, "sinceSeconds: Invalid value") {
