@@ -147,6 +147,12 @@ done
 
 req POST /v1/environments/smoke/resume 409
 check '.error.reason == "Conflict"'
+# Straight to the aggregated API: a dry-run stop answers with the paused
+# environment and changes nothing.
+echo '{}' | kubectl create --raw "/apis/stax.microstax.ai/v1alpha1/namespaces/acme/environments/smoke/stop?dryRun=All" -f - \
+  | jq -e '.spec.paused == true' >/dev/null || fail "dry-run stop: no paused environment in the answer"
+[ "$(kubectl get environment -n acme smoke -o jsonpath='{.spec.paused}')" != true ] || fail "a dry-run stop paused smoke"
+echo "ok  create environments/stop?dryRun=All changed nothing"
 req POST /v1/environments/smoke/stop 202
 for _ in $(seq 150); do
   req GET /v1/environments/smoke/status 200 >/dev/null

@@ -95,16 +95,18 @@ func (c CompletedConfig) New() (*Server, error) {
 		return nil, err
 	}
 
-	group := genericapiserver.NewDefaultAPIGroupInfo(stax.GroupName, Scheme, metav1.ParameterCodec, Codecs)
+	group := genericapiserver.NewDefaultAPIGroupInfo(stax.GroupName, Scheme, ParameterCodec, Codecs)
+	group.NegotiatedSerializer = acceptEmptyActionBody(group.NegotiatedSerializer)
 	group.VersionedResourcesStorageMap["v1alpha1"] = map[string]rest.Storage{
 		"environments":        envs.Environment,
 		"environments/status": envs.Status,
 		"environments/stop":   envs.Stop,
 		"environments/resume": envs.Resume,
-		"environments/logs":   envs.Logs,
 		// kube-apiserver spares only subresources named "log" from its
 		// request timeout, so followers through it use this name.
-		"environments/log":   envs.Logs,
+		"environments/log": envs.Log,
+		// The former name: the same answer with a Warning header.
+		"environments/logs":  envs.Logs,
 		"environmentrecords": records,
 		"tokenrevocations":   revocations,
 		"organizations":      orgs,

@@ -136,7 +136,7 @@ func deleteEnvironment(g *Gateway, r *request) error {
 
 func pauseEnvironment(verb string) func(g *Gateway, r *request) error {
 	return func(g *Gateway, r *request) error {
-		return g.forward(r, call{method: http.MethodPost, path: envPath(r.org, r.r.PathValue("id"), verb)}, http.StatusAccepted)
+		return g.forward(r, call{method: http.MethodPost, path: envPath(r.org, r.r.PathValue("id"), verb), body: []byte("{}")}, http.StatusAccepted)
 	}
 }
 

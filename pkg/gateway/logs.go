@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// logQuery maps the gateway's log parameters to those of environments/logs.
+// logQuery maps the gateway's log parameters to those of environments/log.
 // since may be a duration ("5m"); anything else goes through as is, for the
 // apiserver to judge.
 func logQuery(in url.Values) url.Values {
@@ -32,7 +32,7 @@ func logQuery(in url.Values) url.Values {
 
 func environmentLogs(g *Gateway, r *request) error {
 	resp, err := g.up.do(r.r.Context(), r.token, r.id, call{method: http.MethodGet,
-		path: envPath(r.org, r.r.PathValue("id"), "logs"), query: logQuery(r.r.URL.Query())})
+		path: envPath(r.org, r.r.PathValue("id"), "log"), query: logQuery(r.r.URL.Query())})
 	if err != nil {
 		return err
 	}

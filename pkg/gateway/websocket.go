@@ -63,7 +63,7 @@ func streamLogs(g *Gateway, r *request) error {
 	}
 	q := logQuery(r.r.URL.Query())
 	q.Set("follow", "true")
-	resp, err := g.up.do(ctx, r.token, r.id, call{method: http.MethodGet, path: envPath(r.org, name, "logs"), query: q})
+	resp, err := g.up.do(ctx, r.token, r.id, call{method: http.MethodGet, path: envPath(r.org, name, "log"), query: q})
 	if err != nil {
 		return err
 	}

@@ -179,6 +179,10 @@ func TestAggregatedBehindKubeAPIServer(t *testing.T) {
 		watchUntilModified(t, c, ctx)
 	})
 
+	t.Run("stop: admission sees a create, a dry run changes nothing", func(t *testing.T) {
+		testStopThroughKubeAPIServer(t, c, ctx)
+	})
+
 	t.Run("RBAC", func(t *testing.T) {
 		testRBAC(t, c, ctx)
 	})
@@ -199,6 +203,104 @@ func TestAggregatedBehindKubeAPIServer(t *testing.T) {
 			}
 		}
 	})
+}
+
+// testStopThroughKubeAPIServer stops shop (of the apply above) through
+// kube-apiserver: a ValidatingAdmissionPolicy on CREATE of
+// environments/stop refuses to stop "frozen", which shows that admission
+// sees the action; a dry-run stop answers with the paused environment and
+// stores nothing; the real one stops it; a second one, with no body, is 409.
+func testStopThroughKubeAPIServer(t *testing.T, c *cluster.Cluster, ctx context.Context) {
+	kubectl := func(stdin string, args ...string) (string, error) {
+		var in []byte
+		if stdin != "" {
+			in = []byte(stdin)
+		}
+		return c.Kubectl(ctx, in, args...)
+	}
+	must := func(stdin string, args ...string) string {
+		t.Helper()
+		out, err := kubectl(stdin, args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	const policy = `apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata: {name: e2e-frozen-environments}
+spec:
+  failurePolicy: Fail
+  matchConstraints:
+    resourceRules:
+    - apiGroups: [stax.microstax.ai]
+      apiVersions: [v1alpha1]
+      operations: [CREATE]
+      resources: [environments/stop]
+  validations:
+  - expression: request.name != 'frozen'
+    message: frozen environments are never stopped
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata: {name: e2e-frozen-environments}
+spec:
+  policyName: e2e-frozen-environments
+  validationActions: [Deny]
+`
+	must(policy, "apply", "-f", "-")
+	defer func() { _, _ = kubectl(policy, "delete", "-f", "-") }()
+	frozen := `apiVersion: stax.microstax.ai/v1alpha1
+kind: Environment
+metadata: {name: frozen, namespace: default}
+spec:
+  blueprint:
+    services: [{name: web, image: web:1}]
+`
+	must(frozen, "apply", "-f", "-")
+	// Gone before the RBAC test counts what is left.
+	defer func() { _, _ = kubectl("", "delete", "env", "frozen", "-n", "default", "--timeout=60s") }()
+	envPath := "/apis/stax.microstax.ai/v1alpha1/namespaces/default/environments/"
+
+	// The policy reaches stax-apiserver's admission through its informer.
+	var out string
+	var err error
+	deadline := time.Now().Add(time.Minute)
+	for {
+		out, err = kubectl("{}", "create", "--raw", envPath+"frozen/stop?dryRun=All", "-f", "-")
+		if err != nil && strings.Contains(err.Error(), "frozen environments are never stopped") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the policy never refused a stop of frozen: %v %s", err, out)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+
+	get := func(name, path string) string {
+		return must("", "get", "env", name, "-n", "default", "-o", "jsonpath="+path)
+	}
+	// The controller may write shop's status meanwhile; spec and
+	// generation are the dry run's to keep.
+	before := get("shop", "{.spec.paused} {.metadata.generation}")
+	out = must("{}", "create", "--raw", envPath+"shop/stop?dryRun=All", "-f", "-")
+	if !strings.Contains(out, `"paused":true`) || !strings.Contains(out, `"name":"shop"`) {
+		t.Fatalf("dry-run stop answered %s", out)
+	}
+	if after := get("shop", "{.spec.paused} {.metadata.generation}"); after != before {
+		t.Fatalf("a dry-run stop changed shop: %q -> %q", before, after)
+	}
+	must("{}", "create", "--raw", envPath+"shop/stop", "-f", "-")
+	if paused := get("shop", "{.spec.paused}"); paused != "true" {
+		t.Fatalf("after stop: spec.paused %q", paused)
+	}
+	out, err = kubectl("", "create", "--raw", envPath+"shop/stop", "-f", "/dev/null")
+	if err == nil || !strings.Contains(err.Error(), "already") {
+		t.Fatalf("second stop, no body: want 409, got %v %s", err, out)
+	}
+	if paused := get("frozen", "{.spec.paused}"); paused != "" {
+		t.Fatalf("frozen was stopped: spec.paused %q", paused)
+	}
 }
 
 // watchUntilModified runs `kubectl get env -w` and sees a patch arrive.

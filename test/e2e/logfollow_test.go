@@ -39,7 +39,7 @@ func followDuration(t *testing.T) time.Duration {
 }
 
 // TestLogsFollowThroughKubeAPIServer follows an environment's logs for the
-// follow duration both through kube-apiserver (the "log" alias, which it
+// follow duration both through kube-apiserver (the "log" subresource, which it
 // exempts from its request timeout) and straight from stax-apiserver, and
 // checks that lines kept arriving on both until the end.
 func TestLogsFollowThroughKubeAPIServer(t *testing.T) {
@@ -89,11 +89,7 @@ func TestLogsFollowThroughKubeAPIServer(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		sub := "logs"
-		if name == "through kube-apiserver" {
-			sub = "log"
-		}
-		followers[name] = rc.Get().AbsPath("/apis/stax.microstax.ai/v1alpha1/namespaces/logs/environments/ticker", sub).
+		followers[name] = rc.Get().AbsPath("/apis/stax.microstax.ai/v1alpha1/namespaces/logs/environments/ticker", "log").
 			Param("follow", "true").Param("service", "api").Param("tailLines", "0").Timeout(0)
 	}
 

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -163,6 +164,84 @@ spec:
 	out, err = kubectl(t, s, "apiVersion: stax.microstax.ai/v1alpha1\nkind: Environment\nmetadata: [name: x\n", "apply", "-f", "-")
 	if err == nil || !strings.Contains(strings.ToLower(out), "yaml") {
 		t.Fatalf("malformed YAML: err=%v out=%s", err, out)
+	}
+
+	// The log options are parameters of the log path in the OpenAPI
+	// document, and a bad one is refused naming it.
+	type parameters []struct {
+		Name string `json:"name"`
+		In   string `json:"in"`
+	}
+	var doc struct {
+		Paths map[string]struct {
+			Parameters parameters `json:"parameters"`
+			Get        struct {
+				Parameters parameters `json:"parameters"`
+			} `json:"get"`
+		} `json:"paths"`
+	}
+	if err := json.Unmarshal([]byte(mustKubectl(t, s, "", "get", "--raw", "/openapi/v3/apis/stax.microstax.ai/v1alpha1")), &doc); err != nil {
+		t.Fatal(err)
+	}
+	params := map[string]bool{}
+	logPath := doc.Paths["/apis/stax.microstax.ai/v1alpha1/namespaces/{namespace}/environments/{name}/log"]
+	for _, p := range append(logPath.Parameters, logPath.Get.Parameters...) {
+		params[p.In+":"+p.Name] = true
+	}
+	for _, want := range []string{"service", "replica", "tailLines", "sinceSeconds", "follow"} {
+		if !params["query:"+want] {
+			t.Errorf("OpenAPI: GET environments/{name}/log lacks the query parameter %s (has %v)", want, params)
+		}
+	}
+	// stop takes an EnvironmentAction and answers with the Environment.
+	var stopDoc struct {
+		Paths map[string]struct {
+			Post struct {
+				RequestBody struct {
+					Content map[string]struct {
+						Schema json.RawMessage `json:"schema"`
+					} `json:"content"`
+				} `json:"requestBody"`
+				Responses map[string]struct {
+					Content map[string]struct {
+						Schema json.RawMessage `json:"schema"`
+					} `json:"content"`
+				} `json:"responses"`
+			} `json:"post"`
+		} `json:"paths"`
+	}
+	if err := json.Unmarshal([]byte(mustKubectl(t, s, "", "get", "--raw", "/openapi/v3/apis/stax.microstax.ai/v1alpha1")), &stopDoc); err != nil {
+		t.Fatal(err)
+	}
+	stop := stopDoc.Paths["/apis/stax.microstax.ai/v1alpha1/namespaces/{namespace}/environments/{name}/stop"].Post
+	if body := string(stop.RequestBody.Content["*/*"].Schema); !strings.Contains(body, "v1alpha1.EnvironmentAction\"") {
+		t.Errorf("OpenAPI: POST environments/{name}/stop reads %+v, want an EnvironmentAction", stop.RequestBody)
+	}
+	if answer := string(stop.Responses["201"].Content["application/json"].Schema); !strings.Contains(answer, "v1alpha1.Environment\"") {
+		t.Errorf("OpenAPI: POST environments/{name}/stop answers %s, want an Environment", answer)
+	}
+	envPath := "/apis/stax.microstax.ai/v1alpha1/namespaces/" + ns + "/environments/shop"
+	out, err = kubectl(t, s, "", "get", "--raw", envPath+"/log?service=cache&sinceSeconds=0")
+	if err == nil || !strings.Contains(out, "BadRequest") || !strings.Contains(out, "service: Not found") || !strings.Contains(out, "sinceSeconds: Invalid value") {
+		t.Errorf("bad log options: err=%v out=%s", err, out)
+	}
+
+	// stop: a dry run answers with the paused environment and changes
+	// nothing; the real one pauses it; a second one, with no body, is 409.
+	out = mustKubectl(t, s, "{}", "create", "--raw", envPath+"/stop?dryRun=All", "-f", "-")
+	if !strings.Contains(out, `"paused":true`) {
+		t.Fatalf("dry-run stop answered %s", out)
+	}
+	if out := mustKubectl(t, s, "", "get", "env", "shop", "-o", "jsonpath={.spec.paused}"); out != "" {
+		t.Fatalf("after a dry-run stop: spec.paused %q", out)
+	}
+	mustKubectl(t, s, "{}", "create", "--raw", envPath+"/stop", "-f", "-")
+	if out := mustKubectl(t, s, "", "get", "env", "shop", "-o", "jsonpath={.spec.paused}"); out != "true" {
+		t.Fatalf("after stop: spec.paused %q", out)
+	}
+	out, err = kubectl(t, s, "", "create", "--raw", envPath+"/stop", "-f", "/dev/null")
+	if err == nil || !strings.Contains(out, "Conflict") || !strings.Contains(out, "already") {
+		t.Fatalf("second stop, no body: err=%v out=%s", err, out)
 	}
 
 	out = mustKubectl(t, s, "", "delete", "-f", example)

@@ -163,20 +163,27 @@ func TestEnvironmentLifecycleOnLocalRuntime(t *testing.T) {
 	t.Run("logs, and follow delivers new lines", func(t *testing.T) {
 		rc := s.Client.Discovery().RESTClient()
 		for _, svc := range []string{"db", "api", "web"} {
-			logs, err := rc.Get().AbsPath("/apis/stax.microstax.ai/v1alpha1/namespaces", ns, "environments", "chain", "logs").
+			logs, err := rc.Get().AbsPath("/apis/stax.microstax.ai/v1alpha1/namespaces", ns, "environments", "chain", "log").
 				Param("service", svc).DoRaw(ctx)
 			if err != nil || !strings.Contains(string(logs), svc+" listening on") || !strings.Contains(string(logs), "GET /healthz") {
 				t.Fatalf("%s's logs: %v\n%s", svc, err, logs)
 			}
 		}
-		logs, err := rc.Get().AbsPath("/apis/stax.microstax.ai/v1alpha1/namespaces", ns, "environments", "chain", "logs").
-			Param("service", "web").Param("tailLines", "50").DoRaw(ctx)
+		// "logs", the former name, answers the same with a warning.
+		res := rc.Get().AbsPath("/apis/stax.microstax.ai/v1alpha1/namespaces", ns, "environments", "chain", "logs").
+			Param("service", "web").Param("tailLines", "50").Do(ctx)
+		logs, err := res.Raw()
 		if err != nil || !strings.Contains(string(logs), "GET /") {
 			t.Fatalf("web's logs: %v\n%s", err, logs)
 		}
-		if _, err := rc.Get().AbsPath("/apis/stax.microstax.ai/v1alpha1/namespaces", ns, "environments", "chain", "logs").
-			Param("service", "nope").DoRaw(ctx); !apierrors.IsBadRequest(err) {
-			t.Fatalf("logs of an unknown service: want 400, got %v", err)
+		if w := res.Warnings(); len(w) != 1 || !strings.Contains(w[0].Text, "use environments/log") {
+			t.Fatalf("environments/logs warned %+v, want one warning naming environments/log", w)
+		}
+		// Do, not DoRaw, which keeps the Status's causes.
+		err = rc.Get().AbsPath("/apis/stax.microstax.ai/v1alpha1/namespaces", ns, "environments", "chain", "log").
+			Param("service", "nope").Param("tailLines", "-1").Do(ctx).Error()
+		if !apierrors.IsBadRequest(err) || !hasCause(err, "service") || !hasCause(err, "tailLines") {
+			t.Fatalf("logs of an unknown service from line -1: want 400 naming service and tailLines, got %v", err)
 		}
 		followCtx, cancel := context.WithCancel(ctx)
 		defer cancel()
@@ -211,7 +218,29 @@ func TestEnvironmentLifecycleOnLocalRuntime(t *testing.T) {
 
 	t.Run("stop ends every process, resume brings them back", func(t *testing.T) {
 		rc := s.Client.StaxV1alpha1().RESTClient()
-		raw, err := rc.Post().Namespace(ns).Resource("environments").Name("chain").SubResource("stop").DoRaw(ctx)
+		before, err := envs.Get(ctx, "chain", metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, err := rc.Post().Namespace(ns).Resource("environments").Name("chain").SubResource("stop").
+			Param("dryRun", "All").Body([]byte("{}")).DoRaw(ctx)
+		if err != nil {
+			t.Fatalf("dry-run stop: %v", err)
+		}
+		var dry staxv1.Environment
+		if err := json.Unmarshal(raw, &dry); err != nil || !dry.Spec.Paused {
+			t.Fatalf("dry-run stop answered %s (%v)", raw, err)
+		}
+		after, err := envs.Get(ctx, "chain", metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if after.Spec.Paused || after.Generation != before.Generation || after.Status.Phase != staxv1.EnvironmentReady {
+			t.Fatalf("a dry-run stop changed the environment: paused %v, generation %d -> %d, phase %s",
+				after.Spec.Paused, before.Generation, after.Generation, after.Status.Phase)
+		}
+		raw, err = rc.Post().Namespace(ns).Resource("environments").Name("chain").SubResource("stop").
+			Body([]byte("{}")).DoRaw(ctx)
 		if err != nil {
 			t.Fatalf("stop: %v", err)
 		}
@@ -228,11 +257,12 @@ func TestEnvironmentLifecycleOnLocalRuntime(t *testing.T) {
 				t.Fatalf("web still answers while stopped")
 			}
 		}
+		// No body at all is an empty action too.
 		err = rc.Post().Namespace(ns).Resource("environments").Name("chain").SubResource("stop").Do(ctx).Error()
 		if !apierrors.IsConflict(err) || !strings.Contains(err.Error(), "already") {
 			t.Fatalf("second stop: want 409, got %v", err)
 		}
-		if err := rc.Post().Namespace(ns).Resource("environments").Name("chain").SubResource("resume").Do(ctx).Error(); err != nil {
+		if err := rc.Post().Namespace(ns).Resource("environments").Name("chain").SubResource("resume").Body([]byte("{}")).Do(ctx).Error(); err != nil {
 			t.Fatalf("resume: %v", err)
 		}
 		resumed := waitFor(t, s, "chain", "Ready again", phaseIs(staxv1.EnvironmentReady))
@@ -242,7 +272,7 @@ func TestEnvironmentLifecycleOnLocalRuntime(t *testing.T) {
 		if body := httpGet(t, "http://"+endpointOf(t, resumed, "web")+"/"); !strings.Contains(body, `"db"`) {
 			t.Fatalf("after resume: %s", body)
 		}
-		err = rc.Post().Namespace(ns).Resource("environments").Name("chain").SubResource("resume").Do(ctx).Error()
+		err = rc.Post().Namespace(ns).Resource("environments").Name("chain").SubResource("resume").Body([]byte("{}")).Do(ctx).Error()
 		if !apierrors.IsConflict(err) {
 			t.Fatalf("resume of a running environment: want 409, got %v", err)
 		}
@@ -375,4 +405,18 @@ func httpGet(t testing.TB, url string) string {
 		t.Fatalf("GET %s: %d %s", url, resp.StatusCode, body)
 	}
 	return string(body)
+}
+
+// hasCause says whether an API error names the field among its causes.
+func hasCause(err error, field string) bool {
+	status, ok := err.(apierrors.APIStatus)
+	if !ok || status.Status().Details == nil {
+		return false
+	}
+	for _, c := range status.Status().Details.Causes {
+		if c.Field == field {
+			return true
+		}
+	}
+	return false
 }

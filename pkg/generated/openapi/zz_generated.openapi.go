@@ -39,7 +39,9 @@ func GetOpenAPIDefinitions(ref common.ReferenceCallback) map[string]common.OpenA
 		v1alpha1.Blueprint{}.OpenAPIModelName():                   schema_pkg_apis_stax_v1alpha1_Blueprint(ref),
 		v1alpha1.EnvVar{}.OpenAPIModelName():                      schema_pkg_apis_stax_v1alpha1_EnvVar(ref),
 		v1alpha1.Environment{}.OpenAPIModelName():                 schema_pkg_apis_stax_v1alpha1_Environment(ref),
+		v1alpha1.EnvironmentAction{}.OpenAPIModelName():           schema_pkg_apis_stax_v1alpha1_EnvironmentAction(ref),
 		v1alpha1.EnvironmentList{}.OpenAPIModelName():             schema_pkg_apis_stax_v1alpha1_EnvironmentList(ref),
+		v1alpha1.EnvironmentLogOptions{}.OpenAPIModelName():       schema_pkg_apis_stax_v1alpha1_EnvironmentLogOptions(ref),
 		v1alpha1.EnvironmentRecord{}.OpenAPIModelName():           schema_pkg_apis_stax_v1alpha1_EnvironmentRecord(ref),
 		v1alpha1.EnvironmentRecordList{}.OpenAPIModelName():       schema_pkg_apis_stax_v1alpha1_EnvironmentRecordList(ref),
 		v1alpha1.EnvironmentSpec{}.OpenAPIModelName():             schema_pkg_apis_stax_v1alpha1_EnvironmentSpec(ref),
@@ -290,6 +292,42 @@ func schema_pkg_apis_stax_v1alpha1_Environment(ref common.ReferenceCallback) com
 	}
 }
 
+func schema_pkg_apis_stax_v1alpha1_EnvironmentAction(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "EnvironmentAction is the body of POST environments/{name}/stop and environments/{name}/resume. It carries nothing but its metadata: {} (or no body at all) asks for the action. The answer is the Environment.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"kind": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"apiVersion": {
+						SchemaProps: spec.SchemaProps{
+							Description: "APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"metadata": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Standard object metadata. metadata.name, when set, must be the environment's name.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1.ObjectMeta{}.OpenAPIModelName()),
+						},
+					},
+				},
+			},
+		},
+		Dependencies: []string{
+			v1.ObjectMeta{}.OpenAPIModelName()},
+	}
+}
+
 func schema_pkg_apis_stax_v1alpha1_EnvironmentList(ref common.ReferenceCallback) common.OpenAPIDefinition {
 	return common.OpenAPIDefinition{
 		Schema: spec.Schema{
@@ -335,6 +373,68 @@ func schema_pkg_apis_stax_v1alpha1_EnvironmentList(ref common.ReferenceCallback)
 		},
 		Dependencies: []string{
 			v1alpha1.Environment{}.OpenAPIModelName(), v1.ListMeta{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_stax_v1alpha1_EnvironmentLogOptions(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "EnvironmentLogOptions are the query parameters of GET environments/{name}/log. The answer is the chosen replicas' output as text/plain.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"kind": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"apiVersion": {
+						SchemaProps: spec.SchemaProps{
+							Description: "APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"service": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Service whose output is read; empty reads every service. It must be a service of the environment's blueprint.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"replica": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Replica of the service, counted from 0; unset reads every replica. Needs service.",
+							Type:        []string{"integer"},
+							Format:      "int64",
+						},
+					},
+					"tailLines": {
+						SchemaProps: spec.SchemaProps{
+							Description: "TailLines starts with the last this many lines of each replica (0 or more); unset starts at the beginning.",
+							Type:        []string{"integer"},
+							Format:      "int64",
+						},
+					},
+					"sinceSeconds": {
+						SchemaProps: spec.SchemaProps{
+							Description: "SinceSeconds starts with the lines written in the last this many seconds (1 or more); unset starts at the beginning.",
+							Type:        []string{"integer"},
+							Format:      "int64",
+						},
+					},
+					"follow": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Follow keeps the answer open and sends lines as they are written.",
+							Type:        []string{"boolean"},
+							Format:      "",
+						},
+					},
+				},
+			},
+		},
 	}
 }
 

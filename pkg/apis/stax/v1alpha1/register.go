@@ -45,20 +45,39 @@ func addKnownTypes(scheme *runtime.Scheme) error {
 		&EnvironmentRecordList{},
 		&TokenRevocation{},
 		&TokenRevocationList{},
+		&EnvironmentLogOptions{},
+		&EnvironmentAction{},
 	)
 	metav1.AddToGroupVersion(scheme, SchemeGroupVersion)
 	return nil
 }
 
-// addFieldLabelConversions lists the fields a field selector may name; the
-// registry's GetAttrs must offer the same set.
+// addFieldLabelConversions lists, per kind, the fields a field selector may
+// name; each registry's GetAttrs must offer the same set (its tests check).
+// Kinds not listed here take metav1's default, metadata.name and
+// metadata.namespace.
 func addFieldLabelConversions(scheme *runtime.Scheme) error {
-	return scheme.AddFieldLabelConversionFunc(SchemeGroupVersion.WithKind("Environment"),
-		func(label, value string) (string, string, error) {
-			switch label {
-			case "metadata.name", "metadata.namespace", "status.phase", "spec.baselineRef.name":
+	for kind, labels := range map[string][]string{
+		"Environment":       {"metadata.name", "metadata.namespace", "status.phase", "spec.baselineRef.name"},
+		"EnvironmentRecord": {"metadata.name", "metadata.namespace", "environment"},
+		// Cluster-scoped: no namespace to select on.
+		"Organization": {"metadata.name"},
+	} {
+		if err := scheme.AddFieldLabelConversionFunc(SchemeGroupVersion.WithKind(kind), fieldLabels(labels...)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// fieldLabels accepts the given labels as they are and refuses any other.
+func fieldLabels(labels ...string) runtime.FieldLabelConversionFunc {
+	return func(label, value string) (string, string, error) {
+		for _, l := range labels {
+			if l == label {
 				return label, value, nil
 			}
-			return "", "", fmt.Errorf("field label not supported: %s", label)
-		})
+		}
+		return "", "", fmt.Errorf("field label not supported: %s", label)
+	}
 }

@@ -47,8 +47,18 @@ func (in Environment) OpenAPIModelName() string {
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
+func (in EnvironmentAction) OpenAPIModelName() string {
+	return "ai.microstax.stax.v1alpha1.EnvironmentAction"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
 func (in EnvironmentList) OpenAPIModelName() string {
 	return "ai.microstax.stax.v1alpha1.EnvironmentList"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in EnvironmentLogOptions) OpenAPIModelName() string {
+	return "ai.microstax.stax.v1alpha1.EnvironmentLogOptions"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.

@@ -39,7 +39,9 @@ type Storage struct {
 	Status      *StatusREST
 	Stop        *PauseREST
 	Resume      *PauseREST
-	Logs        *LogREST
+	Log         *LogREST
+	// Logs is the former name of Log, kept as an alias that warns.
+	Logs *LogsREST
 }
 
 // NewStorage builds the store of environments on the given storage options.
@@ -70,12 +72,14 @@ func NewStorage(scheme *runtime.Scheme, optsGetter generic.RESTOptionsGetter, lo
 	statusStore.UpdateStrategy = status
 	statusStore.ResetFieldsStrategy = status
 
+	log := &LogREST{store: store, source: logs}
 	return &Storage{
 		Environment: &REST{store},
 		Status:      &StatusREST{store: &statusStore},
 		Stop:        &PauseREST{store: store, paused: true},
 		Resume:      &PauseREST{store: store, paused: false},
-		Logs:        &LogREST{store: store, source: logs},
+		Log:         log,
+		Logs:        &LogsREST{log},
 	}, nil
 }
 
