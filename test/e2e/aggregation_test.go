@@ -429,6 +429,17 @@ func testRBAC(t *testing.T, c *cluster.Cluster, ctx context.Context) {
 	}
 	_, err = aliceDirect.StaxV1alpha1().Environments("team-b").List(ctx, metav1.ListOptions{})
 	expectForbidden(t, "alice lists team-b directly", err)
+	// The edit role covers the stop and resume subresources (a dry run
+	// here, which changes nothing); mallory's stop is refused.
+	stop := func(client versioned.Interface, ns string) error {
+		return client.StaxV1alpha1().RESTClient().Post().Namespace(ns).Resource("environments").Name(created.Name).
+			SubResource("stop").Param("dryRun", "All").SetHeader("Content-Type", "application/json").
+			Body([]byte("{}")).Do(ctx).Error()
+	}
+	if err := stop(alice, "team-a"); err != nil {
+		t.Errorf("alice stops (dry run) in team-a: %v", err)
+	}
+	expectForbidden(t, "mallory stops in team-a", stop(mallory, "team-a"))
 	if err := alice.StaxV1alpha1().Environments("team-a").Delete(ctx, created.Name, metav1.DeleteOptions{}); err != nil {
 		t.Errorf("alice deletes in team-a: %v", err)
 	}
