@@ -78,7 +78,14 @@ func (c CompletedConfig) New() (*Server, error) {
 	if c.Runtime != nil {
 		logs = c.Runtime
 	}
-	envs, err := environmentstore.NewStorage(Scheme, c.GenericConfig.RESTOptionsGetter, logs)
+	// Open log follows end as shutdown begins: the HTTP server would
+	// otherwise wait its whole timeout for them.
+	shuttingDown := make(chan struct{})
+	generic.AddPreShutdownHookOrDie("stax-end-log-follows", func() error {
+		close(shuttingDown)
+		return nil
+	})
+	envs, err := environmentstore.NewStorage(Scheme, c.GenericConfig.RESTOptionsGetter, logs, shuttingDown)
 	if err != nil {
 		return nil, err
 	}

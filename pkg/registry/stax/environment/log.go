@@ -33,6 +33,8 @@ type LogSource interface {
 type LogREST struct {
 	store  *genericregistry.Store
 	source LogSource
+	// shutdown closes when the server begins to stop; followers end then.
+	shutdown <-chan struct{}
 }
 
 var (
@@ -77,7 +79,7 @@ func (r *LogREST) Get(ctx context.Context, name string, options runtime.Object) 
 	}
 	return &logStreamer{
 		source: r.source, org: env.Namespace, env: env.Name,
-		opts: runtimeLogOptions(opts),
+		opts: runtimeLogOptions(opts), shutdown: r.shutdown,
 	}, nil
 }
 
@@ -113,6 +115,7 @@ type logStreamer struct {
 	source   LogSource
 	org, env string
 	opts     envruntime.LogOptions
+	shutdown <-chan struct{}
 }
 
 var _ rest.ResourceStreamer = &logStreamer{}
@@ -126,13 +129,37 @@ func (s *logStreamer) DeepCopyObject() runtime.Object {
 
 // InputStream opens the logs. A follower's answer is flushed after each
 // chunk the source returns, so each line reaches the client as it is
-// written.
+// written. Every stream also ends when the server begins to shut down:
+// the HTTP server waits for open answers, and a follower would otherwise
+// hold the exit for its whole shutdown timeout (60 s).
 func (s *logStreamer) InputStream(ctx context.Context, apiVersion, acceptHeader string) (io.ReadCloser, bool, string, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	if s.shutdown != nil {
+		go func() {
+			select {
+			case <-s.shutdown:
+				cancel()
+			case <-ctx.Done():
+			}
+		}()
+	}
 	logs, err := s.source.Logs(ctx, s.org, s.env, s.opts)
 	if err != nil {
+		cancel()
 		return nil, false, "", apierrors.NewNotFound(stax.Resource("environments/log"), s.env)
 	}
-	return logs, s.opts.Follow, "text/plain; charset=utf-8", nil
+	return cancelOnClose{logs, cancel}, s.opts.Follow, "text/plain; charset=utf-8", nil
+}
+
+// cancelOnClose ends the stream's context with the stream.
+type cancelOnClose struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+}
+
+func (c cancelOnClose) Close() error {
+	c.cancel()
+	return c.ReadCloser.Close()
 }
 
 // LogsREST serves environments/logs, the former name of environments/log:

@@ -46,7 +46,8 @@ type Storage struct {
 
 // NewStorage builds the store of environments on the given storage options.
 // logs may be nil when the server runs no environments.
-func NewStorage(scheme *runtime.Scheme, optsGetter generic.RESTOptionsGetter, logs LogSource) (*Storage, error) {
+// shutdown closes when the server begins to stop, which ends log followers.
+func NewStorage(scheme *runtime.Scheme, optsGetter generic.RESTOptionsGetter, logs LogSource, shutdown <-chan struct{}) (*Storage, error) {
 	strategy := NewStrategy(scheme)
 	store := &genericregistry.Store{
 		NewFunc:                   func() runtime.Object { return &stax.Environment{} },
@@ -72,7 +73,7 @@ func NewStorage(scheme *runtime.Scheme, optsGetter generic.RESTOptionsGetter, lo
 	statusStore.UpdateStrategy = status
 	statusStore.ResetFieldsStrategy = status
 
-	log := &LogREST{store: store, source: logs}
+	log := &LogREST{store: store, source: logs, shutdown: shutdown}
 	return &Storage{
 		Environment: &REST{store},
 		Status:      &StatusREST{store: &statusStore},
