@@ -3,7 +3,9 @@ package gateway
 import (
 	"context"
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -63,11 +65,61 @@ func New(ctx context.Context, c Config) (*Gateway, error) {
 	g.mux.HandleFunc("GET /v1/openapi.json", serveOpenAPI)
 	g.mux.Handle("GET /v1/docs/", explorerHandler())
 	g.mux.Handle("GET /v1/docs", http.RedirectHandler("/v1/docs/", http.StatusMovedPermanently))
+	g.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { writeProbe(w, true) })
+	// Ready once the organizations' quotas are known, as WaitForOrganizations.
+	g.mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) { writeProbe(w, g.tiers.synced()) })
 	g.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		req := &request{w: w, r: r, id: newRequestID()}
+		if allowed := allowedMethods(r.URL.Path); len(allowed) > 0 {
+			w.Header().Set("Allow", strings.Join(allowed, ", "))
+			req.writeError(apierrors.NewMethodNotSupported(routeResource, r.Method))
+			return
+		}
 		req.writeError(apierrors.NewNotFound(routeResource, r.Method+" "+r.URL.Path))
 	})
 	return g, nil
+}
+
+func writeProbe(w http.ResponseWriter, ok bool) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	if !ok {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = w.Write([]byte("not ready\n"))
+		return
+	}
+	_, _ = w.Write([]byte("ok\n"))
+}
+
+// allowedMethods are the methods of the routes whose path matches path: a
+// request that reaches the catch-all with one of them used a wrong method.
+func allowedMethods(path string) []string {
+	var out []string
+	for _, rt := range Routes {
+		m := strings.Fields(rt.pattern())[0]
+		if pathMatches(rt.Path, path) && !slices.Contains(out, m) {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// pathMatches reports whether path fits pattern, where {name} stands for
+// one non-empty segment, as in the ServeMux patterns of the routes.
+func pathMatches(pattern, path string) bool {
+	ps, xs := strings.Split(pattern, "/"), strings.Split(path, "/")
+	if len(ps) != len(xs) {
+		return false
+	}
+	for i := range ps {
+		if strings.HasPrefix(ps[i], "{") {
+			if xs[i] == "" {
+				return false
+			}
+		} else if ps[i] != xs[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // WaitForOrganizations blocks until the tiers of all organizations are
