@@ -52,14 +52,56 @@ func validateEnvironment(g *Gateway, r *request) error {
 	if err != nil {
 		return err
 	}
-	q := url.Values{"dryRun": {"All"}, "fieldValidation": {"Strict"}}
-	data, err := g.up.json(r.r.Context(), r.token, r.id, call{method: http.MethodPost, path: envPath(r.org), query: q, body: body})
+	dryRun := func(body []byte) ([]byte, error) {
+		q := url.Values{"dryRun": {"All"}, "fieldValidation": {"Strict"}}
+		return g.up.json(r.r.Context(), r.token, r.id, call{method: http.MethodPost, path: envPath(r.org), query: q, body: body})
+	}
+	data, err := dryRun(body)
+	nameInUse := apierrors.IsAlreadyExists(err)
+	if nameInUse {
+		// Storage refuses a taken name only after defaulting, admission
+		// and validation passed: the blueprint is valid. Ask again under a
+		// generated name for the server's defaulted answer.
+		var taken string
+		if body, taken, err = withGeneratedName(body); err == nil {
+			if data, err = dryRun(body); err == nil {
+				data, err = withName(data, taken)
+			}
+		}
+	}
 	if err != nil {
 		return err
 	}
-	out, _ := json.Marshal(map[string]any{"valid": true, "environment": json.RawMessage(data)})
+	out, _ := json.Marshal(map[string]any{"valid": true, "nameInUse": nameInUse, "environment": json.RawMessage(data)})
 	r.writeData(http.StatusOK, out)
 	return nil
+}
+
+// withGeneratedName swaps an Environment's name for a generateName of it.
+func withGeneratedName(body []byte) ([]byte, string, error) {
+	var obj map[string]any
+	if err := json.Unmarshal(body, &obj); err != nil {
+		return nil, "", err
+	}
+	meta, _ := obj["metadata"].(map[string]any)
+	name, _ := meta["name"].(string)
+	delete(meta, "name")
+	meta["generateName"] = name + "-"
+	out, err := json.Marshal(obj)
+	return out, name, err
+}
+
+// withName puts name back on an answered Environment.
+func withName(data []byte, name string) ([]byte, error) {
+	var obj map[string]any
+	if err := json.Unmarshal(data, &obj); err != nil {
+		return nil, err
+	}
+	if meta, ok := obj["metadata"].(map[string]any); ok {
+		meta["name"] = name
+		delete(meta, "generateName")
+	}
+	return json.Marshal(obj)
 }
 
 func listEnvironments(g *Gateway, r *request) error {

@@ -55,7 +55,7 @@ var schemas = map[string]any{
 		"continue":   typ("string", "token of the next page")}),
 	"EnvironmentStatus": obj("", map[string]any{
 		"name": typ("string", ""), "generation": typ("integer", ""), "status": schemaRef("EnvironmentPhaseStatus")}),
-	"Validation": obj("", map[string]any{"valid": typ("boolean", ""), "environment": schemaRef("Environment")}),
+	"Validation": obj("", map[string]any{"valid": typ("boolean", ""), "nameInUse": typ("boolean", "an environment of this name exists; the blueprint is valid all the same"), "environment": schemaRef("Environment")}),
 	"LogLines":   obj("", map[string]any{"lines": map[string]any{"type": "array", "items": map[string]any{"type": "string"}}}),
 	"IdentityVerification": obj("IdentityReview status", map[string]any{
 		"authenticated": typ("boolean", ""), "organization": typ("string", ""), "user": obj("", nil),
