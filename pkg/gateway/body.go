@@ -1,15 +1,21 @@
 package gateway
 
 import (
+	"bytes"
 	"encoding/json"
 	"io"
+	"maps"
 	"mime"
 	"net/http"
+	"slices"
+	"strings"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"sigs.k8s.io/yaml"
+
+	staxv1 "github.com/microstax/stax/pkg/apis/stax/v1alpha1"
 )
 
 // maxBody bounds a request body; blueprints are small.
@@ -49,7 +55,7 @@ func environmentBody(fields map[string]json.RawMessage, org string) ([]byte, err
 	if _, manifest := fields["kind"]; manifest {
 		var meta map[string]json.RawMessage
 		if m, ok := fields["metadata"]; ok && json.Unmarshal(m, &meta) != nil {
-			return nil, invalid(field.Invalid(field.NewPath("metadata"), string(m), "must be an object"))
+			return nil, invalid("", field.Invalid(field.NewPath("metadata"), string(m), "must be an object"))
 		}
 		if meta == nil {
 			meta = map[string]json.RawMessage{}
@@ -70,24 +76,54 @@ func environmentBody(fields map[string]json.RawMessage, org string) ([]byte, err
 	})
 }
 
-// mutableFields are what PATCH /v1/environments/{id} may change.
-var mutableFields = map[string]bool{"displayName": true, "autoShutdown": true}
+// mutableFields are what PATCH /v1/environments/{id} may change, each with
+// the type its value must decode into.
+var mutableFields = map[string]func() any{
+	"displayName":  func() any { return new(string) },
+	"autoShutdown": func() any { return new(staxv1.AutoShutdown) },
+}
 
-// patchBody checks that a PATCH names only mutable fields and returns the
-// merge patch of the Environment.
-func patchBody(fields map[string]json.RawMessage) ([]byte, error) {
+// patchBody checks a PATCH of environment name and returns the merge patch
+// of the Environment. The body is the spec's mutable fields, flat or under
+// "spec" as in the Environment itself. Each value is decoded here, strictly,
+// so a bad value or a misspelt field is refused with its path; the
+// apiserver would refuse the whole patched object at the path "patch".
+func patchBody(name string, fields map[string]json.RawMessage) ([]byte, error) {
+	var root *field.Path // paths as the client wrote them
+	if spec, ok := fields["spec"]; ok && len(fields) == 1 {
+		root, fields = field.NewPath("spec"), nil
+		if err := json.Unmarshal(spec, &fields); err != nil || fields == nil {
+			return nil, invalid(name, field.Invalid(root, string(spec), "must be an object"))
+		}
+	}
+	child := func(key string) *field.Path {
+		if root == nil {
+			return field.NewPath(key)
+		}
+		return root.Child(key)
+	}
 	var errs field.ErrorList
-	for name := range fields {
-		if !mutableFields[name] {
-			errs = append(errs, field.Forbidden(field.NewPath(name), "only displayName and autoShutdown may change"))
+	for _, key := range slices.Sorted(maps.Keys(fields)) {
+		newValue, ok := mutableFields[key]
+		if !ok {
+			errs = append(errs, field.Forbidden(child(key), "only displayName and autoShutdown may change"))
+			continue
+		}
+		if string(fields[key]) == "null" {
+			continue // a merge patch's way to clear the field
+		}
+		dec := json.NewDecoder(bytes.NewReader(fields[key]))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(newValue()); err != nil {
+			errs = append(errs, field.Invalid(child(key), string(fields[key]), strings.TrimPrefix(err.Error(), "json: ")))
 		}
 	}
 	if len(errs) > 0 {
-		return nil, invalid(errs...)
+		return nil, invalid(name, errs...)
 	}
 	return json.Marshal(map[string]any{"spec": fields})
 }
 
-func invalid(errs ...*field.Error) error {
-	return apierrors.NewInvalid(envKind, "", errs)
+func invalid(name string, errs ...*field.Error) error {
+	return apierrors.NewInvalid(envKind, name, errs)
 }

@@ -164,7 +164,7 @@ func patchEnvironment(g *Gateway, r *request) error {
 	if err != nil {
 		return err
 	}
-	body, err := patchBody(fields)
+	body, err := patchBody(r.r.PathValue("id"), fields)
 	if err != nil {
 		return err
 	}

@@ -2,13 +2,17 @@ package integration
 
 import (
 	"context"
+	"encoding/json"
+	"io"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	staxv1 "github.com/microstax/stax/pkg/apis/stax/v1alpha1"
+	"github.com/microstax/stax/pkg/gateway"
 )
 
 // What a new user hit on the REST API, each against a real apiserver
@@ -44,6 +48,44 @@ func TestGatewayPapercuts(t *testing.T) {
 		list, err := s.Client.StaxV1alpha1().Environments(ns).List(ctx, metav1.ListOptions{})
 		if err != nil || len(list.Items) != 1 {
 			t.Fatalf("validate stored something: %v %v", list, err)
+		}
+	})
+
+	t.Run("patching a bad value, a misspelt field, the natural spec body", func(t *testing.T) {
+		c.t = t
+		for _, tc := range []struct{ body, cause, says string }{
+			{`{"autoShutdown":{"idleTimeout":"soon"}}`, "autoShutdown", "invalid duration"},
+			{`{"autoShutdown":{"idleTimout":"5m"}}`, "autoShutdown", `unknown field "idleTimout"`},
+			{`{"spec":{"displayName":7}}`, "spec.displayName", "cannot unmarshal number"},
+			{`{"displayNam":"x"}`, "displayNam", "only displayName and autoShutdown may change"},
+		} {
+			req, _ := http.NewRequest("PATCH", c.base+"/v1/environments/taken", strings.NewReader(tc.body))
+			req.Header.Set("Authorization", "Bearer "+c.token)
+			req.Header.Set(gateway.OrganizationHeader, c.org)
+			req.Header.Set("Content-Type", "application/json")
+			resp, err := c.http.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			raw, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			var a answer
+			if err := json.Unmarshal(raw, &a); err != nil {
+				t.Fatal(err)
+			}
+			if resp.StatusCode != 422 || a.Error == nil || a.Error.Details == nil || a.Error.Details.Name != "taken" ||
+				len(a.Error.Details.Causes) != 1 || a.Error.Details.Causes[0].Field != tc.cause ||
+				!strings.Contains(a.Error.Details.Causes[0].Message, tc.says) {
+				t.Errorf("PATCH %s: %d %s", tc.body, resp.StatusCode, raw)
+			}
+			if len(raw) > 1024 {
+				t.Errorf("PATCH %s: a %d-byte answer, want a short one", tc.body, len(raw))
+			}
+		}
+		var env staxv1.Environment
+		c.do("PATCH", "/v1/environments/taken", "application/json", `{"spec":{"displayName":"Taken v2"}}`).expect(t, "PATCH spec", 200, &env)
+		if env.Spec.DisplayName != "Taken v2" {
+			t.Errorf("PATCH with the spec body: displayName %q", env.Spec.DisplayName)
 		}
 	})
 
