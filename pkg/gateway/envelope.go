@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -57,6 +58,9 @@ func (r *request) writeData(status int, data json.RawMessage) {
 	if data == nil {
 		data = json.RawMessage("null")
 	}
+	if r.r.URL.Query().Get("managedFields") != "true" {
+		data = withoutManagedFields(data)
+	}
 	r.writeJSON(status, Envelope{Data: data, Meta: r.meta()})
 }
 
@@ -90,4 +94,39 @@ func (r *request) writeJSON(status int, v any) {
 	r.w.WriteHeader(status)
 	r.status = status
 	_, _ = r.w.Write(body)
+}
+
+// withoutManagedFields drops metadata.managedFields from every object of
+// an answer, as kubectl leaves them out unless asked (they are about half
+// of each Environment); ?managedFields=true keeps them.
+func withoutManagedFields(data json.RawMessage) json.RawMessage {
+	if !bytes.Contains(data, []byte(`"managedFields"`)) {
+		return data
+	}
+	var v any
+	if json.Unmarshal(data, &v) != nil {
+		return data
+	}
+	dropManagedFields(v)
+	out, err := json.Marshal(v)
+	if err != nil {
+		return data
+	}
+	return out
+}
+
+func dropManagedFields(v any) {
+	switch v := v.(type) {
+	case map[string]any:
+		if meta, ok := v["metadata"].(map[string]any); ok {
+			delete(meta, "managedFields")
+		}
+		for _, child := range v {
+			dropManagedFields(child)
+		}
+	case []any:
+		for _, child := range v {
+			dropManagedFields(child)
+		}
+	}
 }

@@ -89,6 +89,20 @@ func TestGatewayPapercuts(t *testing.T) {
 		}
 	})
 
+	t.Run("answers leave managedFields out unless asked", func(t *testing.T) {
+		c.t = t
+		for _, path := range []string{"/v1/environments/taken", "/v1/environments"} {
+			a := c.do("GET", path, "", "").expect(t, "GET "+path, 200, nil)
+			if strings.Contains(string(a.Data), "managedFields") {
+				t.Errorf("GET %s carries managedFields: %.300s", path, a.Data)
+			}
+			a = c.do("GET", path+"?managedFields=true", "", "").expect(t, "GET "+path+" asking", 200, nil)
+			if !strings.Contains(string(a.Data), `"managedFields"`) {
+				t.Errorf("GET %s?managedFields=true has none: %.300s", path, a.Data)
+			}
+		}
+	})
+
 	t.Run("a wrong method", func(t *testing.T) {
 		c.t = t
 		a := c.do("PUT", "/v1/environments/taken", "application/json", `{}`).expect(t, "PUT", 405, nil)
