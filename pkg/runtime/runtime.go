@@ -119,7 +119,7 @@ type LogOptions struct {
 	Service string
 	// Replica selects one replica of Service; -1 means all.
 	Replica int
-	// TailLines keeps only the last lines of the selection.
+	// TailLines keeps only the last lines of each replica of the selection.
 	TailLines *int64
 	// SinceSeconds keeps only lines written in the last seconds.
 	SinceSeconds *int64

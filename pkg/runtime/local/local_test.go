@@ -161,6 +161,12 @@ func TestLogs(t *testing.T) {
 	if lines := strings.Split(strings.TrimSuffix(tail, "\n"), "\n"); len(lines) != 2 || !strings.HasSuffix(lines[1], "GET / 200") {
 		t.Fatalf("tail 2:\n%s", tail)
 	}
+	// The tail is per replica: two lines of web-0 and up to two of db-0.
+	dbLines := strings.Count(logsOf(t, rt, "logs", runtime.LogOptions{Service: "db"}), "\n")
+	both := logsOf(t, rt, "logs", runtime.LogOptions{Replica: -1, TailLines: &two})
+	if strings.Count(both, "web-0 ") != 2 || strings.Count(both, "db-0 ") != min(2, dbLines) {
+		t.Fatalf("tail 2 of every replica (db has %d lines):\n%s", dbLines, both)
+	}
 	zero := int64(0)
 	if since := logsOf(t, rt, "logs", runtime.LogOptions{Service: "web", SinceSeconds: &zero}); since != "" {
 		t.Fatalf("since 0s returned\n%s", since)

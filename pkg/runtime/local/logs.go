@@ -61,13 +61,15 @@ func (r *Runtime) Logs(ctx context.Context, org, env string, opts runtime.LogOpt
 		cur, _ := os.ReadFile(s.path)
 		cur = cur[:completeLines(cur)]
 		offsets[i] = int64(len(cur))
-		lines = appendLines(lines, old[:completeLines(old)], i, since)
-		lines = appendLines(lines, cur, i, since)
+		own := appendLines(nil, old[:completeLines(old)], i, since)
+		own = appendLines(own, cur, i, since)
+		// The tail is per replica, as kubectl logs --tail is per container.
+		if n := opts.TailLines; n != nil && *n >= 0 && int64(len(own)) > *n {
+			own = own[int64(len(own))-*n:]
+		}
+		lines = append(lines, own...)
 	}
 	sort.SliceStable(lines, func(a, b int) bool { return lines[a].at.Before(lines[b].at) })
-	if n := opts.TailLines; n != nil && *n >= 0 && int64(len(lines)) > *n {
-		lines = lines[int64(len(lines))-*n:]
-	}
 	var buf bytes.Buffer
 	for _, l := range lines {
 		writeLine(&buf, l.text, srcs[l.src].label, prefix)
