@@ -27,18 +27,20 @@ func main() {
 	certFile := pflag.String("tls-cert-file", "", "serve HTTPS with this certificate (with --tls-private-key-file); plain HTTP when empty")
 	keyFile := pflag.String("tls-private-key-file", "", "private key of --tls-cert-file")
 	unauth := pflag.Int("unauthenticated-requests-per-minute", 60, "per client address, requests refused before their token verified")
+	cors := pflag.StringSlice("cors-allowed-origins", nil, "regular expressions of the origins whose browser pages may call the API, "+
+		"as kube-apiserver's flag (e.g. '//localhost(:|$)'); none by default")
 	klogFlags := flag.NewFlagSet("klog", flag.ExitOnError)
 	klog.InitFlags(klogFlags)
 	pflag.CommandLine.AddGoFlagSet(klogFlags)
 	pflag.Parse()
 
-	if err := run(*listen, *kubeconfig, *certFile, *keyFile, *unauth); err != nil {
+	if err := run(*listen, *kubeconfig, *certFile, *keyFile, *unauth, *cors); err != nil {
 		fmt.Fprintln(os.Stderr, "stax-gateway:", err)
 		os.Exit(1)
 	}
 }
 
-func run(listen, kubeconfig, certFile, keyFile string, unauth int) error {
+func run(listen, kubeconfig, certFile, keyFile string, unauth int, cors []string) error {
 	if kubeconfig == "" {
 		return errors.New("--kubeconfig is required")
 	}
@@ -55,7 +57,7 @@ func run(listen, kubeconfig, certFile, keyFile string, unauth int) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	g, err := gateway.New(ctx, gateway.Config{Upstream: cfg, Admin: admin, UnauthenticatedRequestsPerMinute: unauth})
+	g, err := gateway.New(ctx, gateway.Config{Upstream: cfg, Admin: admin, UnauthenticatedRequestsPerMinute: unauth, CORSAllowedOrigins: cors})
 	if err != nil {
 		return err
 	}

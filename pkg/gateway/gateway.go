@@ -2,13 +2,16 @@ package gateway
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	genericfilters "k8s.io/apiserver/pkg/server/filters"
 	"k8s.io/client-go/rest"
 	"k8s.io/klog/v2"
 
@@ -25,6 +28,10 @@ type Config struct {
 	// UnauthenticatedRequestsPerMinute limits, per client address, requests
 	// without a token that verified. Default 60.
 	UnauthenticatedRequestsPerMinute int
+	// CORSAllowedOrigins are regular expressions of the origins whose
+	// browser pages may call the API, as kube-apiserver's
+	// --cors-allowed-origins; none (the default) allows no other origin.
+	CORSAllowedOrigins []string
 }
 
 // Gateway serves the /v1 REST API.
@@ -36,6 +43,7 @@ type Gateway struct {
 	addrLimits  *limiter
 	unauthLimit int
 	mux         *http.ServeMux
+	handler     http.Handler
 }
 
 // New returns a gateway; ctx ends its Organization informer.
@@ -65,6 +73,9 @@ func New(ctx context.Context, c Config) (*Gateway, error) {
 	g.mux.HandleFunc("GET /v1/openapi.json", serveOpenAPI)
 	g.mux.Handle("GET /v1/docs/", explorerHandler())
 	g.mux.Handle("GET /v1/docs", http.RedirectHandler("/v1/docs/", http.StatusMovedPermanently))
+	if g.handler, err = withCORS(g.mux, c.CORSAllowedOrigins); err != nil {
+		return nil, err
+	}
 	g.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { writeProbe(w, true) })
 	// Ready once the organizations' quotas are known, as WaitForOrganizations.
 	g.mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) { writeProbe(w, g.tiers.synced()) })
@@ -127,7 +138,22 @@ func pathMatches(pattern, path string) bool {
 func (g *Gateway) WaitForOrganizations(ctx context.Context) bool { return g.tiers.waitSynced(ctx) }
 
 // ServeHTTP implements http.Handler.
-func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) { g.mux.ServeHTTP(w, r) }
+func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) { g.handler.ServeHTTP(w, r) }
+
+// withCORS answers browsers of the allowed origins with k8s.io/apiserver's
+// CORS filter: preflights, and the headers a page may send and read.
+func withCORS(h http.Handler, origins []string) (http.Handler, error) {
+	for _, o := range origins {
+		if _, err := regexp.Compile(o); err != nil {
+			return nil, fmt.Errorf("CORS allowed origin %q: %w", o, err)
+		}
+	}
+	return genericfilters.WithCORS(h, origins,
+		[]string{"GET", "POST", "PATCH", "DELETE", "OPTIONS"},
+		[]string{"Authorization", "Content-Type", OrganizationHeader},
+		[]string{"Location", "X-Request-Id", "Retry-After", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"},
+		"false"), nil
+}
 
 func (g *Gateway) serveRoute(rt *Route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, hr *http.Request) {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"k8s.io/client-go/rest"
@@ -13,15 +14,45 @@ import (
 )
 
 // testGateway is a gateway whose upstream is never reached by these tests.
-func testGateway(t *testing.T) *Gateway {
+func testGateway(t *testing.T, cors ...string) *Gateway {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	g, err := New(ctx, Config{Upstream: &rest.Config{Host: "https://127.0.0.1:1"}, Admin: fake.NewSimpleClientset()})
+	g, err := New(ctx, Config{Upstream: &rest.Config{Host: "https://127.0.0.1:1"}, Admin: fake.NewSimpleClientset(),
+		CORSAllowedOrigins: cors})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return g
+}
+
+func TestCORS(t *testing.T) {
+	preflight := func(g *Gateway, origin string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest("OPTIONS", "/v1/environments", nil)
+		req.Header.Set("Origin", origin)
+		req.Header.Set("Access-Control-Request-Method", "POST")
+		rec := httptest.NewRecorder()
+		g.ServeHTTP(rec, req)
+		return rec
+	}
+	// Off by default: no origin is allowed.
+	if h := preflight(testGateway(t), "http://localhost:8080").Header().Get("Access-Control-Allow-Origin"); h != "" {
+		t.Errorf("CORS is on by default: %q", h)
+	}
+	g := testGateway(t, "//localhost(:|$)")
+	rec := preflight(g, "http://localhost:8080")
+	h := rec.Header()
+	if h.Get("Access-Control-Allow-Origin") != "http://localhost:8080" || !strings.Contains(h.Get("Access-Control-Allow-Headers"), OrganizationHeader) ||
+		!strings.Contains(h.Get("Access-Control-Expose-Headers"), "RateLimit-Remaining") || rec.Code != http.StatusNoContent {
+		t.Errorf("preflight of an allowed origin: %d %v", rec.Code, h)
+	}
+	if h := preflight(g, "http://evil.example").Header().Get("Access-Control-Allow-Origin"); h != "" {
+		t.Errorf("an origin not allowed got %q", h)
+	}
+	if _, err := New(context.Background(), Config{Upstream: &rest.Config{Host: "https://127.0.0.1:1"}, Admin: fake.NewSimpleClientset(),
+		CORSAllowedOrigins: []string{"(unclosed"}}); err == nil {
+		t.Error("a bad origin pattern was accepted")
+	}
 }
 
 func TestWrongMethodIs405WithAllow(t *testing.T) {
