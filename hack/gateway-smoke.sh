@@ -108,7 +108,7 @@ req POST /v1/environments 409 -H "Content-Type: application/yaml" --data-binary 
 check '.error.reason == "AlreadyExists"'
 
 req GET /v1/environments 200
-check '[.data.items[].metadata.name] == ["smoke"]'
+check '[.data.items[] | "\(.state):\(.name)"] == ["active:smoke"]'
 req GET "/v1/environments?limit=1" 200
 check '(.data.items | length) == 1'
 req GET /v1/environments/smoke 200
@@ -176,8 +176,8 @@ for _ in $(seq 150); do
   sleep 0.2
 done
 req GET /v1/environments/smoke 404
-req GET "/v1/environments?include=historical" 200
-check '.data.items == [] and any(.data.historical[]; .environment == "smoke")'
+req GET /v1/environments 200
+check 'any(.data.items[]; .state == "historical" and .name == "smoke") and all(.data.items[]; .state == "historical")'
 
 # The request id reached the apiserver's audit log as its auditID.
 grep -q "\"auditID\":\"$request_id\"" "$work/data/audit.log" || fail "request id $request_id not in the audit log"

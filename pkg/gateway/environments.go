@@ -104,57 +104,6 @@ func withName(data []byte, name string) ([]byte, error) {
 	return json.Marshal(obj)
 }
 
-func listEnvironments(g *Gateway, r *request) error {
-	in := r.r.URL.Query()
-	historical := false
-	switch in.Get("include") {
-	case "":
-	case "historical":
-		historical = true
-	default:
-		return apierrors.NewBadRequest(`include must be "historical"`)
-	}
-	q := url.Values{}
-	for _, k := range []string{"limit", "continue"} {
-		if v := in.Get(k); v != "" {
-			q.Set(k, v)
-		}
-	}
-	data, err := g.up.json(r.r.Context(), r.token, r.id, call{method: http.MethodGet, path: envPath(r.org), query: q})
-	if err != nil {
-		return err
-	}
-	var list struct {
-		Metadata struct {
-			Continue string `json:"continue"`
-		} `json:"metadata"`
-		Items json.RawMessage `json:"items"`
-	}
-	if err := json.Unmarshal(data, &list); err != nil {
-		return err
-	}
-	out := map[string]any{"items": list.Items}
-	if list.Metadata.Continue != "" {
-		out["continue"] = list.Metadata.Continue
-	}
-	// Records come on the first page only: they are history, not paged
-	// with the active environments.
-	if historical && in.Get("continue") == "" {
-		rec, err := g.up.json(r.r.Context(), r.token, r.id, call{method: http.MethodGet, path: groupPath + "/namespaces/" + r.org + "/environmentrecords"})
-		if err != nil {
-			return err
-		}
-		var records struct {
-			Items json.RawMessage `json:"items"`
-		}
-		if err := json.Unmarshal(rec, &records); err != nil {
-			return err
-		}
-		out["historical"] = records.Items
-	}
-	return r.writeValue(http.StatusOK, out)
-}
-
 func getEnvironment(g *Gateway, r *request) error {
 	return g.forward(r, call{method: http.MethodGet, path: envPath(r.org, r.r.PathValue("id"))}, http.StatusOK)
 }

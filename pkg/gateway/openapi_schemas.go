@@ -50,9 +50,13 @@ var schemas = map[string]any{
 		"conditions": map[string]any{"type": "array", "items": obj("", nil)},
 		"services":   map[string]any{"type": "array", "items": obj("", nil)}}),
 	"EnvironmentList": obj("", map[string]any{
-		"items":      map[string]any{"type": "array", "items": schemaRef("Environment")},
-		"historical": map[string]any{"type": "array", "items": obj("EnvironmentRecord", nil)},
-		"continue":   typ("string", "token of the next page")}),
+		"items":    map[string]any{"type": "array", "items": schemaRef("EnvironmentListItem")},
+		"continue": typ("string", "token of the next page")}),
+	"EnvironmentListItem": obj("an environment, running (active) or deleted (historical)", map[string]any{
+		"state": typ("string", "active or historical"), "name": typ("string", ""), "uid": typ("string", ""),
+		"displayName": typ("string", ""), "createdBy": typ("string", ""), "createdAt": typ("string", "RFC 3339"),
+		"deletedAt": typ("string", "RFC 3339; historical, or active and being deleted"), "services": typ("integer", ""),
+		"phase": typ("string", "of an active environment"), "record": typ("string", "the EnvironmentRecord of a historical one")}),
 	"EnvironmentStatus": obj("", map[string]any{
 		"name": typ("string", ""), "generation": typ("integer", ""), "status": schemaRef("EnvironmentPhaseStatus")}),
 	"Validation": obj("", map[string]any{"valid": typ("boolean", ""), "nameInUse": typ("boolean", "an environment of this name exists; the blueprint is valid all the same"), "environment": schemaRef("Environment")}),

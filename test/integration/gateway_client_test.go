@@ -137,3 +137,12 @@ func (c *restClient) dial(path string) *websocket.Conn {
 	}
 	return conn
 }
+
+// listAnswer is the data of GET /v1/environments.
+type listAnswer struct {
+	Items []struct {
+		State, Name, Phase, Record string
+		DeletedAt                  *time.Time
+	} `json:"items"`
+	Continue string `json:"continue"`
+}

@@ -91,7 +91,7 @@ func TestGatewayPapercuts(t *testing.T) {
 
 	t.Run("answers leave managedFields out unless asked", func(t *testing.T) {
 		c.t = t
-		for _, path := range []string{"/v1/environments/taken", "/v1/environments"} {
+		for _, path := range []string{"/v1/environments/taken"} {
 			a := c.do("GET", path, "", "").expect(t, "GET "+path, 200, nil)
 			if strings.Contains(string(a.Data), "managedFields") {
 				t.Errorf("GET %s carries managedFields: %.300s", path, a.Data)
@@ -101,6 +101,68 @@ func TestGatewayPapercuts(t *testing.T) {
 				t.Errorf("GET %s?managedFields=true has none: %.300s", path, a.Data)
 			}
 		}
+	})
+
+	t.Run("the list is active and historical, in one shape, paged", func(t *testing.T) {
+		c.t = t
+		// Two more environments, one of them deleted: taken, kept, gone.
+		for _, name := range []string{"kept", "gone"} {
+			c.do("POST", "/v1/environments", "application/json",
+				`{"name":"`+name+`","blueprint":{"services":[{"name":"web","command":["x"]}]}}`).expect(t, "create "+name, 202, nil)
+		}
+		// Deleted once the controller holds it (its finalizer): the record
+		// is written by the teardown.
+		deadline := time.Now().Add(time.Minute)
+		for {
+			e, err := s.Client.StaxV1alpha1().Environments(ns).Get(ctx, "gone", metav1.GetOptions{})
+			if err == nil && len(e.Finalizers) > 0 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("gone never got its finalizer: %v", err)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		c.do("DELETE", "/v1/environments/gone", "", "").expect(t, "delete gone", 202, nil)
+		// Wait for its record with the admin client: the gateway's quota is
+		// for the assertions.
+		deadline = time.Now().Add(time.Minute)
+		for {
+			recs, err := s.Client.StaxV1alpha1().EnvironmentRecords(ns).List(ctx, metav1.ListOptions{})
+			if err == nil && len(recs.Items) == 1 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("no record of gone: %v %v", recs, err)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		// Pages of two: taken and kept, then the record of gone.
+		var seen []string
+		token := ""
+		for page := 0; ; page++ {
+			var l listAnswer
+			path := "/v1/environments?limit=2"
+			if token != "" {
+				path += "&continue=" + token
+			}
+			c.do("GET", path, "", "").expect(t, "page", 200, &l)
+			for _, it := range l.Items {
+				seen = append(seen, it.State+":"+it.Name)
+			}
+			if token = l.Continue; token == "" || page > 3 {
+				break
+			}
+		}
+		if strings.Join(seen, ",") != "active:kept,active:taken,historical:gone" {
+			t.Errorf("pages gave %v", seen)
+		}
+		var active listAnswer
+		c.do("GET", "/v1/environments?state=active", "", "").expect(t, "active", 200, &active)
+		if len(active.Items) != 2 {
+			t.Errorf("state=active: %+v", active)
+		}
+		c.do("GET", "/v1/environments?continue=garbage", "", "").expect(t, "bad continue", 400, nil)
 	})
 
 	t.Run("a wrong method", func(t *testing.T) {

@@ -187,17 +187,13 @@ blueprint:
 	progress := c.dial("/v1/environments/shop/progress")
 	followProgress(t, progress, staxv1.EnvironmentReady)
 
-	// GET /v1/environments, paging, include=historical
-	var list struct {
-		Items      []staxv1.Environment       `json:"items"`
-		Historical []staxv1.EnvironmentRecord `json:"historical"`
-		Continue   string                     `json:"continue"`
-	}
+	// GET /v1/environments: active and historical in one list
+	var list listAnswer
 	c.do("GET", "/v1/environments", "", "").expect(t, "list", 200, &list)
-	if len(list.Items) != 1 || list.Items[0].Name != "shop" || list.Historical != nil {
+	if len(list.Items) != 1 || list.Items[0].Name != "shop" || list.Items[0].State != "active" || list.Items[0].Phase != "Ready" {
 		t.Errorf("list: %+v", list)
 	}
-	c.do("GET", "/v1/environments?include=everything", "", "").expect(t, "list include", 400, nil)
+	c.do("GET", "/v1/environments?state=everything", "", "").expect(t, "list state", 400, nil)
 
 	// GET /v1/environments/{id}, /status
 	c.do("GET", "/v1/environments/shop", "", "").expect(t, "get", 200, &env)
@@ -286,8 +282,10 @@ blueprint:
 	expectClosed(t, logstream2, "environment deleted")
 	_ = logstream.Close()
 	c.do("GET", "/v1/environments/shop", "", "").expect(t, "get deleted", 404, nil)
-	c.do("GET", "/v1/environments?include=historical", "", "").expect(t, "list historical", 200, &list)
-	if len(list.Items) != 0 || len(list.Historical) != 1 || list.Historical[0].Environment != "shop" {
+	list = listAnswer{}
+	c.do("GET", "/v1/environments", "", "").expect(t, "list after delete", 200, &list)
+	if len(list.Items) != 1 || list.Items[0].Name != "shop" || list.Items[0].State != "historical" || list.Items[0].Record == "" ||
+		list.Items[0].DeletedAt == nil {
 		t.Errorf("historical: %+v", list)
 	}
 	c.do("DELETE", "/v1/environments/shop", "", "").expect(t, "delete again", 404, nil)
