@@ -21,7 +21,7 @@ import (
 
 	staxv1 "github.com/microstax/stax/pkg/apis/stax/v1alpha1"
 	"github.com/microstax/stax/pkg/generated/clientset/versioned"
-	k8sruntime "github.com/microstax/stax/pkg/runtime/kubernetes"
+	kuberuntime "github.com/microstax/stax/pkg/runtime/kubernetes"
 )
 
 // startStandaloneOnCluster runs stax-apiserver standalone (embedded etcd)
@@ -137,7 +137,7 @@ func TestEnvironmentOnKubernetes(t *testing.T) {
 			t.Errorf("api: %+v", s)
 		}
 	}
-	if _, err := c.Client.AppsV1().Deployments(k8sruntime.NamespaceName("acme", "shop")).Get(ctx, "api", metav1.GetOptions{}); err != nil {
+	if _, err := c.Client.AppsV1().Deployments(kuberuntime.NamespaceName("acme", "shop")).Get(ctx, "api", metav1.GetOptions{}); err != nil {
 		t.Errorf("api Deployment on the cluster: %v", err)
 	}
 
@@ -152,7 +152,7 @@ func TestEnvironmentOnKubernetes(t *testing.T) {
 		t.Fatal(err)
 	}
 	err := wait.PollUntilContextTimeout(ctx, 250*time.Millisecond, 2*time.Minute, true, func(ctx context.Context) (bool, error) {
-		_, err := c.Client.CoreV1().Namespaces().Get(ctx, k8sruntime.NamespaceName("acme", "shop"), metav1.GetOptions{})
+		_, err := c.Client.CoreV1().Namespaces().Get(ctx, kuberuntime.NamespaceName("acme", "shop"), metav1.GetOptions{})
 		return apierrors.IsNotFound(err), nil
 	})
 	if err != nil {
