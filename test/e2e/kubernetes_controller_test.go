@@ -29,6 +29,14 @@ import (
 // client of it.
 func startStandaloneOnCluster(t testing.TB, kubeconfig string) versioned.Interface {
 	t.Helper()
+	client, _ := startStandalone(t, "--runtime=kubernetes", "--runtime-kubeconfig="+kubeconfig)
+	return client
+}
+
+// startStandalone runs stax-apiserver standalone (embedded etcd) with flags
+// and returns a client of it and its admin kubeconfig.
+func startStandalone(t testing.TB, flags ...string) (versioned.Interface, string) {
+	t.Helper()
 	dir := t.TempDir()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -41,8 +49,8 @@ func startStandaloneOnCluster(t testing.TB, kubeconfig string) versioned.Interfa
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(os.Args[0], "--data-dir="+dir, "--bind-address=127.0.0.1", "--secure-port="+strconv.Itoa(port),
-		"--runtime=kubernetes", "--runtime-kubeconfig="+kubeconfig)
+	cmd := exec.Command(os.Args[0], append([]string{"--data-dir=" + dir, "--bind-address=127.0.0.1",
+		"--secure-port=" + strconv.Itoa(port)}, flags...)...)
 	cmd.Env = append(os.Environ(), runServerEnv+"=1")
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
@@ -81,7 +89,7 @@ func startStandaloneOnCluster(t testing.TB, kubeconfig string) versioned.Interfa
 	if err != nil {
 		t.Fatalf("stax-apiserver not ready: %v", err)
 	}
-	return client
+	return client, filepath.Join(dir, "admin.kubeconfig")
 }
 
 // TestEnvironmentOnKubernetes drives the environment controller through
