@@ -3,15 +3,28 @@
 package apiserver
 
 import (
+	"errors"
+	"net/http"
+
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/runtime/serializer"
+	"k8s.io/apiserver/pkg/authentication/authenticator"
+	"k8s.io/apiserver/pkg/authentication/request/bearertoken"
+	unionauthn "k8s.io/apiserver/pkg/authentication/request/union"
+	"k8s.io/apiserver/pkg/authentication/request/websocket"
+	"k8s.io/apiserver/pkg/authorization/authorizer"
+	unionauthz "k8s.io/apiserver/pkg/authorization/union"
 	"k8s.io/apiserver/pkg/registry/rest"
 	genericapiserver "k8s.io/apiserver/pkg/server"
 
+	"github.com/microstax/stax/pkg/activity"
 	"github.com/microstax/stax/pkg/apis/stax"
 	"github.com/microstax/stax/pkg/apis/stax/install"
+	"github.com/microstax/stax/pkg/auth"
+	"github.com/microstax/stax/pkg/generated/clientset/versioned"
+	"github.com/microstax/stax/pkg/generated/informers/externalversions"
 	environmentstore "github.com/microstax/stax/pkg/registry/stax/environment"
 	environmentrecordstore "github.com/microstax/stax/pkg/registry/stax/environmentrecord"
 	"github.com/microstax/stax/pkg/registry/stax/federatedtokenrequest"
@@ -42,24 +55,112 @@ func init() {
 	)
 }
 
+// ExtraConfig is what the stax.microstax.ai group adds to the generic
+// server configuration.
+type ExtraConfig struct {
+	// Identity issues and verifies hybrid tokens.
+	Identity *Identity
+	// OwnsBearerTokens says no authenticator after ours takes bearer tokens
+	// (standalone), so a token the verifier refuses is a 401; aggregated,
+	// delegated TokenReview may accept others.
+	OwnsBearerTokens bool
+	// Runtime runs environments; nil when the server only stores them.
+	Runtime envruntime.Runtime
+	// Activity records when each environment was last named in a request,
+	// for the idle timeout; Complete makes one when nil.
+	Activity *activity.Tracker
+	// Authenticators run before the generic config's, in order; Complete
+	// puts the token authenticators of Identity first.
+	Authenticators []authenticator.Request
+	// Authorizers run before the generic config's, in order; Complete puts
+	// the organization scope first.
+	Authorizers []unionauthz.NamedAuthorizer
+	// Client is a loopback client of the group.
+	Client versioned.Interface
+	// Informers is the one informer factory of the group that the server and
+	// its controllers share. Register informers before the server runs: a
+	// post-start hook starts the factory once.
+	Informers externalversions.SharedInformerFactory
+}
+
 // Config is the generic server configuration plus ours.
 type Config struct {
 	GenericConfig *genericapiserver.RecommendedConfig
-	Identity      *Identity
-	// Runtime runs environments; nil when the server only stores them.
-	Runtime envruntime.Runtime
+	ExtraConfig   ExtraConfig
 }
 
-// CompletedConfig is a Config whose defaults are filled in.
-type CompletedConfig struct {
+type completedConfig struct {
 	GenericConfig genericapiserver.CompletedConfig
-	Identity      *Identity
-	Runtime       envruntime.Runtime
+	*ExtraConfig
 }
 
-// Complete fills in defaults.
-func (c *Config) Complete() CompletedConfig {
-	return CompletedConfig{GenericConfig: c.GenericConfig.Complete(), Identity: c.Identity, Runtime: c.Runtime}
+// CompletedConfig is a Config whose defaults are filled in; only Complete
+// makes one.
+type CompletedConfig struct {
+	*completedConfig
+}
+
+// Complete fills in defaults and puts the authentication and authorization
+// chains of ExtraConfig in front of the generic config's. Call it once.
+func (cfg *Config) Complete() (CompletedConfig, error) {
+	extra := cfg.ExtraConfig
+	if extra.Activity == nil {
+		extra.Activity = activity.NewTracker(stax.GroupName)
+	}
+	if extra.Identity != nil {
+		tokens := auth.NewTokenAuthenticator(extra.Identity.Verifier, extra.Identity.IssuerURL, extra.OwnsBearerTokens)
+		extra.Authenticators = append([]authenticator.Request{
+			bearertoken.New(tokens),
+			websocket.NewProtocolAuthenticator(tokens),
+		}, extra.Authenticators...)
+		extra.Authorizers = append([]unionauthz.NamedAuthorizer{
+			{AuthorizerName: "stax.microstax.ai/organization-scope", Authorizer: auth.NewOrganizationScope()},
+		}, extra.Authorizers...)
+	}
+	generic := cfg.GenericConfig
+	generic.Authentication.Authenticator = chainAuthenticators(extra.Authenticators, generic.Authentication.Authenticator)
+	authz, err := chainAuthorizers(extra.Authorizers, generic.Authorization.Authorizer)
+	if err != nil {
+		return CompletedConfig{}, err
+	}
+	generic.Authorization.Authorizer = authz
+	// Every request that names an environment counts as its use.
+	buildChain := generic.BuildHandlerChainFunc
+	if buildChain == nil {
+		buildChain = genericapiserver.DefaultBuildHandlerChain
+	}
+	tracker := extra.Activity
+	generic.BuildHandlerChainFunc = func(h http.Handler, c *genericapiserver.Config) http.Handler {
+		return buildChain(tracker.Wrap(h), c)
+	}
+	return CompletedConfig{&completedConfig{GenericConfig: generic.Complete(), ExtraConfig: &extra}}, nil
+}
+
+// chainAuthenticators puts extra authenticators in front of the mode's own.
+// A request none of them recognises goes on to the mode's chain (client
+// certificates, delegation, anonymous); credentials one of them refuses end
+// the request with 401 instead of falling through to anonymous.
+func chainAuthenticators(extra []authenticator.Request, base authenticator.Request) authenticator.Request {
+	if len(extra) == 0 {
+		return base
+	}
+	if base == nil {
+		return unionauthn.New(extra...)
+	}
+	return unionauthn.NewFailOnError(unionauthn.New(extra...), base)
+}
+
+// chainAuthorizers puts extra authorizers in front of the mode's own; the
+// first to allow or deny decides.
+func chainAuthorizers(extra []unionauthz.NamedAuthorizer, base authorizer.Authorizer) (authorizer.Authorizer, error) {
+	if len(extra) == 0 {
+		return base, nil
+	}
+	chain := append([]unionauthz.NamedAuthorizer{}, extra...)
+	if base != nil {
+		chain = append(chain, unionauthz.NamedAuthorizer{AuthorizerName: "mode", Authorizer: base})
+	}
+	return unionauthz.New(chain...)
 }
 
 // Server is a running stax.microstax.ai API server.
@@ -69,10 +170,22 @@ type Server struct {
 
 // New builds the server and installs every resource of the group.
 func (c CompletedConfig) New() (*Server, error) {
+	if c.Identity == nil || c.Informers == nil {
+		return nil, errors.New("stax-apiserver needs an identity and an informer factory")
+	}
 	generic, err := c.GenericConfig.New("stax-apiserver", genericapiserver.NewEmptyDelegate())
 	if err != nil {
 		return nil, err
 	}
+	// Revoked tokens are refused on every replica: each one watches them.
+	if err := auth.FeedRevocations(c.Informers.Stax().V1alpha1().TokenRevocations(), c.Identity.Revoker); err != nil {
+		return nil, err
+	}
+	informers := c.Informers
+	generic.AddPostStartHookOrDie("stax-start-informers", func(hook genericapiserver.PostStartHookContext) error {
+		informers.Start(hook.Done())
+		return nil
+	})
 
 	var logs environmentstore.LogSource
 	if c.Runtime != nil {

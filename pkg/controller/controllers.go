@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"k8s.io/apimachinery/pkg/util/sets"
-	"k8s.io/client-go/rest"
 
 	"github.com/microstax/stax/pkg/controller/environment"
 	"github.com/microstax/stax/pkg/controller/tokenrevocation"
@@ -35,7 +34,11 @@ var Defaults = []string{EnvironmentController, TokenRevocationController}
 // Config is what the controllers run with.
 type Config struct {
 	// Client reaches the stax.microstax.ai API.
-	Client *rest.Config
+	Client versioned.Interface
+	// Informers is the informer factory of Client the controllers share with
+	// whatever else runs beside them; whoever made it starts it, once, after
+	// New has registered the controllers' informers.
+	Informers externalversions.SharedInformerFactory
 	// Runtime runs environments.
 	Runtime runtime.Runtime
 	// Activity tells the idle timeout when environments were last used.
@@ -44,35 +47,53 @@ type Config struct {
 	Workers int
 }
 
-// Start runs the named controllers until ctx ends.
-func Start(ctx context.Context, names []string, cfg Config) error {
-	if len(names) == 0 {
-		return nil
+// Controllers are built controllers, ready to run.
+type Controllers struct {
+	run []func(ctx context.Context)
+}
+
+// New builds the named controllers and registers their informers on
+// cfg.Informers.
+func New(names []string, cfg Config) (*Controllers, error) {
+	if len(names) > 0 && (cfg.Client == nil || cfg.Informers == nil) {
+		return nil, fmt.Errorf("controllers need a client and an informer factory")
 	}
-	client, err := versioned.NewForConfig(cfg.Client)
-	if err != nil {
-		return err
-	}
-	factory := externalversions.NewSharedInformerFactory(client, 10*time.Minute)
 	workers := cfg.Workers
 	if workers <= 0 {
 		workers = 4
 	}
+	c := &Controllers{}
 	for _, name := range names {
 		switch name {
 		case EnvironmentController:
 			if cfg.Runtime == nil {
-				return fmt.Errorf("the %s controller needs a runtime", name)
+				return nil, fmt.Errorf("the %s controller needs a runtime", name)
 			}
-			c := environment.New(client, factory.Stax().V1alpha1().Environments(), cfg.Runtime, cfg.Activity)
-			go c.Run(ctx, workers)
+			ec := environment.New(cfg.Client, cfg.Informers.Stax().V1alpha1().Environments(), cfg.Runtime, cfg.Activity)
+			c.run = append(c.run, func(ctx context.Context) { ec.Run(ctx, workers) })
 		case TokenRevocationController:
+			tc := tokenrevocation.New(cfg.Client, cfg.Informers.Stax().V1alpha1().TokenRevocations())
 			// Deletions are rare and each is one call: one worker is plenty.
-			go tokenrevocation.New(client, factory.Stax().V1alpha1().TokenRevocations()).Run(ctx, 1)
+			c.run = append(c.run, func(ctx context.Context) { tc.Run(ctx, 1) })
 		default:
-			return fmt.Errorf("unknown controller %q", name)
+			return nil, fmt.Errorf("unknown controller %q", name)
 		}
 	}
-	factory.Start(ctx.Done())
-	return nil
+	return c, nil
 }
+
+// Start runs every controller until ctx ends; each waits for its informers
+// to sync first.
+func (c *Controllers) Start(ctx context.Context) {
+	for _, run := range c.run {
+		go run(ctx)
+	}
+}
+
+// NewInformerFactory is the informer factory controllers are built on.
+func NewInformerFactory(client versioned.Interface) externalversions.SharedInformerFactory {
+	return externalversions.NewSharedInformerFactory(client, resync)
+}
+
+// resync revisits every object now and then, in case an event was missed.
+const resync = 10 * time.Minute

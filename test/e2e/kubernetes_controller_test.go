@@ -21,13 +21,21 @@ import (
 
 	staxv1 "github.com/microstax/stax/pkg/apis/stax/v1alpha1"
 	"github.com/microstax/stax/pkg/generated/clientset/versioned"
-	k8sruntime "github.com/microstax/stax/pkg/runtime/kubernetes"
+	kuberuntime "github.com/microstax/stax/pkg/runtime/kubernetes"
 )
 
 // startStandaloneOnCluster runs stax-apiserver standalone (embedded etcd)
 // with --runtime=kubernetes on the cluster of kubeconfig, and returns a
 // client of it.
 func startStandaloneOnCluster(t testing.TB, kubeconfig string) versioned.Interface {
+	t.Helper()
+	client, _ := startStandalone(t, "--runtime=kubernetes", "--runtime-kubeconfig="+kubeconfig)
+	return client
+}
+
+// startStandalone runs stax-apiserver standalone (embedded etcd) with flags
+// and returns a client of it and its admin kubeconfig.
+func startStandalone(t testing.TB, flags ...string) (versioned.Interface, string) {
 	t.Helper()
 	dir := t.TempDir()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -41,8 +49,8 @@ func startStandaloneOnCluster(t testing.TB, kubeconfig string) versioned.Interfa
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(os.Args[0], "--data-dir="+dir, "--bind-address=127.0.0.1", "--secure-port="+strconv.Itoa(port),
-		"--runtime=kubernetes", "--runtime-kubeconfig="+kubeconfig)
+	cmd := exec.Command(os.Args[0], append([]string{"--data-dir=" + dir, "--bind-address=127.0.0.1",
+		"--secure-port=" + strconv.Itoa(port)}, flags...)...)
 	cmd.Env = append(os.Environ(), runServerEnv+"=1")
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
@@ -81,7 +89,7 @@ func startStandaloneOnCluster(t testing.TB, kubeconfig string) versioned.Interfa
 	if err != nil {
 		t.Fatalf("stax-apiserver not ready: %v", err)
 	}
-	return client
+	return client, filepath.Join(dir, "admin.kubeconfig")
 }
 
 // TestEnvironmentOnKubernetes drives the environment controller through
@@ -137,7 +145,7 @@ func TestEnvironmentOnKubernetes(t *testing.T) {
 			t.Errorf("api: %+v", s)
 		}
 	}
-	if _, err := c.Client.AppsV1().Deployments(k8sruntime.NamespaceName("acme", "shop")).Get(ctx, "api", metav1.GetOptions{}); err != nil {
+	if _, err := c.Client.AppsV1().Deployments(kuberuntime.NamespaceName("acme", "shop")).Get(ctx, "api", metav1.GetOptions{}); err != nil {
 		t.Errorf("api Deployment on the cluster: %v", err)
 	}
 
@@ -152,7 +160,7 @@ func TestEnvironmentOnKubernetes(t *testing.T) {
 		t.Fatal(err)
 	}
 	err := wait.PollUntilContextTimeout(ctx, 250*time.Millisecond, 2*time.Minute, true, func(ctx context.Context) (bool, error) {
-		_, err := c.Client.CoreV1().Namespaces().Get(ctx, k8sruntime.NamespaceName("acme", "shop"), metav1.GetOptions{})
+		_, err := c.Client.CoreV1().Namespaces().Get(ctx, kuberuntime.NamespaceName("acme", "shop"), metav1.GetOptions{})
 		return apierrors.IsNotFound(err), nil
 	})
 	if err != nil {

@@ -18,7 +18,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/wait"
 
 	"github.com/microstax/stax/pkg/runtime"
-	k8sruntime "github.com/microstax/stax/pkg/runtime/kubernetes"
+	kuberuntime "github.com/microstax/stax/pkg/runtime/kubernetes"
 	"github.com/microstax/stax/test/e2e/cluster"
 )
 
@@ -100,12 +100,12 @@ func allHealth(health string) func(runtime.EnvironmentState) bool {
 func TestKubernetesRuntime(t *testing.T) {
 	c := startWorkloadCluster(t)
 	ctx := context.Background()
-	rt, err := k8sruntime.New(k8sruntime.Config{Client: c.Client})
+	rt, err := kuberuntime.New(kuberuntime.Config{Client: c.Client})
 	if err != nil {
 		t.Fatal(err)
 	}
 	plan := demoPlan()
-	ns := k8sruntime.NamespaceName("acme", "demo")
+	ns := kuberuntime.NamespaceName("acme", "demo")
 	deployment := func(t *testing.T, name string) *appsv1.Deployment {
 		t.Helper()
 		d, err := c.Client.AppsV1().Deployments(ns).Get(ctx, name, metav1.GetOptions{})
@@ -116,11 +116,11 @@ func TestKubernetesRuntime(t *testing.T) {
 	}
 	wantLabels := func(t *testing.T, what string, labels map[string]string, service string) {
 		t.Helper()
-		if labels[k8sruntime.LabelOrganization] != "acme" || labels[k8sruntime.LabelEnvironment] != "demo" {
+		if labels[kuberuntime.LabelOrganization] != "acme" || labels[kuberuntime.LabelEnvironment] != "demo" {
 			t.Errorf("%s: labels %v", what, labels)
 		}
-		if service != "" && labels[k8sruntime.LabelService] != service {
-			t.Errorf("%s: service label %q, want %q", what, labels[k8sruntime.LabelService], service)
+		if service != "" && labels[kuberuntime.LabelService] != service {
+			t.Errorf("%s: service label %q, want %q", what, labels[kuberuntime.LabelService], service)
 		}
 	}
 
@@ -150,7 +150,7 @@ func TestKubernetesRuntime(t *testing.T) {
 				t.Fatal(err)
 			}
 			wantLabels(t, "service "+s.Name, svc.Labels, s.Name)
-			if svc.Spec.Ports[0].Port != s.Ports[0].Port || svc.Spec.Selector[k8sruntime.LabelService] != s.Name {
+			if svc.Spec.Ports[0].Port != s.Ports[0].Port || svc.Spec.Selector[kuberuntime.LabelService] != s.Name {
 				t.Errorf("service %s: %+v", s.Name, svc.Spec)
 			}
 		}
@@ -179,7 +179,7 @@ func TestKubernetesRuntime(t *testing.T) {
 		if api.Desired != 2 || api.Ready != 2 || api.Endpoint != "api.stax-acme-demo.svc:8080" {
 			t.Errorf("api: %+v", api)
 		}
-		pods, err := c.Client.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{LabelSelector: k8sruntime.LabelService + "=api"})
+		pods, err := c.Client.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{LabelSelector: kuberuntime.LabelService + "=api"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -211,7 +211,7 @@ func TestKubernetesRuntime(t *testing.T) {
 			t.Fatalf("got %v", err)
 		}
 		// Refused before anything was written.
-		if _, err := c.Client.CoreV1().Namespaces().Get(ctx, k8sruntime.NamespaceName("acme", "noimage"), metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+		if _, err := c.Client.CoreV1().Namespaces().Get(ctx, kuberuntime.NamespaceName("acme", "noimage"), metav1.GetOptions{}); !apierrors.IsNotFound(err) {
 			t.Errorf("namespace of a refused plan: %v", err)
 		}
 	})
@@ -222,15 +222,15 @@ func TestKubernetesRuntime(t *testing.T) {
 		}
 		for _, s := range plan.Services {
 			d := deployment(t, s.Name)
-			if *d.Spec.Replicas != 0 || d.Annotations[k8sruntime.AnnotationReplicas] != strconv.Itoa(int(s.Replicas)) {
-				t.Errorf("%s: replicas %d, annotation %q", s.Name, *d.Spec.Replicas, d.Annotations[k8sruntime.AnnotationReplicas])
+			if *d.Spec.Replicas != 0 || d.Annotations[kuberuntime.AnnotationReplicas] != strconv.Itoa(int(s.Replicas)) {
+				t.Errorf("%s: replicas %d, annotation %q", s.Name, *d.Spec.Replicas, d.Annotations[kuberuntime.AnnotationReplicas])
 			}
 		}
 		// A second Stop keeps the first record rather than recording zero.
 		if err := rt.Stop(ctx, "acme", "demo"); err != nil {
 			t.Fatal(err)
 		}
-		if got := deployment(t, "api").Annotations[k8sruntime.AnnotationReplicas]; got != "2" {
+		if got := deployment(t, "api").Annotations[kuberuntime.AnnotationReplicas]; got != "2" {
 			t.Errorf("after a second stop: annotation %q", got)
 		}
 		waitState(t, rt, "acme", "demo", "all Stopped", allHealth(runtime.HealthStopped))
@@ -247,7 +247,7 @@ func TestKubernetesRuntime(t *testing.T) {
 		// A record changed while stopped (by hand, say): the record, not the
 		// plan, is what resume restores.
 		if _, err := c.Client.AppsV1().Deployments(ns).Patch(ctx, "api", types.MergePatchType,
-			[]byte(`{"metadata":{"annotations":{"`+k8sruntime.AnnotationReplicas+`":"3"}}}`), metav1.PatchOptions{}); err != nil {
+			[]byte(`{"metadata":{"annotations":{"`+kuberuntime.AnnotationReplicas+`":"3"}}}`), metav1.PatchOptions{}); err != nil {
 			t.Fatal(err)
 		}
 		if err := rt.Apply(ctx, plan); err != nil {
@@ -258,7 +258,7 @@ func TestKubernetesRuntime(t *testing.T) {
 			if *d.Spec.Replicas != want {
 				t.Errorf("%s: replicas %d, want %d", name, *d.Spec.Replicas, want)
 			}
-			if _, ok := d.Annotations[k8sruntime.AnnotationReplicas]; ok {
+			if _, ok := d.Annotations[kuberuntime.AnnotationReplicas]; ok {
 				t.Errorf("%s: annotation kept after resume", name)
 			}
 		}

@@ -12,6 +12,7 @@ import (
 	"github.com/microstax/stax/pkg/cmd/server"
 	"github.com/microstax/stax/pkg/controller"
 	"github.com/microstax/stax/pkg/identity"
+	runtimeoptions "github.com/microstax/stax/pkg/runtime/options"
 )
 
 // TestExpiredTokenRevocationsAreDeleted: a revocation goes once its token
@@ -20,7 +21,7 @@ import (
 func TestExpiredTokenRevocationsAreDeleted(t *testing.T) {
 	s := startInProcess(t, func(o *server.Options) {
 		o.Controllers = []string{controller.TokenRevocationController}
-		o.Runtime = server.RuntimeNone
+		o.Runtime.Name = runtimeoptions.None
 	})
 	ctx := context.Background()
 	revocations := s.Client.StaxV1alpha1().TokenRevocations("acme")

@@ -27,6 +27,7 @@ import (
 	"github.com/microstax/stax/pkg/cmd/controllermanager"
 	"github.com/microstax/stax/pkg/cmd/server"
 	"github.com/microstax/stax/pkg/generated/clientset/versioned"
+	runtimeoptions "github.com/microstax/stax/pkg/runtime/options"
 )
 
 // runServerEnv makes this test binary act as the stax-apiserver command, so
@@ -76,6 +77,12 @@ func startInProcess(t testing.TB, configure ...func(*server.Options)) *testServe
 	for _, c := range configure {
 		c(o)
 	}
+	if err := o.Complete(); err != nil {
+		t.Fatal(err)
+	}
+	if err := o.Validate(); err != nil {
+		t.Fatal(err)
+	}
 
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -98,7 +105,7 @@ func startInProcess(t testing.TB, configure ...func(*server.Options)) *testServe
 // environments, so tests of the API see exactly what they wrote.
 func storeOnly(o *server.Options) {
 	o.Controllers = nil
-	o.Runtime = server.RuntimeNone
+	o.Runtime.Name = runtimeoptions.None
 }
 
 // serverProcess is a stax-apiserver running as a child process.

@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/pflag"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.etcd.io/etcd/client/v3/concurrency"
+	utilerrors "k8s.io/apimachinery/pkg/util/errors"
 	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/client-go/tools/clientcmd"
 	"k8s.io/klog/v2"
@@ -23,7 +24,8 @@ import (
 	"github.com/microstax/stax/pkg/activity"
 	"github.com/microstax/stax/pkg/apis/stax/v1alpha1"
 	"github.com/microstax/stax/pkg/controller"
-	"github.com/microstax/stax/pkg/runtime/local"
+	"github.com/microstax/stax/pkg/generated/clientset/versioned"
+	runtimeoptions "github.com/microstax/stax/pkg/runtime/options"
 )
 
 // ErrLostLeadership ends a manager whose etcd session expired: another
@@ -40,6 +42,8 @@ type Options struct {
 	ElectionPrefix      string
 	ElectionTTL         time.Duration
 	Identity            string
+	// Runtime is where environments run.
+	Runtime *runtimeoptions.RuntimeOptions
 }
 
 // NewOptions returns the defaults.
@@ -52,6 +56,7 @@ func NewOptions() *Options {
 		ElectionPrefix: "/stax.microstax.ai/controller-manager/leader",
 		ElectionTTL:    10 * time.Second,
 		Identity:       fmt.Sprintf("%s_%d", host, os.Getpid()),
+		Runtime:        runtimeoptions.NewRuntimeOptions(),
 	}
 }
 
@@ -60,6 +65,7 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.Kubeconfig, "kubeconfig", o.Kubeconfig, "kubeconfig of stax-apiserver (or of kube-apiserver in front of it).")
 	fs.StringSliceVar(&o.Controllers, "controllers", o.Controllers, fmt.Sprintf("Controllers to run. Known: %v.", sets.List(controller.Known)))
 	fs.StringVar(&o.DataDir, "data-dir", o.DataDir, "Directory of the local runtime: working directories and logs.")
+	o.Runtime.AddFlags(fs)
 	fs.BoolVar(&o.LeaderElect, "leader-elect", o.LeaderElect, "Run controllers only while leading, elected through etcd.")
 	fs.StringSliceVar(&o.ElectionEtcdServers, "leader-elect-etcd-servers", o.ElectionEtcdServers, "etcd members to elect through (the apiserver's etcd).")
 	fs.StringVar(&o.ElectionPrefix, "leader-elect-prefix", o.ElectionPrefix, "etcd key prefix of the election.")
@@ -74,25 +80,60 @@ func NewCommand(ctx context.Context) *cobra.Command {
 		Use:          "stax-controller-manager",
 		Short:        "Run the MicroStax controllers, leader-elected",
 		SilenceUsage: true,
-		RunE:         func(c *cobra.Command, _ []string) error { return o.Run(c.Context()) },
+		RunE: func(c *cobra.Command, _ []string) error {
+			if err := o.Complete(); err != nil {
+				return err
+			}
+			if err := o.Validate(); err != nil {
+				return err
+			}
+			return o.Run(c.Context())
+		},
 	}
 	cmd.SetContext(ctx)
 	o.AddFlags(cmd.Flags())
 	return cmd
 }
 
-// Run waits for leadership, then runs the controllers until ctx ends or
-// leadership is lost.
-func (o *Options) Run(ctx context.Context) error {
+// Complete fills in what follows from other options.
+func (o *Options) Complete() error {
+	abs, err := filepath.Abs(o.DataDir)
+	if err != nil {
+		return err
+	}
+	o.DataDir = abs
+	return nil
+}
+
+// Validate reports every option that is wrong.
+func (o *Options) Validate() error {
+	var errs []error
 	for _, c := range o.Controllers {
 		if !controller.Known.Has(c) {
-			return fmt.Errorf("--controllers: unknown controller %q", c)
+			errs = append(errs, fmt.Errorf("--controllers: unknown controller %q (known: %v)", c, sets.List(controller.Known)))
+		}
+		if c == controller.EnvironmentController && o.Runtime.Name == runtimeoptions.None {
+			errs = append(errs, fmt.Errorf("--controllers: the environment controller needs a runtime (--runtime=none)"))
 		}
 	}
 	if o.LeaderElect && len(o.ElectionEtcdServers) == 0 {
-		return errors.New("--leader-elect needs --leader-elect-etcd-servers")
+		errs = append(errs, errors.New("--leader-elect needs --leader-elect-etcd-servers"))
 	}
+	if o.LeaderElect && o.ElectionTTL < time.Second {
+		errs = append(errs, fmt.Errorf("--leader-elect-ttl must be at least 1s, not %v", o.ElectionTTL))
+	}
+	errs = append(errs, o.Runtime.Validate()...)
+	return utilerrors.NewAggregate(errs)
+}
+
+// Run waits for leadership, then runs the controllers of completed, valid
+// options until ctx ends or leadership is lost.
+func (o *Options) Run(ctx context.Context) error {
 	restCfg, err := clientcmd.BuildConfigFromFlags("", o.Kubeconfig)
+	if err != nil {
+		return err
+	}
+	client, err := versioned.NewForConfig(restCfg)
 	if err != nil {
 		return err
 	}
@@ -105,18 +146,29 @@ func (o *Options) Run(ctx context.Context) error {
 		}
 		defer stop()
 	}
-	rt, err := local.New(local.Config{DataDir: filepath.Join(o.DataDir, "runtime")})
+	// Only the leader opens the runtime: the local one kills the process
+	// groups a previous owner of its directory left behind.
+	rt, closeRuntime, err := o.Runtime.New(filepath.Join(o.DataDir, "runtime"))
 	if err != nil {
 		return err
 	}
-	defer rt.Close()
+	defer closeRuntime()
 	// Out of the API server no request is seen: only spec changes count as
 	// use for the idle timeout.
 	tracker := activity.NewTracker(v1alpha1.GroupName)
-	if err := controller.Start(leading, o.Controllers, controller.Config{Client: restCfg, Runtime: rt, Activity: tracker}); err != nil {
+	informers := controller.NewInformerFactory(client)
+	controllers, err := controller.New(o.Controllers, controller.Config{
+		Client: client, Informers: informers, Runtime: rt, Activity: tracker,
+	})
+	if err != nil {
 		return err
 	}
+	informers.Start(leading.Done())
+	controllers.Start(leading)
 	<-leading.Done()
+	// The informers end with leadership; wait for them before the runtime
+	// closes.
+	informers.Shutdown()
 	if ctx.Err() == nil {
 		return ErrLostLeadership
 	}

@@ -8,14 +8,9 @@ import (
 	"time"
 
 	"github.com/spf13/pflag"
-	"k8s.io/apiserver/pkg/authentication/authenticator"
-	"k8s.io/apiserver/pkg/authentication/request/bearertoken"
-	"k8s.io/apiserver/pkg/authentication/request/websocket"
-	unionauthz "k8s.io/apiserver/pkg/authorization/union"
 	"k8s.io/klog/v2"
 
 	"github.com/microstax/stax/pkg/apiserver"
-	"github.com/microstax/stax/pkg/auth"
 	"github.com/microstax/stax/pkg/identity"
 )
 
@@ -116,19 +111,6 @@ func (o *IdentityOptions) build() (*apiserver.Identity, error) {
 	}
 	return &apiserver.Identity{Keys: keys, Issuer: issuer, Verifier: verifier, Revoker: revoker,
 		IssuerURL: o.Issuer, Audience: o.Audience}, nil
-}
-
-// wire puts the token authenticator first in the chain and the organization
-// scope first among the authorizers.
-func (o *IdentityOptions) wire(id *apiserver.Identity, ownsAllTokens bool, opts *Options) {
-	tokens := auth.NewTokenAuthenticator(id.Verifier, o.Issuer, ownsAllTokens)
-	opts.ExtraAuthenticators = append([]authenticator.Request{
-		bearertoken.New(tokens),
-		websocket.NewProtocolAuthenticator(tokens),
-	}, opts.ExtraAuthenticators...)
-	opts.ExtraAuthorizers = append([]unionauthz.NamedAuthorizer{
-		{AuthorizerName: "stax.microstax.ai/organization-scope", Authorizer: auth.NewOrganizationScope()},
-	}, opts.ExtraAuthorizers...)
 }
 
 // rotateKeys hands signing to the next pair once the current one has signed

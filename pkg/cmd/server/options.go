@@ -5,6 +5,7 @@ package server
 import (
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,10 +15,10 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/sets"
-	"k8s.io/apiserver/pkg/authentication/authenticator"
-	unionauthz "k8s.io/apiserver/pkg/authorization/union"
+	genericapiserver "k8s.io/apiserver/pkg/server"
 	genericoptions "k8s.io/apiserver/pkg/server/options"
 	utilfeature "k8s.io/apiserver/pkg/util/feature"
+	netutils "k8s.io/utils/net"
 
 	"github.com/microstax/stax/artifacts"
 	"github.com/microstax/stax/pkg/apis/stax/v1alpha1"
@@ -25,6 +26,7 @@ import (
 	"github.com/microstax/stax/pkg/auth/certcache"
 	"github.com/microstax/stax/pkg/certs"
 	"github.com/microstax/stax/pkg/controller"
+	runtimeoptions "github.com/microstax/stax/pkg/runtime/options"
 )
 
 // Modes of running.
@@ -39,19 +41,6 @@ const (
 )
 
 const etcdPathPrefix = "/registry/stax.microstax.ai"
-
-// Runtimes --runtime accepts.
-const (
-	// RuntimeLocal runs each service replica as a supervised host process.
-	RuntimeLocal = "local"
-	// RuntimeNone stores environments without running them.
-	RuntimeNone = "none"
-	// RuntimeKubernetes runs each service as a Deployment on a cluster.
-	RuntimeKubernetes = "kubernetes"
-)
-
-// KnownRuntimes are the values --runtime accepts.
-var KnownRuntimes = sets.New(RuntimeLocal, RuntimeNone, RuntimeKubernetes)
 
 // DefaultGCPercent lets the heap grow to five times what is live before the
 // collector runs. The live heap of an API server is small next to what a
@@ -76,9 +65,7 @@ type Options struct {
 	// Controllers run in-process.
 	Controllers []string
 	// Runtime is where environments run.
-	Runtime string
-	// RuntimeKubeconfig is the cluster of the kubernetes runtime.
-	RuntimeKubeconfig string
+	Runtime *runtimeoptions.RuntimeOptions
 	// Identity configures hybrid-signed tokens.
 	Identity *IdentityOptions
 	// ClientCertCacheTTL is how long whom a client certificate (and the
@@ -88,12 +75,6 @@ type Options struct {
 	// GCPercent is the Go collector's target (GOGC), unless the GOGC
 	// environment variable is set; 0 leaves the runtime's default.
 	GCPercent int
-
-	// ExtraAuthenticators run before the mode's own, in order; the identity
-	// work adds its token authenticator here.
-	ExtraAuthenticators []authenticator.Request
-	// ExtraAuthorizers run before the mode's own, in order.
-	ExtraAuthorizers []unionauthz.NamedAuthorizer
 
 	Stdout, Stderr io.Writer
 }
@@ -109,7 +90,7 @@ func NewOptions(out, errOut io.Writer) *Options {
 		Recommended:        rec,
 		Mode:               ModeStandalone,
 		DataDir:            "stax-data",
-		Runtime:            RuntimeLocal,
+		Runtime:            runtimeoptions.NewRuntimeOptions(),
 		Controllers:        append([]string{}, controller.Defaults...),
 		Identity:           NewIdentityOptions(),
 		GCPercent:          DefaultGCPercent,
@@ -134,11 +115,7 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 		"an admin kubeconfig. Defaults to <data-dir>/admin.kubeconfig.")
 	fs.StringSliceVar(&o.Controllers, "controllers", o.Controllers, fmt.Sprintf(
 		"Controllers to run in-process; empty to run them in stax-controller-manager instead. Known: %v.", sets.List(controller.Known)))
-	fs.StringVar(&o.Runtime, "runtime", o.Runtime, fmt.Sprintf(
-		"Where environments run. Known: %v.", sets.List(KnownRuntimes)))
-	fs.StringVar(&o.RuntimeKubeconfig, "runtime-kubeconfig", o.RuntimeKubeconfig, "Kubeconfig of the cluster "+
-		"environments run on with --runtime=kubernetes (one namespace per environment); not the one "+
-		"stax-apiserver is aggregated into, though it may be the same cluster.")
+	o.Runtime.AddFlags(fs)
 	fs.DurationVar(&o.ClientCertCacheTTL, "client-cert-cache-ttl", o.ClientCertCacheTTL, "How long to reuse "+
 		"the user a client certificate chain (with the front proxy's user headers) authenticated as, instead of "+
 		"verifying its signatures again; 0 verifies on every request.")
@@ -146,7 +123,12 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 		"higher spends memory to save CPU; 0 keeps Go's default. The GOGC environment variable, when set, wins.")
 }
 
-// Complete fills in what follows from other options, mode first.
+// Complete fills in what follows from other options, mode first. It also
+// does what must happen once per run before the config is built: it writes
+// the audit policy, issues the certificates (standalone) or a self-signed
+// pair (aggregated, without --tls-cert-file), and opens the secure port, so
+// that Config only reads the options and the admin kubeconfig names the port
+// really listened on.
 func (o *Options) Complete() error {
 	abs, err := filepath.Abs(o.DataDir)
 	if err != nil {
@@ -157,11 +139,35 @@ func (o *Options) Complete() error {
 		o.AdminKubeconfig = filepath.Join(o.DataDir, "admin.kubeconfig")
 	}
 	o.Identity.complete(o.DataDir)
+	rec := o.Recommended
 	// Identity documents are public, as an OIDC issuer's are.
-	o.Recommended.Authorization.AlwaysAllowPaths = append(o.Recommended.Authorization.AlwaysAllowPaths, apiserver.PublicPaths...)
-	if o.Mode != ModeStandalone {
-		return nil
+	public := sets.New(rec.Authorization.AlwaysAllowPaths...)
+	for _, p := range apiserver.PublicPaths {
+		if !public.Has(p) {
+			rec.Authorization.AlwaysAllowPaths = append(rec.Authorization.AlwaysAllowPaths, p)
+		}
 	}
+	if o.Mode == ModeStandalone {
+		if err := o.completeStandalone(); err != nil {
+			return err
+		}
+	} else if err := rec.SecureServing.MaybeDefaultWithSelfSignedCerts("localhost", nil,
+		[]net.IP{netutils.ParseIPSloppy("127.0.0.1")}); err != nil {
+		return fmt.Errorf("creating self-signed certificates: %w", err)
+	}
+	if rec.SecureServing.Listener != nil || rec.SecureServing.BindPort > 0 {
+		// Opens the listener, or takes the address of a given one, and
+		// checks the certificates load, as the config would: once, here.
+		var serving *genericapiserver.SecureServingInfo
+		if err := rec.SecureServing.SecureServingOptions.ApplyTo(&serving); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// completeStandalone fills in what a server without kube-apiserver needs.
+func (o *Options) completeStandalone() error {
 	rec := o.Recommended
 	// Nothing of Kubernetes' own API exists here: no namespaces to check
 	// in admission, no FlowSchemas, no ConfigMaps with client CAs.
@@ -197,13 +203,27 @@ func (o *Options) Complete() error {
 		}
 		rec.Audit.PolicyFile = policy
 	}
+	hosts := []string{"localhost", "127.0.0.1", "::1"}
+	if addr := rec.SecureServing.BindAddress; addr != nil && !addr.IsUnspecified() {
+		hosts = append(hosts, addr.String())
+	}
+	if err := certs.Ensure(files, hosts); err != nil {
+		return fmt.Errorf("issuing certificates: %w", err)
+	}
 	return nil
 }
 
-// Validate reports every option that is wrong.
+// Validate reports every option of completed options that is wrong.
 func (o *Options) Validate() error {
 	var errs []string
-	for _, err := range o.Recommended.Validate() {
+	rec := *o.Recommended
+	if o.embeddedEtcd() {
+		// The embedded member's address is known once Run starts it.
+		etcd := *rec.Etcd
+		etcd.StorageConfig.Transport.ServerList = []string{"http://127.0.0.1:2379"}
+		rec.Etcd = &etcd
+	}
+	for _, err := range rec.Validate() {
 		errs = append(errs, err.Error())
 	}
 	if o.Mode != ModeStandalone && o.Mode != ModeAggregated {
@@ -213,16 +233,13 @@ func (o *Options) Validate() error {
 		if !controller.Known.Has(c) {
 			errs = append(errs, fmt.Sprintf("--controllers: unknown controller %q (known: %v)", c, sets.List(controller.Known)))
 		}
-		if c == controller.EnvironmentController && o.Runtime == RuntimeNone {
+		if c == controller.EnvironmentController && o.Runtime.Name == runtimeoptions.None {
 			errs = append(errs, "--controllers: the environment controller needs a runtime (--runtime=none)")
 		}
 	}
 	errs = append(errs, o.Identity.Validate()...)
-	if !KnownRuntimes.Has(o.Runtime) {
-		errs = append(errs, fmt.Sprintf("--runtime: unknown runtime %q (known: %v)", o.Runtime, sets.List(KnownRuntimes)))
-	}
-	if o.Runtime == RuntimeKubernetes && o.RuntimeKubeconfig == "" {
-		errs = append(errs, "--runtime-kubeconfig is required with --runtime=kubernetes")
+	for _, err := range o.Runtime.Validate() {
+		errs = append(errs, err.Error())
 	}
 	if o.ClientCertCacheTTL < 0 {
 		errs = append(errs, fmt.Sprintf("--client-cert-cache-ttl must be 0 or more, not %v", o.ClientCertCacheTTL))
@@ -230,11 +247,17 @@ func (o *Options) Validate() error {
 	if o.GCPercent < 0 {
 		errs = append(errs, fmt.Sprintf("--gc-percent must be 0 or more, not %d", o.GCPercent))
 	}
-	if o.Runtime != RuntimeKubernetes && o.RuntimeKubeconfig != "" {
-		errs = append(errs, "--runtime-kubeconfig is only for --runtime=kubernetes")
+	if o.EmbeddedEtcdPort < 0 || o.EmbeddedEtcdPort > 65535 {
+		errs = append(errs, fmt.Sprintf("--embedded-etcd-port must be between 0 and 65535, not %d", o.EmbeddedEtcdPort))
 	}
 	if len(errs) > 0 {
 		return fmt.Errorf("invalid options:\n  %s", strings.Join(errs, "\n  "))
 	}
 	return nil
+}
+
+// embeddedEtcd says whether Run starts an etcd member of its own: when no
+// --etcd-servers are given.
+func (o *Options) embeddedEtcd() bool {
+	return len(o.Recommended.Etcd.StorageConfig.Transport.ServerList) == 0
 }

@@ -1,0 +1,110 @@
+// Package options holds the flags that say where environments run, checks
+// them and opens that Runtime, as k8s.io/apiserver/pkg/server/options does
+// for etcd. stax-apiserver and stax-controller-manager both use it, so the
+// two commands accept the same runtimes with the same flags.
+package options
+
+import (
+	"fmt"
+
+	"github.com/spf13/pflag"
+	"k8s.io/apimachinery/pkg/util/sets"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/clientcmd"
+
+	"github.com/microstax/stax/pkg/runtime"
+	kuberuntime "github.com/microstax/stax/pkg/runtime/kubernetes"
+	"github.com/microstax/stax/pkg/runtime/local"
+)
+
+// Runtimes --runtime accepts.
+const (
+	// Local runs each service replica as a supervised host process.
+	Local = "local"
+	// None stores environments without running them.
+	None = "none"
+	// Kubernetes runs each service as a Deployment on a cluster.
+	Kubernetes = "kubernetes"
+)
+
+// Known are the values --runtime accepts.
+var Known = sets.New(Local, None, Kubernetes)
+
+// Client rates of the kubernetes runtime. Each sync makes a few requests per
+// environment; client-go's default of 5 per second would queue a few hundred
+// environments for minutes.
+const (
+	kubernetesQPS   = 100
+	kubernetesBurst = 200
+)
+
+// RuntimeOptions say which runtime environments run on and how to reach it.
+type RuntimeOptions struct {
+	// Name is Local, Kubernetes or None.
+	Name string
+	// Kubeconfig is the cluster of the kubernetes runtime.
+	Kubeconfig string
+}
+
+// NewRuntimeOptions returns the defaults: the local runtime.
+func NewRuntimeOptions() *RuntimeOptions {
+	return &RuntimeOptions{Name: Local}
+}
+
+// AddFlags registers --runtime and --runtime-kubeconfig on fs.
+func (o *RuntimeOptions) AddFlags(fs *pflag.FlagSet) {
+	fs.StringVar(&o.Name, "runtime", o.Name, fmt.Sprintf(
+		"Where environments run. Known: %v.", sets.List(Known)))
+	fs.StringVar(&o.Kubeconfig, "runtime-kubeconfig", o.Kubeconfig, "Kubeconfig of the cluster "+
+		"environments run on with --runtime=kubernetes (one namespace per environment); not the one "+
+		"stax-apiserver is aggregated into, though it may be the same cluster.")
+}
+
+// Validate reports every option that is wrong.
+func (o *RuntimeOptions) Validate() []error {
+	var errs []error
+	if !Known.Has(o.Name) {
+		errs = append(errs, fmt.Errorf("--runtime: unknown runtime %q (known: %v)", o.Name, sets.List(Known)))
+	}
+	if o.Name == Kubernetes && o.Kubeconfig == "" {
+		errs = append(errs, fmt.Errorf("--runtime-kubeconfig is required with --runtime=%s", Kubernetes))
+	}
+	if o.Name != Kubernetes && o.Kubeconfig != "" {
+		errs = append(errs, fmt.Errorf("--runtime-kubeconfig is only for --runtime=%s", Kubernetes))
+	}
+	return errs
+}
+
+// New opens the runtime of valid options and returns what ends it with the
+// command. The local runtime keeps working directories, logs and state in
+// dataDir; None gives a nil Runtime.
+func (o *RuntimeOptions) New(dataDir string) (runtime.Runtime, func(), error) {
+	switch o.Name {
+	case Local:
+		rt, err := local.New(local.Config{DataDir: dataDir})
+		if err != nil {
+			return nil, nil, err
+		}
+		// Every process of every environment ends with the command.
+		return rt, func() { _ = rt.Close() }, nil
+	case Kubernetes:
+		cfg, err := clientcmd.BuildConfigFromFlags("", o.Kubeconfig)
+		if err != nil {
+			return nil, nil, fmt.Errorf("--runtime-kubeconfig: %w", err)
+		}
+		cfg.QPS, cfg.Burst = kubernetesQPS, kubernetesBurst
+		client, err := kubernetes.NewForConfig(cfg)
+		if err != nil {
+			return nil, nil, fmt.Errorf("--runtime-kubeconfig: %w", err)
+		}
+		// Environments keep running on the cluster when the command ends.
+		rt, err := kuberuntime.New(kuberuntime.Config{Client: client})
+		if err != nil {
+			return nil, nil, err
+		}
+		return rt, func() {}, nil
+	case None:
+		return nil, func() {}, nil
+	}
+	return nil, nil, fmt.Errorf("--runtime: unknown runtime %q (known: %v)", o.Name, sets.List(Known))
+}
