@@ -112,6 +112,8 @@ func storeOnly(o *server.Options) {
 type serverProcess struct {
 	*testServer
 	cmd *exec.Cmd
+	// exited yields the process's end once.
+	exited <-chan error
 }
 
 // startProcess runs a standalone server as a child process on dataDir.
@@ -145,7 +147,7 @@ func startProcess(t *testing.T, dataDir string, flags ...string) *serverProcess 
 	})
 	// The kubeconfig of an earlier run names an older port: wait for ours.
 	_ = os.Remove(filepath.Join(dataDir, "admin.kubeconfig"))
-	return &serverProcess{testServer: waitReady(t, dataDir, done), cmd: cmd}
+	return &serverProcess{testServer: waitReady(t, dataDir, done), cmd: cmd, exited: done}
 }
 
 // kill ends the process with SIGKILL: no shutdown hooks, no flush.
@@ -154,7 +156,7 @@ func (p *serverProcess) kill(t *testing.T) {
 	if err := p.cmd.Process.Kill(); err != nil {
 		t.Fatal(err)
 	}
-	_ = p.cmd.Wait()
+	<-p.exited
 }
 
 func waitReady(t testing.TB, dataDir string, done <-chan error) *testServer {

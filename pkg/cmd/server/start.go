@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"strconv"
+	"time"
 
 	"github.com/spf13/cobra"
 	"k8s.io/apimachinery/pkg/util/sets"
@@ -28,6 +29,10 @@ import (
 	"github.com/microstax/stax/pkg/generated/clientset/versioned"
 	generatedopenapi "github.com/microstax/stax/pkg/generated/openapi"
 )
+
+// shutdownWatchGrace bounds how long shutdown waits for watches to end
+// once they were told to.
+const shutdownWatchGrace = 2 * time.Second
 
 // NewCommand returns the stax-apiserver command.
 func NewCommand(ctx context.Context, o *Options) *cobra.Command {
@@ -61,6 +66,8 @@ func (o *Options) Run(ctx context.Context) error {
 		debug.SetGCPercent(o.GCPercent)
 	}
 	etcdServers := o.Recommended.Etcd.StorageConfig.Transport.ServerList
+	ctx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
 	if o.embeddedEtcd() {
 		member, err := etcd.Start(etcd.Config{DataDir: o.DataDir, ClientPort: o.EmbeddedEtcdPort})
 		if err != nil {
@@ -69,6 +76,17 @@ func (o *Options) Run(ctx context.Context) error {
 		defer member.Close()
 		klog.InfoS("Embedded etcd is serving", "url", member.ClientURL(), "dataDir", o.DataDir)
 		etcdServers = []string{member.ClientURL()}
+		// A member that fails stops the server: nothing is served without it.
+		go func() {
+			select {
+			case err := <-member.Err():
+				if err != nil {
+					klog.ErrorS(err, "Embedded etcd failed; stopping")
+					stop(fmt.Errorf("embedded etcd: %w", err))
+				}
+			case <-ctx.Done():
+			}
+		}()
 	}
 	rt, closeRuntime, err := o.Runtime.New(filepath.Join(o.DataDir, "runtime"))
 	if err != nil {
@@ -110,7 +128,13 @@ func (o *Options) Run(ctx context.Context) error {
 			return err
 		}
 	}
-	return server.GenericAPIServer.PrepareRun().RunWithContext(ctx)
+	if err := server.GenericAPIServer.PrepareRun().RunWithContext(ctx); err != nil {
+		return err
+	}
+	if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, context.Canceled) {
+		return cause
+	}
+	return nil
 }
 
 // Config builds the server configuration from completed, valid options,
@@ -145,6 +169,10 @@ func (o *Options) Config(etcdServers []string) (*apiserver.Config, error) {
 		sets.NewString("watch", "proxy"),
 		sets.NewString("attach", "exec", "proxy", "log", "logs", "portforward"))
 	cfg.EffectiveVersion = basecompatibility.NewEffectiveVersionFromString(baseversion.DefaultKubeBinaryVersion, "", "")
+	// Watches end as shutdown begins (and their clients reconnect to
+	// another replica) instead of holding the exit for the HTTP server's
+	// whole shutdown timeout; log follows end likewise (pkg/apiserver).
+	cfg.ShutdownWatchTerminationGracePeriod = shutdownWatchGrace
 
 	if err := rec.ApplyTo(cfg); err != nil {
 		return nil, err
