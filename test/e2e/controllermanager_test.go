@@ -15,7 +15,6 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/apimachinery/pkg/util/wait"
 	genericapiserver "k8s.io/apiserver/pkg/server"
 	"k8s.io/component-base/cli"
@@ -137,27 +136,11 @@ func TestControllerManagerOnKubernetes(t *testing.T) {
 	stax, staxKubeconfig := startStandalone(t, "--controllers=", "--embedded-etcd-port="+strconv.Itoa(etcdPort),
 		"--runtime=kubernetes", "--runtime-kubeconfig="+c.AdminKubeconfig)
 	envs := stax.StaxV1alpha1().Environments("acme")
-	two := int32(2)
-	shop := &staxv1.Environment{
-		ObjectMeta: metav1.ObjectMeta{Name: "shop"},
-		Spec: staxv1.EnvironmentSpec{Blueprint: staxv1.Blueprint{Services: []staxv1.ServiceSpec{
-			{Name: "db", Image: "postgres:17", Ports: []staxv1.ServicePort{{Name: "sql", Port: 5432}},
-				Health: &staxv1.HealthCheck{TCP: &staxv1.TCPHealthCheck{Port: intstr.FromString("sql")}}},
-			{Name: "api", Image: "ghcr.io/acme/api:1", Replicas: &two, DependsOn: []string{"db"},
-				Ports:  []staxv1.ServicePort{{Name: "http", Port: 8080}},
-				Health: &staxv1.HealthCheck{HTTP: &staxv1.HTTPHealthCheck{Path: "/healthz", Port: intstr.FromString("http")}}},
-		}}},
-	}
-	if _, err := envs.Create(ctx, shop, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	noImage := &staxv1.Environment{
-		ObjectMeta: metav1.ObjectMeta{Name: "scripts"},
-		Spec: staxv1.EnvironmentSpec{Blueprint: staxv1.Blueprint{Services: []staxv1.ServiceSpec{
-			{Name: "job", Command: []string{"./job"}}}}},
-	}
-	if _, err := envs.Create(ctx, noImage, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
+	shop, noImage := shopOfImages(), scriptsWithoutImage()
+	for _, e := range []*staxv1.Environment{shop, noImage} {
+		if _, err := envs.Create(ctx, e, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	ns := kuberuntime.NamespaceName("acme", "shop")
 

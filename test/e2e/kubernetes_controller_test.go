@@ -100,27 +100,11 @@ func TestEnvironmentOnKubernetes(t *testing.T) {
 	stax := startStandaloneOnCluster(t, c.AdminKubeconfig)
 	ctx := context.Background()
 	envs := stax.StaxV1alpha1().Environments("acme")
-	two := int32(2)
-	shop := &staxv1.Environment{
-		ObjectMeta: metav1.ObjectMeta{Name: "shop"},
-		Spec: staxv1.EnvironmentSpec{Blueprint: staxv1.Blueprint{Services: []staxv1.ServiceSpec{
-			{Name: "db", Image: "postgres:17", Ports: []staxv1.ServicePort{{Name: "sql", Port: 5432}},
-				Health: &staxv1.HealthCheck{TCP: &staxv1.TCPHealthCheck{Port: intstr.FromString("sql")}}},
-			{Name: "api", Image: "ghcr.io/acme/api:1", Replicas: &two, DependsOn: []string{"db"},
-				Ports:  []staxv1.ServicePort{{Name: "http", Port: 8080}},
-				Health: &staxv1.HealthCheck{HTTP: &staxv1.HTTPHealthCheck{Path: "/healthz", Port: intstr.FromString("http")}}},
-		}}},
-	}
-	if _, err := envs.Create(ctx, shop, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	noImage := &staxv1.Environment{
-		ObjectMeta: metav1.ObjectMeta{Name: "scripts"},
-		Spec: staxv1.EnvironmentSpec{Blueprint: staxv1.Blueprint{Services: []staxv1.ServiceSpec{
-			{Name: "job", Command: []string{"./job"}}}}},
-	}
-	if _, err := envs.Create(ctx, noImage, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
+	shop, noImage := shopOfImages(), scriptsWithoutImage()
+	for _, e := range []*staxv1.Environment{shop, noImage} {
+		if _, err := envs.Create(ctx, e, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
 	}
 
 	waitPhase := func(name string, phase staxv1.EnvironmentPhase) *staxv1.Environment {
@@ -165,5 +149,30 @@ func TestEnvironmentOnKubernetes(t *testing.T) {
 	})
 	if err != nil {
 		t.Errorf("namespace of shop still there: %v", err)
+	}
+}
+
+// shopOfImages is two services of container images, api (two replicas)
+// depending on db, each with a readiness probe.
+func shopOfImages() *staxv1.Environment {
+	two := int32(2)
+	return &staxv1.Environment{
+		ObjectMeta: metav1.ObjectMeta{Name: "shop"},
+		Spec: staxv1.EnvironmentSpec{Blueprint: staxv1.Blueprint{Services: []staxv1.ServiceSpec{
+			{Name: "db", Image: "postgres:17", Ports: []staxv1.ServicePort{{Name: "sql", Port: 5432}},
+				Health: &staxv1.HealthCheck{TCP: &staxv1.TCPHealthCheck{Port: intstr.FromString("sql")}}},
+			{Name: "api", Image: "ghcr.io/acme/api:1", Replicas: &two, DependsOn: []string{"db"},
+				Ports:  []staxv1.ServicePort{{Name: "http", Port: 8080}},
+				Health: &staxv1.HealthCheck{HTTP: &staxv1.HTTPHealthCheck{Path: "/healthz", Port: intstr.FromString("http")}}},
+		}}},
+	}
+}
+
+// scriptsWithoutImage is a service the kubernetes runtime cannot run.
+func scriptsWithoutImage() *staxv1.Environment {
+	return &staxv1.Environment{
+		ObjectMeta: metav1.ObjectMeta{Name: "scripts"},
+		Spec: staxv1.EnvironmentSpec{Blueprint: staxv1.Blueprint{Services: []staxv1.ServiceSpec{
+			{Name: "job", Command: []string{"./job"}}}}},
 	}
 }
