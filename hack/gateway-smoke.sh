@@ -106,6 +106,10 @@ check '.data.metadata.name == "smoke" and .data.metadata.namespace == "acme"'
 [ "$(header Location)" = /v1/environments/smoke ] || fail "Location: $(header Location)"
 req POST /v1/environments 409 -H "Content-Type: application/yaml" --data-binary "$blueprint"
 check '.error.reason == "AlreadyExists"'
+req POST /v1/environments/validate 200 -H "Content-Type: application/yaml" --data-binary "$blueprint"
+check '.data.valid and .data.nameInUse and .data.environment.metadata.name == "smoke"'
+req PUT /v1/environments/smoke 405 -H 'Content-Type: application/json' -d '{}'
+[ "$(header Allow)" = "GET, PATCH, DELETE" ] || fail "Allow: $(header Allow)"
 
 req GET /v1/environments 200
 check '[.data.items[] | "\(.state):\(.name)"] == ["active:smoke"]'
