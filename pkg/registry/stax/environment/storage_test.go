@@ -119,7 +119,7 @@ func TestStorageMainAndStatus(t *testing.T) {
 	// A bad status is refused with its path; nothing is written.
 	env = stored.DeepCopy()
 	env.Status.Phase = "Sleeping"
-	if _, err := update(ctx, s.Status, env); !apierrors.IsInvalid(err) || !hasCause(err, "status.phase") {
+	if _, err := update(ctx, s.Status, env); !apierrors.IsInvalid(err) || !registrytest.HasCause(err, "status.phase") {
 		t.Fatalf("bad phase: want 422 naming status.phase, got %v", err)
 	}
 	// Status never creates.
@@ -175,7 +175,7 @@ func TestStorageStopResume(t *testing.T) {
 	}
 	// The action must name this environment, if it names one.
 	other := &stax.EnvironmentAction{ObjectMeta: metav1.ObjectMeta{Name: "other"}}
-	if _, err := act(ctx, s.Stop, "shop", other, false, record); !apierrors.IsInvalid(err) || !hasCause(err, "metadata.name") {
+	if _, err := act(ctx, s.Stop, "shop", other, false, record); !apierrors.IsInvalid(err) || !registrytest.HasCause(err, "metadata.name") {
 		t.Fatalf("action for another environment: want 422 naming metadata.name, got %v", err)
 	}
 	if len(admitted) != 0 {
@@ -282,7 +282,7 @@ func TestStorageLogOptions(t *testing.T) {
 		{stax.EnvironmentLogOptions{SinceSeconds: int64p(0)}, "sinceSeconds"},
 	} {
 		_, err := s.Log.Get(ctx, "shop", &c.opts)
-		if !apierrors.IsBadRequest(err) || !hasCause(err, c.field) {
+		if !apierrors.IsBadRequest(err) || !registrytest.HasCause(err, c.field) {
 			t.Errorf("%+v: want 400 naming %s, got %v", c.opts, c.field, err)
 		}
 	}
@@ -479,17 +479,4 @@ func TestLogFollowEndsOnShutdown(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("the follow outlived the server's shutdown signal")
 	}
-}
-
-func hasCause(err error, field string) bool {
-	status, ok := err.(apierrors.APIStatus)
-	if !ok || status.Status().Details == nil {
-		return false
-	}
-	for _, c := range status.Status().Details.Causes {
-		if c.Field == field {
-			return true
-		}
-	}
-	return false
 }

@@ -73,7 +73,7 @@ func TestStrategyCreate(t *testing.T) {
 	}
 	bad := newEnvironment("bad")
 	bad.Spec.Blueprint.Services[1].DependsOn = []string{"cache"}
-	if errs := s.Validate(context.Background(), bad); !hasError(errs, "spec.blueprint.services[1].dependsOn[0]", field.ErrorTypeNotFound) {
+	if errs := s.Validate(context.Background(), bad); !registrytest.HasError(errs, "spec.blueprint.services[1].dependsOn[0]", field.ErrorTypeNotFound) {
 		t.Errorf("an unknown dependency passed: %v", errs)
 	}
 }
@@ -156,7 +156,7 @@ func TestStrategyUpdate(t *testing.T) {
 		env := old.DeepCopy()
 		env.Spec.BaselineRef.Name = "other"
 		s.PrepareForUpdate(ctx, env, old)
-		if errs := s.ValidateUpdate(ctx, env, old); !hasError(errs, "spec.baselineRef", field.ErrorTypeInvalid) {
+		if errs := s.ValidateUpdate(ctx, env, old); !registrytest.HasError(errs, "spec.baselineRef", field.ErrorTypeInvalid) {
 			t.Errorf("baselineRef change passed: %v", errs)
 		}
 		same := old.DeepCopy()
@@ -211,7 +211,7 @@ func TestStatusStrategy(t *testing.T) {
 	bad := old.DeepCopy()
 	bad.Status.Phase = "Sleeping"
 	s.PrepareForUpdate(ctx, bad, old)
-	if errs := s.ValidateUpdate(ctx, bad, old); !hasError(errs, "status.phase", field.ErrorTypeNotSupported) {
+	if errs := s.ValidateUpdate(ctx, bad, old); !registrytest.HasError(errs, "status.phase", field.ErrorTypeNotSupported) {
 		t.Errorf("an unknown phase passed: %v", errs)
 	}
 }
@@ -232,13 +232,4 @@ func TestResetFields(t *testing.T) {
 	if set != nil && set.Has(fieldpath.MakePathOrDie("status")) {
 		t.Errorf("status subresource resets status")
 	}
-}
-
-func hasError(errs field.ErrorList, path string, typ field.ErrorType) bool {
-	for _, e := range errs {
-		if e.Field == path && e.Type == typ {
-			return true
-		}
-	}
-	return false
 }

@@ -60,11 +60,11 @@ func TestStrategy(t *testing.T) {
 	}
 	noEnv := newRecord("shop-2")
 	noEnv.Environment = ""
-	if errs := create.Validate(ctx, noEnv); !hasError(errs, "environment", field.ErrorTypeRequired) {
+	if errs := create.Validate(ctx, noEnv); !registrytest.HasError(errs, "environment", field.ErrorTypeRequired) {
 		t.Errorf("a record of no environment passed: %v", errs)
 	}
 	badName := newRecord("Shop_1")
-	if errs := create.Validate(ctx, badName); !hasError(errs, "metadata.name", field.ErrorTypeInvalid) {
+	if errs := create.Validate(ctx, badName); !registrytest.HasError(errs, "metadata.name", field.ErrorTypeInvalid) {
 		t.Errorf("a record with an invalid name passed: %v", errs)
 	}
 
@@ -103,13 +103,4 @@ func TestStorage(t *testing.T) {
 
 func TestFieldSelectorsMatchFieldLabelConversion(t *testing.T) {
 	registrytest.CheckFieldSelectors(t, newREST(t).Store, v1alpha1.SchemeGroupVersion.WithKind("EnvironmentRecord"))
-}
-
-func hasError(errs field.ErrorList, path string, typ field.ErrorType) bool {
-	for _, e := range errs {
-		if e.Field == path && e.Type == typ {
-			return true
-		}
-	}
-	return false
 }

@@ -53,7 +53,7 @@ func TestStrategy(t *testing.T) {
 	} {
 		o := newOrganization("acme")
 		c.mutate(o)
-		if errs := s.Validate(ctx, o); !hasError(errs, c.path, c.typ) {
+		if errs := s.Validate(ctx, o); !registrytest.HasError(errs, c.path, c.typ) {
 			t.Errorf("want %s %s, got %v", c.typ, c.path, errs)
 		}
 	}
@@ -114,13 +114,4 @@ func TestStorage(t *testing.T) {
 	}
 
 	registrytest.CheckFieldSelectors(t, r.Store, v1alpha1.SchemeGroupVersion.WithKind("Organization"))
-}
-
-func hasError(errs field.ErrorList, path string, typ field.ErrorType) bool {
-	for _, e := range errs {
-		if e.Field == path && e.Type == typ {
-			return true
-		}
-	}
-	return false
 }

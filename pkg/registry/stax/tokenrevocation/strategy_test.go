@@ -56,7 +56,7 @@ func TestStrategy(t *testing.T) {
 		rev := newRevocation("r1")
 		c.mutate(rev)
 		create.PrepareForCreate(ctx, rev)
-		if errs := create.Validate(ctx, rev); !hasError(errs, c.path, c.typ) {
+		if errs := create.Validate(ctx, rev); !registrytest.HasError(errs, c.path, c.typ) {
 			t.Errorf("want %s %s, got %v", c.typ, c.path, errs)
 		}
 	}
@@ -73,7 +73,7 @@ func TestStrategy(t *testing.T) {
 	other := old.DeepCopy()
 	other.Spec.TokenID = "jti-2"
 	update.PrepareForUpdate(ctx, other, old)
-	if errs := update.ValidateUpdate(ctx, other, old); !hasError(errs, "spec", field.ErrorTypeInvalid) {
+	if errs := update.ValidateUpdate(ctx, other, old); !registrytest.HasError(errs, "spec", field.ErrorTypeInvalid) {
 		t.Errorf("a change of the revoked token passed: %v", errs)
 	}
 }
@@ -103,13 +103,4 @@ func TestStorage(t *testing.T) {
 
 func TestFieldSelectorsMatchFieldLabelConversion(t *testing.T) {
 	registrytest.CheckFieldSelectors(t, newREST(t).Store, v1alpha1.SchemeGroupVersion.WithKind("TokenRevocation"))
-}
-
-func hasError(errs field.ErrorList, path string, typ field.ErrorType) bool {
-	for _, e := range errs {
-		if e.Field == path && e.Type == typ {
-			return true
-		}
-	}
-	return false
 }
