@@ -51,6 +51,13 @@ type answer struct {
 	Meta   gateway.Meta    `json:"meta"`
 }
 
+// in is c for the (sub)test t: its failures end t, not another test.
+func (c *restClient) in(t testing.TB) *restClient {
+	cc := *c
+	cc.t = t
+	return &cc
+}
+
 func (c *restClient) do(method, path, contentType, body string) *answer {
 	c.t.Helper()
 	var rd io.Reader

@@ -27,7 +27,7 @@ func TestGatewayPapercuts(t *testing.T) {
 	c := &restClient{t: t, base: startGateway(t, s), token: mintWithCLI(t, s, ns, "alice"), org: ns, http: &http.Client{Timeout: time.Minute}}
 
 	t.Run("validating the blueprint of an existing environment", func(t *testing.T) {
-		c.t = t
+		c := c.in(t)
 		blueprint := `{"name":"taken","blueprint":{"services":[{"name":"web","command":["x"],"ports":[{"name":"http","port":8080}]}]}}`
 		c.do("POST", "/v1/environments", "application/json", blueprint).expect(t, "create", 202, nil)
 		var v struct {
@@ -52,7 +52,7 @@ func TestGatewayPapercuts(t *testing.T) {
 	})
 
 	t.Run("patching a bad value, a misspelt field, the natural spec body", func(t *testing.T) {
-		c.t = t
+		c := c.in(t)
 		for _, tc := range []struct{ body, cause, says string }{
 			{`{"autoShutdown":{"idleTimeout":"soon"}}`, "autoShutdown", "invalid duration"},
 			{`{"autoShutdown":{"idleTimout":"5m"}}`, "autoShutdown", `unknown field "idleTimout"`},
@@ -90,7 +90,7 @@ func TestGatewayPapercuts(t *testing.T) {
 	})
 
 	t.Run("answers leave managedFields out unless asked", func(t *testing.T) {
-		c.t = t
+		c := c.in(t)
 		for _, path := range []string{"/v1/environments/taken"} {
 			a := c.do("GET", path, "", "").expect(t, "GET "+path, 200, nil)
 			if strings.Contains(string(a.Data), "managedFields") {
@@ -104,7 +104,7 @@ func TestGatewayPapercuts(t *testing.T) {
 	})
 
 	t.Run("the list is active and historical, in one shape, paged", func(t *testing.T) {
-		c.t = t
+		c := c.in(t)
 		// Two more environments, one of them deleted: taken, kept, gone.
 		for _, name := range []string{"kept", "gone"} {
 			c.do("POST", "/v1/environments", "application/json",
@@ -166,7 +166,7 @@ func TestGatewayPapercuts(t *testing.T) {
 	})
 
 	t.Run("a wrong method", func(t *testing.T) {
-		c.t = t
+		c := c.in(t)
 		a := c.do("PUT", "/v1/environments/taken", "application/json", `{}`).expect(t, "PUT", 405, nil)
 		if a.Header.Get("Allow") != "GET, PATCH, DELETE" || a.Error.Reason != metav1.StatusReasonMethodNotAllowed {
 			t.Errorf("PUT: Allow %q, error %+v", a.Header.Get("Allow"), a.Error)

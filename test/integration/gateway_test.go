@@ -61,7 +61,9 @@ func expectClosed(t *testing.T, conn *websocket.Conn, reason string) {
 
 // TestGatewayREST drives every row of the /v1 API with a client that knows
 // only the REST API: create, follow progress to Ready over a WebSocket,
-// read logs, stop, resume, delete; and the refusals of each row.
+// read logs, stop, resume, delete; and the refusals of each row. Each row
+// is a subtest; those of the lifecycle run on one environment, in order,
+// and stop at the first that cannot go on.
 func TestGatewayREST(t *testing.T) {
 	s := startInProcess(t)
 	ctx := context.Background()
@@ -70,69 +72,75 @@ func TestGatewayREST(t *testing.T) {
 		t.Fatal(err)
 	}
 	base := startGateway(t, s)
-	c := &restClient{t: t, base: base, token: mintWithCLI(t, s, ns, "alice"), org: ns, http: &http.Client{Timeout: time.Minute}}
+	client := &restClient{t: t, base: base, token: mintWithCLI(t, s, ns, "alice"), org: ns, http: &http.Client{Timeout: time.Minute}}
 
-	// Credentials are refused before anything is called.
-	for _, tc := range []struct {
-		name       string
-		token, org string
-		status     int
-		reason     metav1.StatusReason
-	}{
-		{"no token", "", ns, 401, metav1.StatusReasonUnauthorized},
-		{"no organization", c.token, "", 400, metav1.StatusReasonBadRequest},
-		{"another organization", c.token, "globex", 403, metav1.StatusReasonForbidden},
-		{"not a token", "x.y.z", ns, 401, metav1.StatusReasonUnauthorized},
-	} {
-		other := *c
-		other.token, other.org = tc.token, tc.org
-		a := other.do("GET", "/v1/organization", "", "").expect(t, tc.name, tc.status, nil)
-		if a.Error.Reason != tc.reason || a.Meta.SignatureVerified {
-			t.Errorf("%s: %+v %+v", tc.name, a.Error, a.Meta)
+	t.Run("credentials are refused before anything is called", func(t *testing.T) {
+		c := client.in(t)
+		for _, tc := range []struct {
+			name       string
+			token, org string
+			status     int
+			reason     metav1.StatusReason
+		}{
+			{"no token", "", ns, 401, metav1.StatusReasonUnauthorized},
+			{"no organization", c.token, "", 400, metav1.StatusReasonBadRequest},
+			{"another organization", c.token, "globex", 403, metav1.StatusReasonForbidden},
+			{"not a token", "x.y.z", ns, 401, metav1.StatusReasonUnauthorized},
+		} {
+			other := *c
+			other.token, other.org = tc.token, tc.org
+			a := other.do("GET", "/v1/organization", "", "").expect(t, tc.name, tc.status, nil)
+			if a.Error.Reason != tc.reason || a.Meta.SignatureVerified {
+				t.Errorf("%s: %+v %+v", tc.name, a.Error, a.Meta)
+			}
 		}
-	}
-	// A token signed by other keys (another server's) is refused by the apiserver, not the gateway.
-	forged := startInProcess(t, storeOnly)
-	other := *c
-	other.token = mintWithCLI(t, forged, ns, "mallory")
-	if a := other.do("GET", "/v1/organization", "", "").expect(t, "foreign token", 401, nil); a.Meta.SignatureVerified {
-		t.Error("a foreign token counted as verified")
-	}
+		// A token signed by other keys (another server's) is refused by the apiserver, not the gateway.
+		forged := startInProcess(t, storeOnly)
+		other := *c
+		other.token = mintWithCLI(t, forged, ns, "mallory")
+		if a := other.do("GET", "/v1/organization", "", "").expect(t, "foreign token", 401, nil); a.Meta.SignatureVerified {
+			t.Error("a foreign token counted as verified")
+		}
+	})
 
-	// GET /v1/organization
-	var org staxv1.Organization
-	a := c.do("GET", "/v1/organization", "", "").expect(t, "organization", 200, &org)
-	if org.Name != ns || org.Spec.DisplayName != "Acme" || !a.Meta.SignatureVerified {
-		t.Errorf("organization %+v, meta %+v", org, a.Meta)
-	}
-	if a.Header.Get("RateLimit-Limit") != "100" || a.Header.Get("RateLimit-Remaining") == "" || a.Header.Get("RateLimit-Reset") == "" {
-		t.Errorf("rate limit headers: %v", a.Header)
-	}
-	// The request id is the apiserver's audit ID.
-	auditLog, err := os.ReadFile(s.DataDir + "/audit.log")
-	if err != nil || !strings.Contains(string(auditLog), `"auditID":"`+a.Meta.RequestID+`"`) {
-		t.Errorf("request id %s not in the audit log (%v)", a.Meta.RequestID, err)
-	}
+	t.Run("GET /v1/organization", func(t *testing.T) {
+		c := client.in(t)
+		var org staxv1.Organization
+		a := c.do("GET", "/v1/organization", "", "").expect(t, "organization", 200, &org)
+		if org.Name != ns || org.Spec.DisplayName != "Acme" || !a.Meta.SignatureVerified {
+			t.Errorf("organization %+v, meta %+v", org, a.Meta)
+		}
+		if a.Header.Get("RateLimit-Limit") != "100" || a.Header.Get("RateLimit-Remaining") == "" || a.Header.Get("RateLimit-Reset") == "" {
+			t.Errorf("rate limit headers: %v", a.Header)
+		}
+		// The request id is the apiserver's audit ID.
+		auditLog, err := os.ReadFile(s.DataDir + "/audit.log")
+		if err != nil || !strings.Contains(string(auditLog), `"auditID":"`+a.Meta.RequestID+`"`) {
+			t.Errorf("request id %s not in the audit log (%v)", a.Meta.RequestID, err)
+		}
+	})
 
-	// GET /v1/identity/verify
-	var review staxv1.IdentityReviewStatus
-	c.do("GET", "/v1/identity/verify", "", "").expect(t, "verify", 200, &review)
-	if !review.Authenticated || review.Organization != ns || review.User.Username != "alice" || !review.Signatures.PostQuantum || !review.Signatures.Classical {
-		t.Errorf("verify: %+v", review)
-	}
+	t.Run("GET /v1/identity/verify", func(t *testing.T) {
+		var review staxv1.IdentityReviewStatus
+		client.in(t).do("GET", "/v1/identity/verify", "", "").expect(t, "verify", 200, &review)
+		if !review.Authenticated || review.Organization != ns || review.User.Username != "alice" || !review.Signatures.PostQuantum || !review.Signatures.Classical {
+			t.Errorf("verify: %+v", review)
+		}
+	})
 
-	// POST /v1/auth/federation/token
-	var fed staxv1.FederatedTokenRequestStatus
-	c.do("POST", "/v1/auth/federation/token", "", `{"audience":"https://other.example","expirationSeconds":120}`).expect(t, "federation", 201, &fed)
-	if strings.Count(fed.Token, ".") != 2 || time.Until(fed.ExpirationTimestamp.Time) > 121*time.Second {
-		t.Errorf("federated token %+v", fed)
-	}
-	a = c.do("POST", "/v1/auth/federation/token", "", `{"audience":"https://other.example","expirationSeconds":3600}`).expect(t, "federation too long", 422, nil)
-	if a.Error.Reason != metav1.StatusReasonInvalid || a.Error.Details == nil || len(a.Error.Details.Causes) == 0 {
-		t.Errorf("federation too long: %+v", a.Error)
-	}
+	t.Run("POST /v1/auth/federation/token", func(t *testing.T) {
+		c := client.in(t)
+		var fed staxv1.FederatedTokenRequestStatus
+		c.do("POST", "/v1/auth/federation/token", "", `{"audience":"https://other.example","expirationSeconds":120}`).expect(t, "federation", 201, &fed)
+		if strings.Count(fed.Token, ".") != 2 || time.Until(fed.ExpirationTimestamp.Time) > 121*time.Second {
+			t.Errorf("federated token %+v", fed)
+		}
+		a := c.do("POST", "/v1/auth/federation/token", "", `{"audience":"https://other.example","expirationSeconds":3600}`).expect(t, "federation too long", 422, nil)
+		if a.Error.Reason != metav1.StatusReasonInvalid || a.Error.Details == nil || len(a.Error.Details.Causes) == 0 {
+			t.Errorf("federation too long: %+v", a.Error)
+		}
+	})
 
-	// POST /v1/environments/validate: the apiserver's checks, nothing stored.
 	d := demoService(t)
 	blueprintYAML := fmt.Sprintf(`name: shop
 displayName: Shop
@@ -150,157 +158,204 @@ blueprint:
       health: {http: {path: /healthz, port: http}, periodSeconds: 1}
       dependsOn: [db]
 `, d)
-	var validation struct {
-		Valid       bool               `json:"valid"`
-		Environment staxv1.Environment `json:"environment"`
-	}
-	c.do("POST", "/v1/environments/validate", "application/yaml", blueprintYAML).expect(t, "validate", 200, &validation)
-	if !validation.Valid || len(validation.Environment.Spec.Blueprint.Services) != 2 {
-		t.Errorf("validate: %+v", validation)
-	}
-	a = c.do("POST", "/v1/environments/validate", "application/json",
-		`{"blueprint":{"services":[{"name":"web","command":["x"],"ports":[{"name":"http","port":0}],"dependsOn":["cache"]}]}}`).expect(t, "validate invalid", 422, nil)
-	fields := causeFields(a)
-	if !strings.Contains(fields, "spec.blueprint.services[0].ports[0].port") || !strings.Contains(fields, "spec.blueprint.services[0].dependsOn[0]") {
-		t.Errorf("validate invalid: causes %s", fields)
-	}
-	a = c.do("POST", "/v1/environments/validate", "application/json", `{"blueprint":{"services":[]},"colour":"red"}`).expect(t, "unknown field", 400, nil)
-	if !strings.Contains(a.Error.Message, "colour") {
-		t.Errorf("unknown field: %+v", a.Error)
-	}
-	if list, _ := s.Client.StaxV1alpha1().Environments(ns).List(ctx, metav1.ListOptions{}); len(list.Items) != 0 {
-		t.Fatalf("validate stored %d environments", len(list.Items))
-	}
 
-	// POST /v1/environments: 202 and Location; then follow progress to Ready.
-	var env staxv1.Environment
-	a = c.do("POST", "/v1/environments", "application/yaml", blueprintYAML).expect(t, "create", 202, &env)
-	if env.Name != "shop" || env.Namespace != ns || a.Header.Get("Location") != "/v1/environments/shop" {
-		t.Errorf("create: %s/%s, Location %q", env.Namespace, env.Name, a.Header.Get("Location"))
-	}
-	a = c.do("POST", "/v1/environments", "application/yaml", blueprintYAML).expect(t, "create again", 409, nil)
-	if a.Error.Reason != metav1.StatusReasonAlreadyExists {
-		t.Errorf("create again: %+v", a.Error)
-	}
-	// Calls on this environment before any stream of the gateway.
-	idle := openStreams(t, s)
-	progress := c.dial("/v1/environments/shop/progress")
-	followProgress(t, progress, staxv1.EnvironmentReady)
-
-	// GET /v1/environments: active and historical in one list
-	var list listAnswer
-	c.do("GET", "/v1/environments", "", "").expect(t, "list", 200, &list)
-	if len(list.Items) != 1 || list.Items[0].Name != "shop" || list.Items[0].State != "active" || list.Items[0].Phase != "Ready" {
-		t.Errorf("list: %+v", list)
-	}
-	c.do("GET", "/v1/environments?state=everything", "", "").expect(t, "list state", 400, nil)
-
-	// GET /v1/environments/{id}, /status
-	c.do("GET", "/v1/environments/shop", "", "").expect(t, "get", 200, &env)
-	if env.Spec.DisplayName != "Shop" || env.Status.Phase != staxv1.EnvironmentReady {
-		t.Errorf("get: %q %s", env.Spec.DisplayName, env.Status.Phase)
-	}
-	if a := c.do("GET", "/v1/environments/nope", "", "").expect(t, "get missing", 404, nil); a.Error.Reason != metav1.StatusReasonNotFound {
-		t.Errorf("get missing: %+v", a.Error)
-	}
-	var status struct {
-		Name   string                   `json:"name"`
-		Status staxv1.EnvironmentStatus `json:"status"`
-	}
-	c.do("GET", "/v1/environments/shop/status", "", "").expect(t, "status", 200, &status)
-	if status.Name != "shop" || len(status.Status.Services) != 2 || status.Status.Services[0].ReadyReplicas != 1 {
-		t.Errorf("status: %+v", status)
-	}
-
-	// PATCH /v1/environments/{id}: mutable fields only.
-	c.do("PATCH", "/v1/environments/shop", "", `{"displayName":"Shop v2","autoShutdown":{"idleTimeout":"2h"}}`).expect(t, "patch", 200, &env)
-	if env.Spec.DisplayName != "Shop v2" || env.Spec.AutoShutdown == nil || env.Spec.AutoShutdown.IdleTimeout.Duration != 2*time.Hour {
-		t.Errorf("patch: %+v", env.Spec)
-	}
-	a = c.do("PATCH", "/v1/environments/shop", "", `{"displayName":"x","blueprint":{"services":[]}}`).expect(t, "patch immutable", 422, nil)
-	if causeFields(a) != "blueprint" {
-		t.Errorf("patch immutable: causes %s", causeFields(a))
-	}
-	// A mutable field with a bad value: the apiserver's refusal, unchanged.
-	c.do("PATCH", "/v1/environments/shop", "", `{"autoShutdown":{"idleTimeout":"soon"}}`).expect(t, "patch invalid", 422, nil)
-
-	// GET /v1/environments/{id}/logs
-	time.Sleep(300 * time.Millisecond) // a few ticks
-	var logs struct {
-		Lines []string `json:"lines"`
-	}
-	c.do("GET", "/v1/environments/shop/logs?service=api&tail=2", "", "").expect(t, "logs", 200, &logs)
-	if len(logs.Lines) != 2 || !strings.Contains(logs.Lines[1], "tick") {
-		t.Errorf("logs: %q", logs.Lines)
-	}
-	c.do("GET", "/v1/environments/shop/logs?service=cache", "", "").expect(t, "logs of no service", 400, nil)
-
-	// WS /v1/environments/{id}/logstream: lines as they are written.
-	logstream := c.dial("/v1/environments/shop/logstream")
-	_ = logstream.SetReadDeadline(time.Now().Add(30 * time.Second))
-	ticks := 0
-	for ticks < 3 {
-		_, line, err := logstream.ReadMessage()
-		if err != nil {
-			t.Fatalf("logstream: %v", err)
+	t.Run("POST /v1/environments/validate", func(t *testing.T) {
+		// The apiserver's checks, nothing stored.
+		c := client.in(t)
+		var validation struct {
+			Valid       bool               `json:"valid"`
+			Environment staxv1.Environment `json:"environment"`
 		}
-		if strings.Contains(string(line), "tick") {
-			ticks++
+		c.do("POST", "/v1/environments/validate", "application/yaml", blueprintYAML).expect(t, "validate", 200, &validation)
+		if !validation.Valid || len(validation.Environment.Spec.Blueprint.Services) != 2 {
+			t.Errorf("validate: %+v", validation)
 		}
-	}
-	// A client that leaves ends the apiserver calls behind its stream (a
-	// watch for deletion and the followed logs). The streams open so far
-	// hold three: progress a watch, the first logstream a watch and its
-	// logs. Each stream starts its watch after the upgrade, so wait for all
-	// three rather than take whatever is open at this instant.
-	before := idle + 3
-	waitStreams(t, s, before)
-	early := c.dial("/v1/environments/shop/logstream")
-	if _, _, err := early.ReadMessage(); err != nil {
-		t.Fatal(err)
-	}
-	waitStreams(t, s, before+2)
-	_ = early.Close()
-	waitStreams(t, s, before)
+		a := c.do("POST", "/v1/environments/validate", "application/json",
+			`{"blueprint":{"services":[{"name":"web","command":["x"],"ports":[{"name":"http","port":0}],"dependsOn":["cache"]}]}}`).expect(t, "validate invalid", 422, nil)
+		fields := causeFields(a)
+		if !strings.Contains(fields, "spec.blueprint.services[0].ports[0].port") || !strings.Contains(fields, "spec.blueprint.services[0].dependsOn[0]") {
+			t.Errorf("validate invalid: causes %s", fields)
+		}
+		a = c.do("POST", "/v1/environments/validate", "application/json", `{"blueprint":{"services":[]},"colour":"red"}`).expect(t, "unknown field", 400, nil)
+		if !strings.Contains(a.Error.Message, "colour") {
+			t.Errorf("unknown field: %+v", a.Error)
+		}
+		if list, _ := s.Client.StaxV1alpha1().Environments(ns).List(ctx, metav1.ListOptions{}); len(list.Items) != 0 {
+			t.Errorf("validate stored %d environments", len(list.Items))
+		}
+	})
 
-	// POST /v1/environments/{id}/stop and /resume
-	if a := c.do("POST", "/v1/environments/shop/resume", "", "").expect(t, "resume ready", 409, nil); a.Error.Reason != metav1.StatusReasonConflict {
-		t.Errorf("resume ready: %+v", a.Error)
-	}
-	c.do("POST", "/v1/environments/shop/stop", "", "").expect(t, "stop", 202, &env)
-	followProgress(t, progress, staxv1.EnvironmentStopped)
-	c.do("POST", "/v1/environments/shop/resume", "", "").expect(t, "resume", 202, &env)
-	followProgress(t, progress, staxv1.EnvironmentReady)
+	t.Run("rows not built yet answer 501", func(t *testing.T) {
+		c := client.in(t)
+		for _, row := range [][2]string{{"POST", "/v1/baselines"}, {"POST", "/v1/baselines/b/overlays"}, {"PATCH", "/v1/environments/shop/shadow"},
+			{"GET", "/v1/environments/shop/diffs"}, {"GET", "/v1/organization/usage"}, {"GET", "/v1/organization/compliance-report"},
+			{"PATCH", "/v1/organization/drift-policy"}, {"POST", "/v1/stubs/generate"}, {"POST", "/v1/environments/shop/diagnose"}} {
+			a := c.do(row[0], row[1], "", "").expect(t, row[0]+" "+row[1], 501, nil)
+			if a.Error.Reason != "NotImplemented" || !strings.Contains(a.Error.Message, "not built yet") {
+				t.Errorf("%s %s: %+v", row[0], row[1], a.Error)
+			}
+		}
+	})
 
-	// DELETE /v1/environments/{id}: 202; both streams close, saying why.
-	logstream2 := c.dial("/v1/environments/shop/logstream")
-	c.do("DELETE", "/v1/environments/shop", "", "").expect(t, "delete", 202, &env)
-	if env.DeletionTimestamp == nil {
-		t.Errorf("delete: no deletionTimestamp")
+	// The lifecycle of one environment, row by row.
+	idle := openStreams(t, s) // calls on this environment before any stream of the gateway
+	var progress, logstream *websocket.Conn
+	if !t.Run("POST /v1/environments", func(t *testing.T) {
+		// 202 and Location; then follow progress to Ready.
+		c := client.in(t)
+		var env staxv1.Environment
+		a := c.do("POST", "/v1/environments", "application/yaml", blueprintYAML).expect(t, "create", 202, &env)
+		if env.Name != "shop" || env.Namespace != ns || a.Header.Get("Location") != "/v1/environments/shop" {
+			t.Errorf("create: %s/%s, Location %q", env.Namespace, env.Name, a.Header.Get("Location"))
+		}
+		a = c.do("POST", "/v1/environments", "application/yaml", blueprintYAML).expect(t, "create again", 409, nil)
+		if a.Error.Reason != metav1.StatusReasonAlreadyExists {
+			t.Errorf("create again: %+v", a.Error)
+		}
+	}) || !t.Run("WS /v1/environments/{id}/progress", func(t *testing.T) {
+		progress = client.dial("/v1/environments/shop/progress") // lives as long as the whole test
+		followProgress(t, progress, staxv1.EnvironmentReady)
+	}) {
+		return
 	}
-	expectClosed(t, progress, "environment deleted")
-	expectClosed(t, logstream2, "environment deleted")
-	_ = logstream.Close()
-	c.do("GET", "/v1/environments/shop", "", "").expect(t, "get deleted", 404, nil)
-	list = listAnswer{}
-	c.do("GET", "/v1/environments", "", "").expect(t, "list after delete", 200, &list)
-	if len(list.Items) != 1 || list.Items[0].Name != "shop" || list.Items[0].State != "historical" || list.Items[0].Record == "" ||
-		list.Items[0].DeletedAt == nil {
-		t.Errorf("historical: %+v", list)
-	}
-	c.do("DELETE", "/v1/environments/shop", "", "").expect(t, "delete again", 404, nil)
-	waitStreams(t, s, idle)
 
-	// Unknown routes answer in the envelope too.
-	c.do("GET", "/v1/nothing", "", "").expect(t, "unknown route", 404, nil)
+	t.Run("GET /v1/environments", func(t *testing.T) {
+		// Active and historical in one list.
+		c := client.in(t)
+		var list listAnswer
+		c.do("GET", "/v1/environments", "", "").expect(t, "list", 200, &list)
+		if len(list.Items) != 1 || list.Items[0].Name != "shop" || list.Items[0].State != "active" || list.Items[0].Phase != "Ready" {
+			t.Errorf("list: %+v", list)
+		}
+		c.do("GET", "/v1/environments?state=everything", "", "").expect(t, "list state", 400, nil)
+	})
 
-	// WebSockets refuse before upgrading: missing environment.
-	d2 := websocket.Dialer{}
-	_, resp, err := d2.Dial("ws"+strings.TrimPrefix(base, "http")+"/v1/environments/nope/progress?organization="+ns,
-		http.Header{"Authorization": {"Bearer " + c.token}})
-	if err == nil || resp == nil || resp.StatusCode != 404 {
-		t.Errorf("progress of a missing environment: %v %v", err, resp)
-	}
+	t.Run("GET /v1/environments/{id} and /status", func(t *testing.T) {
+		c := client.in(t)
+		var env staxv1.Environment
+		c.do("GET", "/v1/environments/shop", "", "").expect(t, "get", 200, &env)
+		if env.Spec.DisplayName != "Shop" || env.Status.Phase != staxv1.EnvironmentReady {
+			t.Errorf("get: %q %s", env.Spec.DisplayName, env.Status.Phase)
+		}
+		if a := c.do("GET", "/v1/environments/nope", "", "").expect(t, "get missing", 404, nil); a.Error.Reason != metav1.StatusReasonNotFound {
+			t.Errorf("get missing: %+v", a.Error)
+		}
+		var status struct {
+			Name   string                   `json:"name"`
+			Status staxv1.EnvironmentStatus `json:"status"`
+		}
+		c.do("GET", "/v1/environments/shop/status", "", "").expect(t, "status", 200, &status)
+		if status.Name != "shop" || len(status.Status.Services) != 2 || status.Status.Services[0].ReadyReplicas != 1 {
+			t.Errorf("status: %+v", status)
+		}
+	})
+
+	t.Run("PATCH /v1/environments/{id}", func(t *testing.T) {
+		// Mutable fields only.
+		c := client.in(t)
+		var env staxv1.Environment
+		c.do("PATCH", "/v1/environments/shop", "", `{"displayName":"Shop v2","autoShutdown":{"idleTimeout":"2h"}}`).expect(t, "patch", 200, &env)
+		if env.Spec.DisplayName != "Shop v2" || env.Spec.AutoShutdown == nil || env.Spec.AutoShutdown.IdleTimeout.Duration != 2*time.Hour {
+			t.Errorf("patch: %+v", env.Spec)
+		}
+		a := c.do("PATCH", "/v1/environments/shop", "", `{"displayName":"x","blueprint":{"services":[]}}`).expect(t, "patch immutable", 422, nil)
+		if causeFields(a) != "blueprint" {
+			t.Errorf("patch immutable: causes %s", causeFields(a))
+		}
+		// A mutable field with a bad value: the apiserver's refusal, unchanged.
+		c.do("PATCH", "/v1/environments/shop", "", `{"autoShutdown":{"idleTimeout":"soon"}}`).expect(t, "patch invalid", 422, nil)
+	})
+
+	t.Run("GET /v1/environments/{id}/logs", func(t *testing.T) {
+		c := client.in(t)
+		time.Sleep(300 * time.Millisecond) // a few ticks
+		var logs struct {
+			Lines []string `json:"lines"`
+		}
+		c.do("GET", "/v1/environments/shop/logs?service=api&tail=2", "", "").expect(t, "logs", 200, &logs)
+		if len(logs.Lines) != 2 || !strings.Contains(logs.Lines[1], "tick") {
+			t.Errorf("logs: %q", logs.Lines)
+		}
+		c.do("GET", "/v1/environments/shop/logs?service=cache", "", "").expect(t, "logs of no service", 400, nil)
+	})
+
+	t.Run("WS /v1/environments/{id}/logstream", func(t *testing.T) {
+		// Lines as they are written.
+		logstream = client.dial("/v1/environments/shop/logstream")
+		_ = logstream.SetReadDeadline(time.Now().Add(30 * time.Second))
+		ticks := 0
+		for ticks < 3 {
+			_, line, err := logstream.ReadMessage()
+			if err != nil {
+				t.Fatalf("logstream: %v", err)
+			}
+			if strings.Contains(string(line), "tick") {
+				ticks++
+			}
+		}
+		// A client that leaves ends the apiserver calls behind its stream
+		// (a watch for deletion and the followed logs). The streams open so
+		// far hold three: progress a watch, the first logstream a watch and
+		// its logs. Each stream starts its watch after the upgrade, so wait
+		// for all three rather than take whatever is open at this instant.
+		before := idle + 3
+		waitStreams(t, s, before)
+		early := client.in(t).dial("/v1/environments/shop/logstream")
+		if _, _, err := early.ReadMessage(); err != nil {
+			t.Fatal(err)
+		}
+		waitStreams(t, s, before+2)
+		_ = early.Close()
+		waitStreams(t, s, before)
+	})
+
+	t.Run("POST /v1/environments/{id}/stop and /resume", func(t *testing.T) {
+		c := client.in(t)
+		if a := c.do("POST", "/v1/environments/shop/resume", "", "").expect(t, "resume ready", 409, nil); a.Error.Reason != metav1.StatusReasonConflict {
+			t.Errorf("resume ready: %+v", a.Error)
+		}
+		c.do("POST", "/v1/environments/shop/stop", "", "").expect(t, "stop", 202, nil)
+		followProgress(t, progress, staxv1.EnvironmentStopped)
+		c.do("POST", "/v1/environments/shop/resume", "", "").expect(t, "resume", 202, nil)
+		followProgress(t, progress, staxv1.EnvironmentReady)
+	})
+
+	t.Run("DELETE /v1/environments/{id}", func(t *testing.T) {
+		// 202; both streams close, saying why.
+		c := client.in(t)
+		logstream2 := c.dial("/v1/environments/shop/logstream")
+		var env staxv1.Environment
+		c.do("DELETE", "/v1/environments/shop", "", "").expect(t, "delete", 202, &env)
+		if env.DeletionTimestamp == nil {
+			t.Errorf("delete: no deletionTimestamp")
+		}
+		expectClosed(t, progress, "environment deleted")
+		expectClosed(t, logstream2, "environment deleted")
+		if logstream != nil {
+			_ = logstream.Close()
+		}
+		c.do("GET", "/v1/environments/shop", "", "").expect(t, "get deleted", 404, nil)
+		var list listAnswer
+		c.do("GET", "/v1/environments", "", "").expect(t, "list after delete", 200, &list)
+		if len(list.Items) != 1 || list.Items[0].Name != "shop" || list.Items[0].State != "historical" || list.Items[0].Record == "" ||
+			list.Items[0].DeletedAt == nil {
+			t.Errorf("historical: %+v", list)
+		}
+		c.do("DELETE", "/v1/environments/shop", "", "").expect(t, "delete again", 404, nil)
+		waitStreams(t, s, idle)
+	})
+
+	t.Run("refusals of unknown routes and missing streams", func(t *testing.T) {
+		// Unknown routes answer in the envelope too.
+		client.in(t).do("GET", "/v1/nothing", "", "").expect(t, "unknown route", 404, nil)
+		// WebSockets refuse before upgrading: missing environment.
+		d2 := websocket.Dialer{}
+		_, resp, err := d2.Dial("ws"+strings.TrimPrefix(base, "http")+"/v1/environments/nope/progress?organization="+ns,
+			http.Header{"Authorization": {"Bearer " + client.token}})
+		if err == nil || resp == nil || resp.StatusCode != 404 {
+			t.Errorf("progress of a missing environment: %v %v", err, resp)
+		}
+	})
 }
 
 // openStreams is the number of long-running requests (watches, followed
