@@ -19,9 +19,14 @@ try {
   for (const want of ['/v1/environments', '/v1/environments/{id}/stop', '/v1/organization']) {
     if (!ops.some((p) => p.replace(/\u200b/g, '') === want)) throw new Error(`operation ${want} missing from ${ops}`);
   }
+  const tags = await page.locator('.opblock-tag').allInnerTexts();
+  for (const want of ['Environments', 'Branching', 'Identity & Governance', 'AI tools']) {
+    if (!tags.some((t) => t.startsWith(want))) throw new Error(`tag ${want} missing from ${tags}`);
+  }
   // Authorize as a user would in the page, then try GET /v1/organization.
   await page.evaluate(([t, o]) => { window.ui.preauthorizeApiKey('bearer', t); window.ui.preauthorizeApiKey('organization', o); }, [token, org]);
-  const op = page.locator('#operations-default-getOrganization');
+  // An operation's id is operations-<tag>-<operationId>.
+  const op = page.locator('[id^="operations-"][id$="-getOrganization"]');
   await op.locator('.opblock-summary').click();
   // The page enables "Try it out" by default; click it only if it is not.
   await op.locator('button.execute, button.try-out__btn').first().waitFor();

@@ -2,15 +2,18 @@ package gateway
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strconv"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/rest"
 	"k8s.io/klog/v2"
 )
 
@@ -49,8 +52,27 @@ func newRequestID() string {
 	return "stx_" + hex.EncodeToString(b[:])
 }
 
+// request is one request being served.
+type request struct {
+	w         http.ResponseWriter
+	r         *http.Request
+	requestID string
+	status    int
+
+	token             string
+	org               string
+	signatureVerified bool
+}
+
+// ctx is the request's context, carrying its caller to the apiserver
+// calls made with it.
+func (r *request) ctx() context.Context { return withCaller(r.r.Context(), r.token, r.requestID) }
+
+// name is the {id} of the request's path.
+func (r *request) name() string { return r.r.PathValue("id") }
+
 func (r *request) meta() Meta {
-	return Meta{RequestID: r.id, SignatureVerified: r.signatureVerified, Timestamp: time.Now().UTC().Format(time.RFC3339)}
+	return Meta{RequestID: r.requestID, SignatureVerified: r.signatureVerified, Timestamp: time.Now().UTC().Format(time.RFC3339)}
 }
 
 // writeData answers status with data in the envelope.
@@ -72,22 +94,42 @@ func (r *request) writeError(err error) {
 	if errors.As(err, &se) {
 		st = se.Status()
 	} else {
-		klog.ErrorS(err, "Internal error", "requestId", r.id)
+		klog.ErrorS(err, "Internal error", "requestId", r.requestID)
 		st = apierrors.NewInternalError(errors.New("internal error")).Status()
 	}
 	if st.Code == 0 {
 		st.Code = http.StatusInternalServerError
 	}
 	if st.Code == http.StatusTooManyRequests && st.Details != nil && st.Details.RetryAfterSeconds > 0 && r.w.Header().Get("Retry-After") == "" {
-		r.w.Header().Set("Retry-After", itoa(int(st.Details.RetryAfterSeconds)))
+		r.w.Header().Set("Retry-After", strconv.Itoa(int(st.Details.RetryAfterSeconds)))
 	}
 	r.writeJSON(int(st.Code), ErrorEnvelope{Error: Error{Code: st.Code, Reason: st.Reason, Message: st.Message, Details: st.Details}, Meta: r.meta()})
+}
+
+// writeValue answers v, encoded, as data.
+func (r *request) writeValue(status int, v any) error {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	r.writeData(status, data)
+	return nil
+}
+
+// forward makes one apiserver call and answers its JSON as data.
+func (r *request) forward(req *rest.Request, status int) error {
+	data, err := raw(r.ctx(), req)
+	if err != nil {
+		return err
+	}
+	r.writeData(status, data)
+	return nil
 }
 
 func (r *request) writeJSON(status int, v any) {
 	body, err := json.Marshal(v)
 	if err != nil {
-		klog.ErrorS(err, "Encoding an answer", "requestId", r.id)
+		klog.ErrorS(err, "Encoding an answer", "requestId", r.requestID)
 		status, body = http.StatusInternalServerError, []byte(`{"error":{"code":500,"reason":"InternalError","message":"encoding the answer"}}`)
 	}
 	r.w.Header().Set("Content-Type", "application/json")

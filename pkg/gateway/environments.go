@@ -3,17 +3,72 @@ package gateway
 import (
 	"encoding/json"
 	"net/http"
-	"net/url"
+	"reflect"
+	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/watch"
+
+	staxv1 "github.com/microstax/stax/pkg/apis/stax/v1alpha1"
+	"github.com/microstax/stax/pkg/generated/clientset/versioned/scheme"
 )
 
 var envKind = schema.GroupKind{Group: "stax.microstax.ai", Kind: "Environment"}
 
+// exampleEnvironment is a blueprint the local runtime can run: a web
+// service with a health check, and a worker that waits for it.
+var exampleEnvironment = map[string]any{
+	"name":        "shop",
+	"displayName": "Shop, feature branch",
+	"blueprint": map[string]any{"services": []any{
+		map[string]any{"name": "web", "command": []any{"python3", "-m", "http.server", "8080"},
+			"ports":     []any{map[string]any{"name": "http", "port": 8080}},
+			"resources": map[string]any{"requests": map[string]any{"cpu": "100m", "memory": "64Mi"}},
+			"health":    map[string]any{"http": map[string]any{"path": "/", "port": "http"}, "periodSeconds": 2}},
+		map[string]any{"name": "worker", "command": []any{"sleep", "infinity"}, "replicas": 2,
+			"env": []any{map[string]any{"name": "LOG_LEVEL", "value": "debug"}}, "dependsOn": []any{"web"}},
+	}},
+	"autoShutdown": map[string]any{"idleTimeout": "1h", "timeToLive": "24h"},
+}
+
+var environmentRoutes = []*Route{
+	{Method: "POST", Path: "/v1/environments", Tag: tagEnvironments, Summary: "Provision a new environment from a Blueprint (JSON or YAML)",
+		Call: "create environments", Success: 202, Errors: []int{409, 413, 415, 422}, Body: "EnvironmentRequest", Example: exampleEnvironment,
+		Data: schemaEnvironment, Headers: []string{"Location"}, serve: createEnvironment},
+	{Method: "GET", Path: "/v1/environments", Tag: tagEnvironments, Summary: "List active and historical (deleted) environments, in one paged list",
+		Call: "list environments, then list environmentrecords", Success: 200, Errors: []int{410},
+		Query: []Param{{"state", "string", "active or historical: only those"},
+			{"limit", "integer", "page size"}, {"continue", "string", "token of the next page"}},
+		Data: "EnvironmentSummaryList", serve: listEnvironments},
+	{Method: "POST", Path: "/v1/environments/validate", Tag: tagEnvironments, Summary: "Dry-run validation of a Blueprint",
+		Call: "create environments?dryRun=All", Success: 200, Errors: []int{413, 415, 422}, Body: "EnvironmentRequest", Example: exampleEnvironment,
+		Data: "Validation", serve: validateEnvironment},
+	{Method: "GET", Path: "/v1/environments/{id}", Tag: tagEnvironments, Summary: "Retrieve an environment",
+		Call: "get environments", Success: 200, Errors: []int{404}, Data: schemaEnvironment, serve: getEnvironment},
+	{Method: "PATCH", Path: "/v1/environments/{id}", Tag: tagEnvironments, Summary: "Update mutable settings: displayName, autoShutdown",
+		Call: "patch environments (merge patch of spec.displayName, spec.autoShutdown)", Success: 200, Errors: []int{404, 409, 413, 415, 422},
+		Body: "EnvironmentPatch", Example: map[string]any{"displayName": "Shop, review", "autoShutdown": map[string]any{"idleTimeout": "30m"}},
+		Data: schemaEnvironment, serve: patchEnvironment},
+	{Method: "DELETE", Path: "/v1/environments/{id}", Tag: tagEnvironments, Summary: "Terminate all resources of an environment",
+		Call: "delete environments", Success: 202, Errors: []int{404, 409}, Data: schemaEnvironment, serve: deleteEnvironment},
+	{Method: "POST", Path: "/v1/environments/{id}/stop", Tag: tagEnvironments, Summary: "Pause an environment",
+		Call: "create environments/stop", Success: 202, Errors: []int{404, 409}, Data: schemaEnvironment, serve: pauseEnvironment("stop")},
+	{Method: "POST", Path: "/v1/environments/{id}/resume", Tag: tagEnvironments, Summary: "Resume a stopped environment",
+		Call: "create environments/resume", Success: 202, Errors: []int{404, 409}, Data: schemaEnvironment, serve: pauseEnvironment("resume")},
+	{Method: "GET", Path: "/v1/environments/{id}/status", Tag: tagEnvironments, Summary: "Live service health and status",
+		Call: "get environments/status", Success: 200, Errors: []int{404}, Data: "LiveStatus", serve: environmentStatus},
+	{Method: MethodWebSocket, Path: "/v1/environments/{id}/progress", Tag: tagEnvironments, Summary: "Phase and condition changes (WebSocket, one JSON message each)",
+		Call: "watch environments?fieldSelector=metadata.name={id}", Success: 101, Errors: []int{404},
+		Query: []Param{{"organization", "string", "organization, for browsers that cannot set headers"}},
+		Data:  "ProgressMessage", serve: streamProgress},
+}
+
 // strict makes the apiserver refuse unknown and duplicate fields, so a
 // mistyped blueprint field is an error rather than silently dropped.
-var strict = url.Values{"fieldValidation": {"Strict"}}
+const strict = metav1.FieldValidationStrict
 
 func createEnvironment(g *Gateway, r *request) error {
 	fields, err := readObject(r)
@@ -24,15 +79,13 @@ func createEnvironment(g *Gateway, r *request) error {
 	if err != nil {
 		return err
 	}
-	data, err := g.up.json(r.r.Context(), r.token, r.id, call{method: http.MethodPost, path: envPath(r.org), query: strict, body: body})
+	data, err := raw(r.ctx(), g.up.environments(http.MethodPost, r.org).Param("fieldValidation", strict).Body(body))
 	if err != nil {
 		return err
 	}
-	var obj struct {
-		Metadata struct{ Name string } `json:"metadata"`
-	}
+	var obj metav1.PartialObjectMetadata
 	_ = json.Unmarshal(data, &obj)
-	r.w.Header().Set("Location", "/v1/environments/"+obj.Metadata.Name)
+	r.w.Header().Set("Location", "/v1/environments/"+obj.Name)
 	r.writeData(http.StatusAccepted, data)
 	return nil
 }
@@ -53,8 +106,8 @@ func validateEnvironment(g *Gateway, r *request) error {
 		return err
 	}
 	dryRun := func(body []byte) ([]byte, error) {
-		q := url.Values{"dryRun": {"All"}, "fieldValidation": {"Strict"}}
-		return g.up.json(r.r.Context(), r.token, r.id, call{method: http.MethodPost, path: envPath(r.org), query: q, body: body})
+		return raw(r.ctx(), g.up.environments(http.MethodPost, r.org).
+			VersionedParams(&metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}, FieldValidation: strict}, scheme.ParameterCodec).Body(body))
 	}
 	data, err := dryRun(body)
 	nameInUse := apierrors.IsAlreadyExists(err)
@@ -72,9 +125,7 @@ func validateEnvironment(g *Gateway, r *request) error {
 	if err != nil {
 		return err
 	}
-	out, _ := json.Marshal(map[string]any{"valid": true, "nameInUse": nameInUse, "environment": json.RawMessage(data)})
-	r.writeData(http.StatusOK, out)
-	return nil
+	return r.writeValue(http.StatusOK, map[string]any{"valid": true, "nameInUse": nameInUse, "environment": json.RawMessage(data)})
 }
 
 // withGeneratedName swaps an Environment's name for a generateName of it.
@@ -105,7 +156,7 @@ func withName(data []byte, name string) ([]byte, error) {
 }
 
 func getEnvironment(g *Gateway, r *request) error {
-	return g.forward(r, call{method: http.MethodGet, path: envPath(r.org, r.r.PathValue("id"))}, http.StatusOK)
+	return r.forward(g.up.environments(http.MethodGet, r.org).Name(r.name()), http.StatusOK)
 }
 
 func patchEnvironment(g *Gateway, r *request) error {
@@ -113,58 +164,92 @@ func patchEnvironment(g *Gateway, r *request) error {
 	if err != nil {
 		return err
 	}
-	body, err := patchBody(r.r.PathValue("id"), fields)
+	body, err := patchBody(r.name(), fields)
 	if err != nil {
 		return err
 	}
-	return g.forward(r, call{method: http.MethodPatch, path: envPath(r.org, r.r.PathValue("id")), query: strict,
-		body: body, contentType: "application/merge-patch+json"}, http.StatusOK)
+	return r.forward(g.up.environments(http.MethodPatch, r.org).Name(r.name()).
+		SetHeader("Content-Type", string(types.MergePatchType)).Param("fieldValidation", strict).Body(body), http.StatusOK)
 }
 
 func deleteEnvironment(g *Gateway, r *request) error {
-	return g.forward(r, call{method: http.MethodDelete, path: envPath(r.org, r.r.PathValue("id"))}, http.StatusAccepted)
+	return r.forward(g.up.environments(http.MethodDelete, r.org).Name(r.name()), http.StatusAccepted)
 }
 
-func pauseEnvironment(verb string) func(g *Gateway, r *request) error {
+// pauseEnvironment creates the stop or resume subresource, whose body is an
+// EnvironmentAction (empty: the apiserver reads it as {}).
+func pauseEnvironment(subresource string) func(g *Gateway, r *request) error {
 	return func(g *Gateway, r *request) error {
-		return g.forward(r, call{method: http.MethodPost, path: envPath(r.org, r.r.PathValue("id"), verb), body: []byte("{}")}, http.StatusAccepted)
+		return r.forward(g.up.environments(http.MethodPost, r.org).Name(r.name()).SubResource(subresource).Body([]byte("{}")), http.StatusAccepted)
 	}
 }
 
+// environmentStatus answers the status subresource's status, with the name
+// and generation it belongs to.
 func environmentStatus(g *Gateway, r *request) error {
-	data, err := g.up.json(r.r.Context(), r.token, r.id, call{method: http.MethodGet, path: envPath(r.org, r.r.PathValue("id"), "status")})
-	if err != nil {
+	var env staxv1.Environment
+	if err := into(r.ctx(), g.up.environments(http.MethodGet, r.org).Name(r.name()).SubResource("status"), &env); err != nil {
 		return err
 	}
-	var obj struct {
-		Metadata struct {
-			Name       string `json:"name"`
-			Generation int64  `json:"generation"`
-		} `json:"metadata"`
-		Status json.RawMessage `json:"status"`
-	}
-	if err := json.Unmarshal(data, &obj); err != nil {
-		return err
-	}
-	return r.writeValue(http.StatusOK, map[string]any{"name": obj.Metadata.Name, "generation": obj.Metadata.Generation, "status": obj.Status})
+	return r.writeValue(http.StatusOK, map[string]any{"name": env.Name, "generation": env.Generation, "status": env.Status})
 }
 
-// forward makes one call and answers its JSON as data.
-func (g *Gateway) forward(r *request, c call, status int) error {
-	data, err := g.up.json(r.r.Context(), r.token, r.id, c)
+// progress is one message of the progress stream.
+type progress struct {
+	Type               watch.EventType         `json:"type"`
+	Phase              staxv1.EnvironmentPhase `json:"phase,omitempty"`
+	Generation         int64                   `json:"generation,omitempty"`
+	ObservedGeneration int64                   `json:"observedGeneration,omitempty"`
+	Conditions         []metav1.Condition      `json:"conditions,omitempty"`
+	Services           []staxv1.ServiceStatus  `json:"services,omitempty"`
+}
+
+// streamProgress sends the environment's phase and conditions, then each
+// change of them, until the client leaves or the environment is deleted.
+func streamProgress(g *Gateway, r *request) error {
+	w, err := g.up.startWatch(r.ctx(), r.org, r.name())
 	if err != nil {
 		return err
 	}
-	r.writeData(status, data)
+	conn, ctx, cancel, err := r.upgrade(r.ctx())
+	if err != nil {
+		return nil
+	}
+	defer cancel()
+	var last *progress
+	send := func(typ watch.EventType, env *staxv1.Environment) bool {
+		p := &progress{Type: typ, Phase: env.Status.Phase, Generation: env.Generation, ObservedGeneration: env.Status.ObservedGeneration,
+			Conditions: env.Status.Conditions, Services: env.Status.Services}
+		if last != nil && typ != watch.Deleted && sameProgress(last, p) {
+			return true
+		}
+		last = p
+		_ = conn.SetWriteDeadline(time.Now().Add(writeWait))
+		return conn.WriteJSON(p) == nil
+	}
+	if !send(watch.Added, w.initial) {
+		_ = conn.Close()
+		return nil
+	}
+	finish(conn, ctx, w.run(ctx, send), r.requestID)
 	return nil
 }
 
-// writeValue answers v, encoded, as data.
-func (r *request) writeValue(status int, v any) error {
-	data, err := json.Marshal(v)
-	if err != nil {
-		return err
+// sameProgress ignores condition heartbeats: only phase, generations,
+// condition status/reason/message and service readiness count as change.
+func sameProgress(a, b *progress) bool {
+	strip := func(p *progress) progress {
+		c := *p
+		c.Type = ""
+		c.Conditions = nil
+		for _, cond := range p.Conditions {
+			c.Conditions = append(c.Conditions, metav1.Condition{Type: cond.Type, Status: cond.Status, Reason: cond.Reason, Message: cond.Message})
+		}
+		c.Services = nil
+		for _, s := range p.Services {
+			c.Services = append(c.Services, staxv1.ServiceStatus{Name: s.Name, ReadyReplicas: s.ReadyReplicas, DesiredReplicas: s.DesiredReplicas, Health: s.Health})
+		}
+		return c
 	}
-	r.writeData(status, data)
-	return nil
+	return reflect.DeepEqual(strip(a), strip(b))
 }

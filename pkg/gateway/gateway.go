@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
-	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -48,13 +46,10 @@ type Gateway struct {
 
 // New returns a gateway; ctx ends its Organization informer.
 func New(ctx context.Context, c Config) (*Gateway, error) {
-	anon := rest.AnonymousClientConfig(c.Upstream)
-	anon.Timeout = 0 // streams last as long as their client
-	client, err := rest.HTTPClientFor(anon)
+	up, err := newUpstream(c.Upstream)
 	if err != nil {
 		return nil, err
 	}
-	up := &upstream{base: anon.Host, client: client}
 	g := &Gateway{
 		up:          up,
 		verifier:    newVerifier(up),
@@ -80,7 +75,7 @@ func New(ctx context.Context, c Config) (*Gateway, error) {
 	// Ready once the organizations' quotas are known, as WaitForOrganizations.
 	g.mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) { writeProbe(w, g.tiers.synced()) })
 	g.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		req := &request{w: w, r: r, id: newRequestID()}
+		req := &request{w: w, r: r, requestID: newRequestID()}
 		if allowed := allowedMethods(r.URL.Path); len(allowed) > 0 {
 			w.Header().Set("Allow", strings.Join(allowed, ", "))
 			req.writeError(apierrors.NewMethodNotSupported(routeResource, r.Method))
@@ -99,38 +94,6 @@ func writeProbe(w http.ResponseWriter, ok bool) {
 		return
 	}
 	_, _ = w.Write([]byte("ok\n"))
-}
-
-// allowedMethods are the methods of the routes whose path matches path: a
-// request that reaches the catch-all with one of them used a wrong method.
-func allowedMethods(path string) []string {
-	var out []string
-	for _, rt := range Routes {
-		m := strings.Fields(rt.pattern())[0]
-		if pathMatches(rt.Path, path) && !slices.Contains(out, m) {
-			out = append(out, m)
-		}
-	}
-	return out
-}
-
-// pathMatches reports whether path fits pattern, where {name} stands for
-// one non-empty segment, as in the ServeMux patterns of the routes.
-func pathMatches(pattern, path string) bool {
-	ps, xs := strings.Split(pattern, "/"), strings.Split(path, "/")
-	if len(ps) != len(xs) {
-		return false
-	}
-	for i := range ps {
-		if strings.HasPrefix(ps[i], "{") {
-			if xs[i] == "" {
-				return false
-			}
-		} else if ps[i] != xs[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // WaitForOrganizations blocks until the tiers of all organizations are
@@ -158,67 +121,14 @@ func withCORS(h http.Handler, origins []string) (http.Handler, error) {
 func (g *Gateway) serveRoute(rt *Route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, hr *http.Request) {
 		start := time.Now()
-		r := &request{w: w, r: hr, id: newRequestID()}
-		w.Header().Set("X-Request-Id", r.id)
+		r := &request{w: w, r: hr, requestID: newRequestID()}
+		w.Header().Set("X-Request-Id", r.requestID)
 		if err := g.admit(r); err != nil {
 			r.writeError(err)
 		} else if err := rt.serve(g, r); err != nil {
 			r.writeError(err)
 		}
-		klog.InfoS("Request", "requestId", r.id, "method", hr.Method, "path", hr.URL.Path, "organization", r.org,
+		klog.InfoS("Request", "requestId", r.requestID, "method", hr.Method, "path", hr.URL.Path, "organization", r.org,
 			"status", r.status, "duration", time.Since(start))
 	})
-}
-
-// admit checks the caller's credentials, has the apiserver verify the token
-// (remembered per token) and counts the request against the organization's
-// quota. Requests refused before their token verified count against the
-// client's address instead.
-func (g *Gateway) admit(r *request) error {
-	addr := clientAddress(r.r)
-	if err := r.credentials(); err != nil {
-		return g.limitAddress(r, addr, err)
-	}
-	if _, known := g.verifier.cached(r.token); !known {
-		if q := g.addrLimits.peek(addr, g.unauthLimit); !q.allowed {
-			setRateHeaders(r.w, q)
-			return tooMany(q)
-		}
-	}
-	vd, err := g.verifier.verify(r.r.Context(), r.token, r.org, r.id)
-	if err != nil {
-		if apierrors.IsUnauthorized(err) || apierrors.IsForbidden(err) {
-			return g.limitAddress(r, addr, err)
-		}
-		return err
-	}
-	r.signatureVerified = vd.bothSignatures
-	q := g.orgLimits.take(r.org, g.tiers.requestsPerMinute(r.org))
-	setRateHeaders(r.w, q)
-	if !q.allowed {
-		return tooMany(q)
-	}
-	return nil
-}
-
-// limitAddress counts a refused request against addr and returns why it was
-// refused, or 429 once the address used its quota.
-func (g *Gateway) limitAddress(r *request, addr string, why error) error {
-	q := g.addrLimits.take(addr, g.unauthLimit)
-	setRateHeaders(r.w, q)
-	if !q.allowed {
-		return tooMany(q)
-	}
-	return why
-}
-
-func setRateHeaders(w http.ResponseWriter, q quota) {
-	h := w.Header()
-	h.Set("RateLimit-Limit", strconv.Itoa(q.limit))
-	h.Set("RateLimit-Remaining", strconv.Itoa(q.remaining))
-	h.Set("RateLimit-Reset", strconv.Itoa(q.resetSeconds()))
-}
-
-func tooMany(q quota) error {
-	return apierrors.NewTooManyRequests("rate limit of "+strconv.Itoa(q.limit)+" requests a minute reached", q.resetSeconds())
 }

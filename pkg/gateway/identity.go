@@ -7,9 +7,18 @@ import (
 	staxv1 "github.com/microstax/stax/pkg/apis/stax/v1alpha1"
 )
 
+var identityRoutes = []*Route{
+	{Method: "GET", Path: "/v1/identity/verify", Tag: tagGovernance, Summary: "Verify the caller's token and organization scope",
+		Call: "create identityreviews", Success: 200, Data: schemaReview, serve: verifyIdentity},
+	{Method: "POST", Path: "/v1/auth/federation/token", Tag: tagGovernance, Summary: "Mint a short-lived federated token",
+		Call: "create federatedtokenrequests", Success: 201, Errors: []int{413, 415, 422}, Body: schemaTokenSpec,
+		Example: map[string]any{"audience": "billing.example.com", "expirationSeconds": 300}, Data: schemaTokenStatus,
+		serve: federationToken},
+}
+
 // verifyIdentity reviews the caller's own token for its organization.
 func verifyIdentity(g *Gateway, r *request) error {
-	status, err := g.verifier.review(r.r.Context(), r.token, r.org, r.id)
+	status, err := g.verifier.review(r.r.Context(), r.token, r.org, r.requestID)
 	if err != nil {
 		return err
 	}
@@ -27,18 +36,10 @@ func federationToken(g *Gateway, r *request) error {
 		"apiVersion": "stax.microstax.ai/v1alpha1", "kind": "FederatedTokenRequest",
 		"metadata": map[string]string{"namespace": r.org}, "spec": fields,
 	})
-	data, err := g.up.json(r.r.Context(), r.token, r.id, call{method: http.MethodPost,
-		path: groupPath + "/namespaces/" + r.org + "/federatedtokenrequests", query: strict, body: body})
-	if err != nil {
-		return err
-	}
 	var req staxv1.FederatedTokenRequest
-	if err := json.Unmarshal(data, &req); err != nil {
+	if err := into(r.ctx(), g.up.verb(http.MethodPost).Namespace(r.org).Resource("federatedtokenrequests").
+		Param("fieldValidation", strict).Body(body), &req); err != nil {
 		return err
 	}
 	return r.writeValue(http.StatusCreated, req.Status)
-}
-
-func getOrganization(g *Gateway, r *request) error {
-	return g.forward(r, call{method: http.MethodGet, path: groupPath + "/organizations/" + r.org}, http.StatusOK)
 }

@@ -4,7 +4,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
-	"net/url"
 	"slices"
 	"strconv"
 
@@ -12,6 +11,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	staxv1 "github.com/microstax/stax/pkg/apis/stax/v1alpha1"
+	"github.com/microstax/stax/pkg/generated/clientset/versioned/scheme"
 )
 
 // GET /v1/environments is "active and historical environments": the
@@ -124,27 +124,13 @@ func listEnvironments(g *Gateway, r *request) error {
 
 // listPage is one apiserver page of one of the two lists.
 func (g *Gateway) listPage(r *request, state string, limit int, token string) ([]listItem, string, error) {
-	q := url.Values{}
-	if limit > 0 {
-		q.Set("limit", strconv.Itoa(limit))
-	}
-	if token != "" {
-		q.Set("continue", token)
-	}
-	path := envPath(r.org)
-	if state == stateHistorical {
-		path = groupPath + "/namespaces/" + r.org + "/environmentrecords"
-	}
-	data, err := g.up.json(r.r.Context(), r.token, r.id, call{method: http.MethodGet, path: path, query: q})
-	if err != nil {
-		return nil, "", err
-	}
-	var items []listItem
+	opts := &metav1.ListOptions{Limit: int64(limit), Continue: token}
 	if state == stateActive {
 		var list staxv1.EnvironmentList
-		if err := json.Unmarshal(data, &list); err != nil {
+		if err := into(r.ctx(), g.up.environments(http.MethodGet, r.org).VersionedParams(opts, scheme.ParameterCodec), &list); err != nil {
 			return nil, "", err
 		}
+		var items []listItem
 		for _, e := range list.Items {
 			items = append(items, listItem{State: stateActive, Name: e.Name, UID: string(e.UID), DisplayName: e.Spec.DisplayName,
 				CreatedBy: e.Annotations[staxv1.AnnotationCreatedBy], CreatedAt: e.CreationTimestamp, DeletedAt: e.DeletionTimestamp,
@@ -153,9 +139,10 @@ func (g *Gateway) listPage(r *request, state string, limit int, token string) ([
 		return items, list.Continue, nil
 	}
 	var list staxv1.EnvironmentRecordList
-	if err := json.Unmarshal(data, &list); err != nil {
+	if err := into(r.ctx(), g.up.verb(http.MethodGet).Namespace(r.org).Resource("environmentrecords").VersionedParams(opts, scheme.ParameterCodec), &list); err != nil {
 		return nil, "", err
 	}
+	var items []listItem
 	for _, rec := range list.Items {
 		deleted := rec.DeletedAt
 		items = append(items, listItem{State: stateHistorical, Name: rec.Environment, UID: rec.EnvironmentUID, DisplayName: rec.DisplayName,

@@ -1,5 +1,113 @@
 package gateway
 
+import (
+	"encoding/json"
+	"fmt"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/kube-openapi/pkg/builder3"
+	"k8s.io/kube-openapi/pkg/common"
+
+	staxv1 "github.com/microstax/stax/pkg/apis/stax/v1alpha1"
+	generatedopenapi "github.com/microstax/stax/pkg/generated/openapi"
+)
+
+// The schemas of the document: the API's own types come from the generated
+// OpenAPI definitions that stax-apiserver serves (so a field added to a
+// type appears here too), converted to OpenAPI 3.1; only the gateway's own
+// shapes (the envelope, the short request forms, the combined list) are
+// written here.
+
+// Component names of the API types the routes use.
+var (
+	schemaEnvironment  = staxv1.Environment{}.OpenAPIModelName()
+	schemaEnvStatus    = staxv1.EnvironmentStatus{}.OpenAPIModelName()
+	schemaBlueprint    = staxv1.Blueprint{}.OpenAPIModelName()
+	schemaAutoShutdown = staxv1.AutoShutdown{}.OpenAPIModelName()
+	schemaReview       = staxv1.IdentityReviewStatus{}.OpenAPIModelName()
+	schemaTokenSpec    = staxv1.FederatedTokenRequestSpec{}.OpenAPIModelName()
+	schemaTokenStatus  = staxv1.FederatedTokenRequestStatus{}.OpenAPIModelName()
+	schemaOrganization = staxv1.Organization{}.OpenAPIModelName()
+	schemaServiceState = staxv1.ServiceStatus{}.OpenAPIModelName()
+	schemaCondition    = metav1.Condition{}.OpenAPIModelName()
+	schemaTime         = metav1.Time{}.OpenAPIModelName()
+	schemaDetails      = metav1.StatusDetails{}.OpenAPIModelName()
+)
+
+// componentSchemas are every schema of the document: the API types the
+// routes use with all they refer to, and the gateway's own.
+func componentSchemas() (map[string]any, error) {
+	cfg := &common.OpenAPIV3Config{GetDefinitions: generatedopenapi.GetOpenAPIDefinitions}
+	defs, err := builder3.BuildOpenAPIDefinitionsForResources(cfg, schemaEnvironment, schemaBlueprint, schemaAutoShutdown,
+		schemaReview, schemaTokenSpec, schemaTokenStatus, schemaOrganization, schemaServiceState, schemaCondition, schemaDetails)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]any{}
+	for name, s := range defs {
+		data, err := json.Marshal(s)
+		if err != nil {
+			return nil, err
+		}
+		var v any
+		if err := json.Unmarshal(data, &v); err != nil {
+			return nil, err
+		}
+		out[name] = toOpenAPI31(v)
+	}
+	for name, s := range gatewaySchemas {
+		if _, taken := out[name]; taken {
+			return nil, fmt.Errorf("schema %s is both an API type and the gateway's", name)
+		}
+		out[name] = s
+	}
+	return out, nil
+}
+
+// toOpenAPI31 rewrites an OpenAPI 3.0 schema as OpenAPI 3.1 (JSON Schema
+// 2020-12): nullable becomes a "null" type, boolean exclusive bounds become
+// numbers. Everything else kube-openapi writes means the same in both.
+func toOpenAPI31(v any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		for k, child := range v {
+			v[k] = toOpenAPI31(child)
+		}
+		if nullable, _ := v["nullable"].(bool); nullable {
+			delete(v, "nullable")
+			if t, ok := v["type"].(string); ok {
+				v["type"] = []any{t, "null"}
+			} else {
+				inner := map[string]any{}
+				for k, child := range v {
+					inner[k] = child
+					delete(v, k)
+				}
+				v["anyOf"] = []any{inner, map[string]any{"type": "null"}}
+			}
+		} else if _, ok := v["nullable"]; ok {
+			delete(v, "nullable")
+		}
+		for bound, limit := range map[string]string{"exclusiveMinimum": "minimum", "exclusiveMaximum": "maximum"} {
+			if exclusive, ok := v[bound].(bool); ok {
+				delete(v, bound)
+				if exclusive {
+					v[bound] = v[limit]
+					delete(v, limit)
+				}
+			}
+		}
+		return v
+	case []any:
+		for i, child := range v {
+			v[i] = toOpenAPI31(child)
+		}
+		return v
+	default:
+		return v
+	}
+}
+
 // obj is a JSON Schema object with the given properties.
 func obj(desc string, props map[string]any) map[string]any {
 	s := map[string]any{"type": "object", "description": desc}
@@ -11,9 +119,10 @@ func obj(desc string, props map[string]any) map[string]any {
 
 func typ(t, desc string) map[string]any { return map[string]any{"type": t, "description": desc} }
 
-// schemas of the document. Kubernetes objects are described by their
-// outline; kubectl explain has every field.
-var schemas = map[string]any{
+func arrayOf(items any) map[string]any { return map[string]any{"type": "array", "items": items} }
+
+// gatewaySchemas are the shapes of the gateway itself.
+var gatewaySchemas = map[string]any{
 	"Meta": obj("metadata of every answer", map[string]any{
 		"requestId":         typ("string", "stx_<hex>; also the apiserver's audit ID"),
 		"signatureVerified": typ("boolean", "both signatures of the caller's token verified (ES256 and ML-DSA-65)"),
@@ -23,49 +132,46 @@ var schemas = map[string]any{
 	"ErrorEnvelope": obj("a refused request", map[string]any{
 		"error": obj("the Kubernetes Status of the refusal", map[string]any{
 			"code":    typ("integer", "HTTP status"),
-			"reason":  typ("string", "Status reason: BadRequest, Unauthorized, Forbidden, NotFound, AlreadyExists, Conflict, Invalid, TooManyRequests, …"),
+			"reason":  typ("string", "Status reason: BadRequest, Unauthorized, Forbidden, NotFound, AlreadyExists, Conflict, Invalid, TooManyRequests, NotImplemented, …"),
 			"message": typ("string", ""),
-			"details": obj("name, kind and causes", map[string]any{
-				"causes": map[string]any{"type": "array", "items": obj("one bad field", map[string]any{
-					"reason": typ("string", ""), "message": typ("string", ""), "field": typ("string", "field path")})},
-			}),
+			"details": schemaRef(schemaDetails),
 		}),
 		"meta": schemaRef("Meta"),
 	}),
-	"Blueprint": obj("services with ports, health checks and dependencies", map[string]any{
-		"services": map[string]any{"type": "array", "items": obj("a service: name, image or command+args, env, ports, replicas, resources, health, dependsOn", nil)},
-	}),
-	"AutoShutdown": obj("", map[string]any{
-		"idleTimeout": typ("string", "e.g. 1h"), "timeToLive": typ("string", "e.g. 24h")}),
-	"EnvironmentRequest": obj("the environment to create: this short form, or a whole Environment manifest (kind: Environment)", map[string]any{
-		"name": typ("string", "DNS-1123 name"), "displayName": typ("string", ""),
-		"blueprint": schemaRef("Blueprint"), "autoShutdown": schemaRef("AutoShutdown")}),
+	"EnvironmentShortForm": map[string]any{"type": "object", "additionalProperties": false, "required": []any{"blueprint"},
+		"description": "an environment's name and the fields of its spec",
+		"properties": map[string]any{
+			"name": typ("string", "DNS-1123 name; POST /v1/environments/validate does without"), "displayName": typ("string", ""),
+			"blueprint": schemaRef(schemaBlueprint), "autoShutdown": schemaRef(schemaAutoShutdown)}},
+	"EnvironmentRequest": map[string]any{
+		"description": "the environment to create: the short form, or a whole Environment manifest (kind: Environment) as kubectl takes",
+		"anyOf":       []any{schemaRef("EnvironmentShortForm"), schemaRef(schemaEnvironment)}},
 	"EnvironmentPatch": map[string]any{"type": "object", "additionalProperties": false,
-		"description": "a merge patch of the mutable fields; any other field is refused with 422",
-		"properties":  map[string]any{"displayName": typ("string", ""), "autoShutdown": schemaRef("AutoShutdown")}},
-	"Environment": obj("a stax.microstax.ai/v1alpha1 Environment", map[string]any{
-		"metadata": obj("", nil), "spec": obj("", nil), "status": schemaRef("EnvironmentPhaseStatus")}),
-	"EnvironmentPhaseStatus": obj("", map[string]any{
-		"phase":      typ("string", "Pending, Provisioning, Ready, Degraded, Stopping, Stopped, Resuming, Terminating, Failed"),
-		"conditions": map[string]any{"type": "array", "items": obj("", nil)},
-		"services":   map[string]any{"type": "array", "items": obj("", nil)}}),
-	"EnvironmentList": obj("", map[string]any{
-		"items":    map[string]any{"type": "array", "items": schemaRef("EnvironmentListItem")},
+		"description": "a merge patch of the mutable fields, flat or under spec; any other field is refused with 422",
+		"properties": map[string]any{"displayName": typ("string", ""), "autoShutdown": schemaRef(schemaAutoShutdown),
+			"spec": map[string]any{"type": "object", "additionalProperties": false, "properties": map[string]any{
+				"displayName": typ("string", ""), "autoShutdown": schemaRef(schemaAutoShutdown)}}}},
+	"EnvironmentSummaryList": obj("", map[string]any{
+		"items":    arrayOf(schemaRef("EnvironmentSummary")),
 		"continue": typ("string", "token of the next page")}),
-	"EnvironmentListItem": obj("an environment, running (active) or deleted (historical)", map[string]any{
-		"state": typ("string", "active or historical"), "name": typ("string", ""), "uid": typ("string", ""),
-		"displayName": typ("string", ""), "createdBy": typ("string", ""), "createdAt": typ("string", "RFC 3339"),
-		"deletedAt": typ("string", "RFC 3339; historical, or active and being deleted"), "services": typ("integer", ""),
+	"EnvironmentSummary": obj("an environment, running (active) or deleted (historical)", map[string]any{
+		"state": map[string]any{"type": "string", "enum": []any{stateActive, stateHistorical}}, "name": typ("string", ""), "uid": typ("string", ""),
+		"displayName": typ("string", ""), "createdBy": typ("string", ""), "createdAt": schemaRef(schemaTime),
+		"deletedAt": schemaRef(schemaTime), "services": typ("integer", "how many"),
 		"phase": typ("string", "of an active environment"), "record": typ("string", "the EnvironmentRecord of a historical one")}),
-	"EnvironmentStatus": obj("", map[string]any{
-		"name": typ("string", ""), "generation": typ("integer", ""), "status": schemaRef("EnvironmentPhaseStatus")}),
-	"Validation": obj("", map[string]any{"valid": typ("boolean", ""), "nameInUse": typ("boolean", "an environment of this name exists; the blueprint is valid all the same"), "environment": schemaRef("Environment")}),
-	"LogLines":   obj("", map[string]any{"lines": map[string]any{"type": "array", "items": map[string]any{"type": "string"}}}),
-	"IdentityVerification": obj("IdentityReview status", map[string]any{
-		"authenticated": typ("boolean", ""), "organization": typ("string", ""), "user": obj("", nil),
-		"signatures": obj("", map[string]any{"classical": typ("boolean", ""), "postQuantum": typ("boolean", "")})}),
-	"FederationTokenRequest": obj("", map[string]any{
-		"audience": typ("string", ""), "expirationSeconds": typ("integer", "at most 600, default 300")}),
-	"FederatedToken": obj("", map[string]any{"token": typ("string", ""), "expirationTimestamp": typ("string", "")}),
-	"Organization":   obj("a stax.microstax.ai/v1alpha1 Organization", map[string]any{"metadata": obj("", nil), "spec": obj("", nil)}),
+	"LiveStatus": obj("", map[string]any{
+		"name": typ("string", ""), "generation": typ("integer", ""), "status": schemaRef(schemaEnvStatus)}),
+	"Validation": obj("", map[string]any{"valid": typ("boolean", ""),
+		"nameInUse":   typ("boolean", "an environment of this name exists; the blueprint is valid all the same"),
+		"environment": schemaRef(schemaEnvironment)}),
+	"LogLines":       obj("", map[string]any{"lines": arrayOf(typ("string", ""))}),
+	"LogLineMessage": typ("string", "one log line: a WebSocket text message"),
+	"ProgressMessage": obj("a change of phase, conditions or service readiness: a WebSocket text message", map[string]any{
+		"type":  map[string]any{"type": "string", "enum": []any{"ADDED", "MODIFIED", "DELETED"}},
+		"phase": typ("string", ""), "generation": typ("integer", ""), "observedGeneration": typ("integer", ""),
+		"conditions": arrayOf(schemaRef(schemaCondition)), "services": arrayOf(schemaRef(schemaServiceState))}),
+}
+
+func schemaRef(name string) map[string]any {
+	return map[string]any{"$ref": "#/components/schemas/" + name}
 }

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"encoding/json"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -32,7 +33,7 @@ func TestOpenAPIDocumentFollowsRoutes(t *testing.T) {
 		n++
 		responses := op["responses"].(map[string]any)
 		for _, code := range append([]int{rt.Success, 401, 429}, rt.Errors...) {
-			if _, ok := responses[itoa(code)]; !ok {
+			if _, ok := responses[strconv.Itoa(code)]; !ok {
 				t.Errorf("%s %s: no %d response", rt.Method, rt.Path, code)
 			}
 		}

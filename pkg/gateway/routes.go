@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -10,19 +11,32 @@ import (
 // MethodWebSocket marks a route served as a WebSocket (a GET upgrade).
 const MethodWebSocket = "WS"
 
-// Route is one row of the /v1 API: what a client asks, the one apiserver
-// call it becomes, and what it answers. The same rows serve requests and
-// make the OpenAPI document.
+// Tags group the operations of the OpenAPI document as the reference does.
+const (
+	tagEnvironments = "Environments"
+	tagBranching    = "Branching"
+	tagGovernance   = "Identity & Governance"
+	tagAITools      = "AI tools"
+)
+
+// Route is one row of the /v1 API: what a client asks, the apiserver calls
+// it becomes, and what it answers. The same rows serve requests and make
+// the OpenAPI document.
 type Route struct {
 	Method  string // GET, POST, PATCH, DELETE or WS
-	Path    string // {id} is the environment's name
+	Path    string // {id} is the name of the resource of the path
+	Tag     string
 	Summary string
-	Call    string  // the apiserver call
+	Call    string  // the apiserver calls
 	Success int     // status of a successful answer
 	Errors  []int   // statuses of refusals this route can give
 	Query   []Param // query parameters
 	Body    string  // schema of the request body, "" for none
-	Data    string  // schema of data in the envelope
+	// Example is a request body that validates against Body and that the
+	// server accepts (tested).
+	Example any
+	Data    string   // schema of data in the envelope
+	Headers []string // headers of a successful answer besides those of every answer
 	serve   func(g *Gateway, r *request) error
 }
 
@@ -31,56 +45,8 @@ type Param struct {
 	Name, Type, Description string
 }
 
-// Routes is the /v1 API. Adding a row is adding a Route and its serve
-// function.
-var Routes = []*Route{
-	{Method: "POST", Path: "/v1/environments", Summary: "Provision a new environment from a Blueprint (JSON or YAML)",
-		Call: "create environments", Success: 202, Errors: []int{400, 409, 422}, Body: "EnvironmentRequest", Data: "Environment",
-		serve: createEnvironment},
-	{Method: "GET", Path: "/v1/environments", Summary: "List active and historical (deleted) environments, in one paged list",
-		Call: "list environments, then list environmentrecords", Success: 200, Errors: []int{400, 410},
-		Query: []Param{{"state", "string", "active or historical: only those"},
-			{"limit", "integer", "page size"}, {"continue", "string", "token of the next page"}},
-		Data: "EnvironmentList", serve: listEnvironments},
-	{Method: "POST", Path: "/v1/environments/validate", Summary: "Dry-run validation of a Blueprint",
-		Call: "create environments?dryRun=All", Success: 200, Errors: []int{400, 422}, Body: "EnvironmentRequest", Data: "Validation",
-		serve: validateEnvironment},
-	{Method: "GET", Path: "/v1/environments/{id}", Summary: "Retrieve an environment",
-		Call: "get environments", Success: 200, Errors: []int{404}, Data: "Environment", serve: getEnvironment},
-	{Method: "PATCH", Path: "/v1/environments/{id}", Summary: "Update mutable settings: displayName, autoShutdown",
-		Call: "patch environments (merge patch of spec.displayName, spec.autoShutdown)", Success: 200, Errors: []int{400, 404, 409, 422},
-		Body: "EnvironmentPatch", Data: "Environment", serve: patchEnvironment},
-	{Method: "DELETE", Path: "/v1/environments/{id}", Summary: "Terminate all resources of an environment",
-		Call: "delete environments", Success: 202, Errors: []int{404, 409}, Data: "Environment", serve: deleteEnvironment},
-	{Method: "POST", Path: "/v1/environments/{id}/stop", Summary: "Pause an environment",
-		Call: "create environments/stop", Success: 202, Errors: []int{404, 409}, Data: "Environment", serve: pauseEnvironment("stop")},
-	{Method: "POST", Path: "/v1/environments/{id}/resume", Summary: "Resume a stopped environment",
-		Call: "create environments/resume", Success: 202, Errors: []int{404, 409}, Data: "Environment", serve: pauseEnvironment("resume")},
-	{Method: "GET", Path: "/v1/environments/{id}/status", Summary: "Live service health and status",
-		Call: "get environments/status", Success: 200, Errors: []int{404}, Data: "EnvironmentStatus", serve: environmentStatus},
-	{Method: "GET", Path: "/v1/environments/{id}/logs", Summary: "Recent log lines of an environment",
-		Call: "get environments/log", Success: 200, Errors: []int{400, 404},
-		Query: []Param{{"tail", "integer", "last lines of each replica"}, {"since", "string", "seconds or a duration such as 5m"},
-			{"service", "string", "one service"}, {"replica", "integer", "one replica of the service"}},
-		Data: "LogLines", serve: environmentLogs},
-	{Method: MethodWebSocket, Path: "/v1/environments/{id}/logstream", Summary: "Live log lines (WebSocket, one text message a line)",
-		Call: "get environments/log?follow=true (+ watch environments for deletion)", Success: 101, Errors: []int{400, 404},
-		Query: []Param{{"organization", "string", "organization, for browsers that cannot set headers"},
-			{"tail", "integer", "last lines of each replica"}, {"since", "string", "seconds or a duration"},
-			{"service", "string", "one service"}, {"replica", "integer", "one replica"}},
-		serve: streamLogs},
-	{Method: MethodWebSocket, Path: "/v1/environments/{id}/progress", Summary: "Phase and condition changes (WebSocket, one JSON message each)",
-		Call: "watch environments?fieldSelector=metadata.name={id}", Success: 101, Errors: []int{404},
-		Query: []Param{{"organization", "string", "organization, for browsers that cannot set headers"}},
-		serve: streamProgress},
-	{Method: "GET", Path: "/v1/identity/verify", Summary: "Verify the caller's token and organization scope",
-		Call: "create identityreviews", Success: 200, Data: "IdentityVerification", serve: verifyIdentity},
-	{Method: "POST", Path: "/v1/auth/federation/token", Summary: "Mint a short-lived federated token",
-		Call: "create federatedtokenrequests", Success: 201, Errors: []int{400, 422}, Body: "FederationTokenRequest", Data: "FederatedToken",
-		serve: federationToken},
-	{Method: "GET", Path: "/v1/organization", Summary: "The caller's organization",
-		Call: "get organizations/{X-Organization-ID}", Success: 200, Errors: []int{404}, Data: "Organization", serve: getOrganization},
-}
+// Routes is the /v1 API: each resource's rows live beside their handlers.
+var Routes = slices.Concat(environmentRoutes, logRoutes, branchingRoutes, identityRoutes, organizationRoutes, aiToolRoutes)
 
 // commonErrors can come from every route: credentials, rate limit.
 var commonErrors = []int{400, 401, 403, 429}
@@ -89,19 +55,44 @@ var routeResource = schema.GroupResource{Resource: "routes"}
 
 // pattern is the ServeMux pattern of the route.
 func (rt *Route) pattern() string {
-	m := rt.Method
-	if m == MethodWebSocket {
-		m = http.MethodGet
-	}
-	return m + " " + rt.Path
+	return rt.httpMethod() + " " + rt.Path
 }
 
-// envPath is the apiserver path of the caller's environments, one of them,
-// or a subresource of it.
-func envPath(org string, nameAndSub ...string) string {
-	p := groupPath + "/namespaces/" + org + "/environments"
-	if len(nameAndSub) > 0 {
-		p += "/" + strings.Join(nameAndSub, "/")
+// httpMethod is the method of the route's requests: a WebSocket is a GET.
+func (rt *Route) httpMethod() string {
+	if rt.Method == MethodWebSocket {
+		return http.MethodGet
 	}
-	return p
+	return rt.Method
+}
+
+// allowedMethods are the methods of the routes whose path matches path: a
+// request that reaches the catch-all with one of them used a wrong method.
+func allowedMethods(path string) []string {
+	var out []string
+	for _, rt := range Routes {
+		if m := rt.httpMethod(); pathMatches(rt.Path, path) && !slices.Contains(out, m) {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// pathMatches reports whether path fits pattern, where {name} stands for
+// one non-empty segment, as in the ServeMux patterns of the routes.
+func pathMatches(pattern, path string) bool {
+	ps, xs := strings.Split(pattern, "/"), strings.Split(path, "/")
+	if len(ps) != len(xs) {
+		return false
+	}
+	for i := range ps {
+		if strings.HasPrefix(ps[i], "{") {
+			if xs[i] == "" {
+				return false
+			}
+		} else if ps[i] != xs[i] {
+			return false
+		}
+	}
+	return true
 }

@@ -1,105 +1,109 @@
 package gateway
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
+	"errors"
 	"fmt"
-	"io"
 	"net/http"
-	"net/url"
-	"strings"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-)
+	"k8s.io/client-go/rest"
 
-// groupPath is the root of the stax.microstax.ai API on the apiserver.
-const groupPath = "/apis/stax.microstax.ai/v1alpha1"
+	"github.com/microstax/stax/pkg/generated/clientset/versioned"
+)
 
 var orgResource = schema.GroupResource{Group: "stax.microstax.ai", Resource: "organizations"}
 
-// upstream calls stax-apiserver with a caller's token. Its client trusts
-// the server's CA and presents no credentials of its own.
+// upstream is stax-apiserver as the gateway calls it: one client-go REST
+// client on one transport, shared by every caller. The client has no
+// credentials of its own; each call carries its caller's token, set by
+// callerTransport from the call's context.
 type upstream struct {
-	base   string
-	client *http.Client
+	client rest.Interface
 }
 
-// call is one request to the apiserver.
-type call struct {
-	method      string
-	path        string
-	query       url.Values
-	body        []byte
-	contentType string
-}
-
-// do sends c with the caller's token and request id and returns the
-// response for the caller to read and close. A non-2xx answer is turned into
-// the apiserver's Status error.
-func (u *upstream) do(ctx context.Context, token, requestID string, c call) (*http.Response, error) {
-	target := u.base + c.path
-	if len(c.query) > 0 {
-		target += "?" + c.query.Encode()
-	}
-	var body io.Reader
-	if c.body != nil {
-		body = bytes.NewReader(c.body)
-	}
-	req, err := http.NewRequestWithContext(ctx, c.method, target, body)
+func newUpstream(c *rest.Config) (*upstream, error) {
+	cfg := rest.AnonymousClientConfig(c)
+	cfg.Timeout = 0 // streams last as long as their client
+	cfg.QPS = -1    // no client-side limit: the apiserver limits each caller
+	cfg.ContentType = "application/json"
+	cfg.AcceptContentTypes = "application/json"
+	cfg.Wrap(func(rt http.RoundTripper) http.RoundTripper { return callerTransport{rt} })
+	cs, err := versioned.NewForConfig(cfg)
 	if err != nil {
 		return nil, err
 	}
-	req.Header.Set("Authorization", "Bearer "+token)
-	req.Header.Set("Accept", "application/json")
-	// Audit-ID is honoured by the apiserver's audit filter, so the id a
-	// client sees in meta.requestId is the auditID of the apiserver's log.
-	req.Header.Set("Audit-ID", requestID)
-	req.Header.Set("X-Request-Id", requestID)
-	if c.body != nil {
-		ct := c.contentType
-		if ct == "" {
-			ct = "application/json"
-		}
-		req.Header.Set("Content-Type", ct)
-	}
-	resp, err := u.client.Do(req)
-	if err != nil {
-		return nil, apierrors.NewServiceUnavailable(fmt.Sprintf("the apiserver is unreachable: %v", err))
-	}
-	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
-		return resp, nil
-	}
-	defer resp.Body.Close()
-	return nil, statusError(resp)
+	return &upstream{client: cs.StaxV1alpha1().RESTClient()}, nil
 }
 
-// json sends c and returns the decoded JSON answer.
-func (u *upstream) json(ctx context.Context, token, requestID string, c call) (json.RawMessage, error) {
-	resp, err := u.do(ctx, token, requestID, c)
+// verb starts a call. The gateway answers its caller at once: refusals,
+// 429 included, go back to the caller rather than being retried here.
+func (u *upstream) verb(method string) *rest.Request {
+	return u.client.Verb(method).MaxRetries(0)
+}
+
+// environments starts a call on the organization's environments.
+func (u *upstream) environments(method, org string) *rest.Request {
+	return u.verb(method).Namespace(org).Resource("environments")
+}
+
+// raw makes a call and returns the apiserver's JSON as it came, or its
+// Status as an error.
+func raw(ctx context.Context, req *rest.Request) ([]byte, error) {
+	res := req.Do(ctx)
+	data, err := res.Raw()
 	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return nil, apierrors.NewServiceUnavailable(fmt.Sprintf("reading the apiserver's answer: %v", err))
+		// Raw leaves the Status in the body; Error decodes it.
+		return nil, upstreamError(res.Error())
 	}
 	return data, nil
 }
 
-// statusError reads the apiserver's metav1.Status from a failed answer, so
-// its code, reason and causes reach the client unchanged.
-func statusError(resp *http.Response) error {
-	data, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	var st metav1.Status
-	if strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") && json.Unmarshal(data, &st) == nil && st.Kind == "Status" {
-		if st.Code == 0 {
-			st.Code = int32(resp.StatusCode)
-		}
-		return &apierrors.StatusError{ErrStatus: st}
+// into makes a call and decodes its answer into obj.
+func into(ctx context.Context, req *rest.Request, obj runtime.Object) error {
+	return upstreamError(req.Do(ctx).Into(obj))
+}
+
+// upstreamError keeps the apiserver's Status errors as they are and turns
+// failures to reach it into 503.
+func upstreamError(err error) error {
+	var status apierrors.APIStatus
+	if err == nil || errors.As(err, &status) || errors.Is(err, context.Canceled) {
+		return err
 	}
-	return apierrors.NewGenericServerResponse(resp.StatusCode, "", schema.GroupResource{Group: "stax.microstax.ai"}, "", strings.TrimSpace(string(data)), 0, false)
+	return apierrors.NewServiceUnavailable(fmt.Sprintf("the apiserver is unreachable: %v", err))
+}
+
+// caller is on whose behalf a call is made.
+type caller struct {
+	token     string
+	requestID string
+}
+
+type callerKey struct{}
+
+// withCaller returns a context whose calls carry the caller's token.
+func withCaller(ctx context.Context, token, requestID string) context.Context {
+	return context.WithValue(ctx, callerKey{}, caller{token: token, requestID: requestID})
+}
+
+// callerTransport sets, on each call, the token and request id of the
+// caller in its context. A call without a caller is a programming error
+// and is refused rather than sent anonymously.
+type callerTransport struct{ next http.RoundTripper }
+
+func (t callerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	c, ok := req.Context().Value(callerKey{}).(caller)
+	if !ok || c.token == "" {
+		return nil, errors.New("gateway: an apiserver call without a caller")
+	}
+	req = req.Clone(req.Context())
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	// Audit-ID is honoured by the apiserver's audit filter, so the id a
+	// client sees in meta.requestId is the auditID of the apiserver's log.
+	req.Header.Set("Audit-ID", c.requestID)
+	req.Header.Set("X-Request-Id", c.requestID)
+	return t.next.RoundTrip(req)
 }

@@ -3,7 +3,6 @@ package gateway
 import (
 	"context"
 	"crypto/sha256"
-	"encoding/json"
 	"net/http"
 	"sync"
 	"time"
@@ -77,16 +76,12 @@ func (v *verifier) verify(ctx context.Context, token, org, requestID string) (ve
 
 // review creates an IdentityReview of token, authenticated by token.
 func (v *verifier) review(ctx context.Context, token, org, requestID string) (*staxv1.IdentityReviewStatus, error) {
-	body, _ := json.Marshal(&staxv1.IdentityReview{Spec: staxv1.IdentityReviewSpec{Token: token, Organization: org}})
-	data, err := v.up.json(ctx, token, requestID, call{method: http.MethodPost, path: groupPath + "/identityreviews", body: body})
-	if err != nil {
+	in := &staxv1.IdentityReview{Spec: staxv1.IdentityReviewSpec{Token: token, Organization: org}}
+	var out staxv1.IdentityReview
+	if err := into(withCaller(ctx, token, requestID), v.up.verb(http.MethodPost).Resource("identityreviews").Body(in), &out); err != nil {
 		return nil, err
 	}
-	var review staxv1.IdentityReview
-	if err := json.Unmarshal(data, &review); err != nil {
-		return nil, err
-	}
-	return &review.Status, nil
+	return &out.Status, nil
 }
 
 func (v *verifier) store(key [32]byte, vd verdict) {

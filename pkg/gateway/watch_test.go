@@ -2,13 +2,17 @@ package gateway
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"sync"
 	"testing"
+
+	"k8s.io/apimachinery/pkg/watch"
+	"k8s.io/client-go/rest"
+
+	staxv1 "github.com/microstax/stax/pkg/apis/stax/v1alpha1"
 )
 
 // scriptedAPIServer answers the list and watch calls of an envWatch the way
@@ -29,13 +33,14 @@ func envJSON(rv, phase string) string {
 func (s *scriptedAPIServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	w.Header().Set("Content-Type", "application/json")
 	q := r.URL.Query()
 	if q.Get("watch") != "true" {
 		items := "[]"
 		if s.listRV != "" {
 			items = "[" + envJSON(s.listRV, "Ready") + "]"
 		}
-		fmt.Fprintf(w, `{"kind":"EnvironmentList","metadata":{"resourceVersion":"%s"},"items":%s}`, s.listRV+"0", items)
+		fmt.Fprintf(w, `{"kind":"EnvironmentList","apiVersion":"stax.microstax.ai/v1alpha1","metadata":{"resourceVersion":"%s"},"items":%s}`, s.listRV+"0", items)
 		return
 	}
 	s.watchRVs = append(s.watchRVs, q.Get("resourceVersion"))
@@ -64,23 +69,19 @@ func TestWatchResumesAfterBookmarksAndExpiry(t *testing.T) {
 	}}
 	srv := httptest.NewServer(api)
 	defer srv.Close()
-	g := &Gateway{up: &upstream{base: srv.URL, client: srv.Client()}}
-	r := &request{token: "t", id: "stx_test", org: "acme"}
+	up, err := newUpstream(&rest.Config{Host: srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := withCaller(context.Background(), "t", "stx_test")
 
-	w, err := g.startWatch(context.Background(), r, "shop")
+	w, err := up.startWatch(ctx, "acme", "shop")
 	if err != nil {
 		t.Fatal(err)
 	}
 	var seen []string
-	err = w.run(context.Background(), func(typ string, obj json.RawMessage) bool {
-		var env struct {
-			Metadata struct{ ResourceVersion string } `json:"metadata"`
-			Status   struct{ Phase string }           `json:"status"`
-		}
-		if err := json.Unmarshal(obj, &env); err != nil {
-			t.Errorf("%s: %v", typ, err)
-		}
-		seen = append(seen, typ+" "+env.Status.Phase+"@"+env.Metadata.ResourceVersion)
+	err = w.run(ctx, func(typ watch.EventType, env *staxv1.Environment) bool {
+		seen = append(seen, string(typ)+" "+string(env.Status.Phase)+"@"+env.ResourceVersion)
 		api.mu.Lock()
 		switch len(seen) {
 		case 1:

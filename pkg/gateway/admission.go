@@ -1,5 +1,8 @@
 package gateway
 
+// Admission of a request: its credentials, the apiserver's verdict on its
+// token, and the quotas it counts against.
+
 import (
 	"encoding/base64"
 	"net"
@@ -19,18 +22,6 @@ const OrganizationHeader = "X-Organization-ID"
 // base64url-encoded, as Kubernetes does, since browsers cannot set headers
 // on a WebSocket.
 const wsTokenProtocolPrefix = "base64url.bearer.authorization.k8s.io."
-
-// request is one request being served.
-type request struct {
-	w      http.ResponseWriter
-	r      *http.Request
-	id     string
-	status int
-
-	token             string
-	org               string
-	signatureVerified bool
-}
 
 // credentials reads the token and organization and refuses, before
 // anything is called, a request that lacks them (401, 400) or whose token
@@ -110,4 +101,55 @@ func clientAddress(r *http.Request) string {
 	return host
 }
 
-func itoa(n int) string { return strconv.Itoa(n) }
+// admit checks the caller's credentials, has the apiserver verify the token
+// (remembered per token) and counts the request against the organization's
+// quota. Requests refused before their token verified count against the
+// client's address instead.
+func (g *Gateway) admit(r *request) error {
+	addr := clientAddress(r.r)
+	if err := r.credentials(); err != nil {
+		return g.limitAddress(r, addr, err)
+	}
+	if _, known := g.verifier.cached(r.token); !known {
+		if q := g.addrLimits.peek(addr, g.unauthLimit); !q.allowed {
+			setRateHeaders(r.w, q)
+			return tooMany(q)
+		}
+	}
+	vd, err := g.verifier.verify(r.r.Context(), r.token, r.org, r.requestID)
+	if err != nil {
+		if apierrors.IsUnauthorized(err) || apierrors.IsForbidden(err) {
+			return g.limitAddress(r, addr, err)
+		}
+		return err
+	}
+	r.signatureVerified = vd.bothSignatures
+	q := g.orgLimits.take(r.org, g.tiers.requestsPerMinute(r.org))
+	setRateHeaders(r.w, q)
+	if !q.allowed {
+		return tooMany(q)
+	}
+	return nil
+}
+
+// limitAddress counts a refused request against addr and returns why it was
+// refused, or 429 once the address used its quota.
+func (g *Gateway) limitAddress(r *request, addr string, why error) error {
+	q := g.addrLimits.take(addr, g.unauthLimit)
+	setRateHeaders(r.w, q)
+	if !q.allowed {
+		return tooMany(q)
+	}
+	return why
+}
+
+func setRateHeaders(w http.ResponseWriter, q quota) {
+	h := w.Header()
+	h.Set("RateLimit-Limit", strconv.Itoa(q.limit))
+	h.Set("RateLimit-Remaining", strconv.Itoa(q.remaining))
+	h.Set("RateLimit-Reset", strconv.Itoa(q.resetSeconds()))
+}
+
+func tooMany(q quota) error {
+	return apierrors.NewTooManyRequests("rate limit of "+strconv.Itoa(q.limit)+" requests a minute reached", q.resetSeconds())
+}

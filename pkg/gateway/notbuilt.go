@@ -1,0 +1,35 @@
+package gateway
+
+import (
+	"net/http"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// Rows of the reference whose features are not built yet. They are routes
+// all the same, admitted as every other, so a client learns 501 Not
+// Implemented rather than 404; each feature's issue moves its rows beside
+// their handlers (baselines.go, shadow.go, stubs.go, diagnose.go).
+
+var branchingRoutes = []*Route{
+	notBuilt("POST", "/v1/baselines", tagBranching, "Promote an environment to a stable baseline", "branching"),
+	notBuilt("POST", "/v1/baselines/{id}/overlays", tagBranching, "Create a branch environment (overlay) from a baseline", "branching"),
+	notBuilt("PATCH", "/v1/environments/{id}/shadow", tagBranching, "Enable or disable behavioural traffic mirroring", "shadow traffic"),
+	notBuilt("GET", "/v1/environments/{id}/diffs", tagBranching, "Behavioural diffs, overlay vs baseline", "behavioural diffs"),
+}
+
+var aiToolRoutes = []*Route{
+	notBuilt("POST", "/v1/stubs/generate", tagAITools, "Generate service stubs from an OpenAPI document", "stubs"),
+	notBuilt("POST", "/v1/environments/{id}/diagnose", tagAITools, "Run failure diagnosis and remediation", "diagnosis"),
+}
+
+// notBuilt is a row that answers 501 until feature is built.
+func notBuilt(method, path, tag, summary, feature string) *Route {
+	return &Route{Method: method, Path: path, Tag: tag, Summary: summary + " (not built yet: answers 501)",
+		Call: "none yet", Success: http.StatusNotImplemented,
+		serve: func(*Gateway, *request) error {
+			return &apierrors.StatusError{ErrStatus: metav1.Status{Status: metav1.StatusFailure, Code: http.StatusNotImplemented,
+				Reason: "NotImplemented", Message: method + " " + path + ": " + feature + " is not built yet"}}
+		}}
+}

@@ -1,0 +1,106 @@
+package integration
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	staxv1 "github.com/microstax/stax/pkg/apis/stax/v1alpha1"
+)
+
+// Every example request body of the served OpenAPI document is accepted
+// by the server with the operation's documented success status. (That each
+// example validates against its schema is checked outside Go, by
+// web/openapi-check.mjs in hack/gateway-smoke.sh.)
+func TestOpenAPIExamplesAreAccepted(t *testing.T) {
+	s := startInProcess(t)
+	ctx := context.Background()
+	if _, err := s.Client.StaxV1alpha1().Organizations().Create(ctx, &staxv1.Organization{
+		ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	base := startGateway(t, s)
+	c := &restClient{t: t, base: base, token: mintWithCLI(t, s, ns, "alice"), org: ns, http: &http.Client{Timeout: time.Minute}}
+
+	resp, err := http.Get(base + "/v1/openapi.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	var doc struct {
+		Paths map[string]map[string]struct {
+			RequestBody *struct {
+				Content map[string]struct {
+					Example json.RawMessage `json:"example"`
+				} `json:"content"`
+			} `json:"requestBody"`
+			Responses map[string]json.RawMessage `json:"responses"`
+		} `json:"paths"`
+	}
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		t.Fatal(err)
+	}
+
+	type example struct {
+		method, path string
+		body         json.RawMessage
+		success      int
+	}
+	var examples []example
+	for path, ops := range doc.Paths {
+		for method, op := range ops {
+			if op.RequestBody == nil || op.RequestBody.Content["application/json"].Example == nil {
+				continue
+			}
+			success := 0
+			for code := range op.Responses {
+				if n, _ := strconv.Atoi(code); n >= 200 && n < 300 {
+					success = n
+				}
+			}
+			examples = append(examples, example{strings.ToUpper(method), path, op.RequestBody.Content["application/json"].Example, success})
+		}
+	}
+	// The create first: the examples of an environment's routes act on the
+	// environment the create example makes.
+	sort.Slice(examples, func(i, j int) bool {
+		return !strings.Contains(examples[i].path, "{id}") && strings.Contains(examples[j].path, "{id}") ||
+			strings.Contains(examples[i].path, "{id}") == strings.Contains(examples[j].path, "{id}") && examples[i].path < examples[j].path
+	})
+	if len(examples) < 4 {
+		t.Fatalf("%d examples in the document, want one for each request body (4)", len(examples))
+	}
+	var created struct {
+		Metadata struct{ Name string } `json:"metadata"`
+	}
+	for _, ex := range examples {
+		t.Run(ex.method+" "+ex.path, func(t *testing.T) {
+			path := strings.ReplaceAll(ex.path, "{id}", created.Metadata.Name)
+			a := c.in(t).do(ex.method, path, "application/json", string(ex.body)).expect(t, "example", ex.success, nil)
+			if ex.method == "POST" && ex.path == "/v1/environments" {
+				if err := json.Unmarshal(a.Data, &created); err != nil || created.Metadata.Name == "" {
+					t.Fatalf("the create example made no environment: %v %s", err, a.Data)
+				}
+			}
+		})
+	}
+	if created.Metadata.Name == "" {
+		t.Fatal("no example created an environment")
+	}
+	env, err := s.Client.StaxV1alpha1().Environments(ns).Get(ctx, created.Metadata.Name, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if env.Spec.DisplayName != "Shop, review" || len(env.Spec.Blueprint.Services) != 2 {
+		t.Errorf("after the examples: displayName %q, %d services", env.Spec.DisplayName, len(env.Spec.Blueprint.Services))
+	}
+}
