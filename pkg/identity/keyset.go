@@ -166,9 +166,12 @@ func (ks *KeySet) Published(now time.Time) []*KeyPair {
 }
 
 // VerificationKey implements KeyResolver for tokens issued from this set.
+// A pair verifies only from its NotBefore: the next pair is published early
+// for caches, but our Issuer never signs with it before then, so a token it
+// signed earlier did not come from us.
 func (ks *KeySet) VerificationKey(ecKID string, now time.Time) (VerificationKey, bool) {
 	for _, p := range ks.Published(now) {
-		if p.ecKID == ecKID {
+		if p.ecKID == ecKID && !now.Before(p.notBefore) {
 			return VerificationKey{
 				ECKID: p.ecKID, EC: p.ECPublicKey(),
 				PQKID: p.pqKID, PQ: p.pqPub,
