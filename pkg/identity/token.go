@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/ecdsa"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -151,14 +150,9 @@ func signES256(key *ecdsa.PrivateKey, h header, payloadB64 string) (string, erro
 // signJWS signs an already encoded header JSON and payload segment.
 func signJWS(key *ecdsa.PrivateKey, hdrJSON []byte, payloadB64 string) (string, error) {
 	input := b64.EncodeToString(hdrJSON) + "." + payloadB64
-	digest := sha256.Sum256([]byte(input))
-	r, s, err := ecdsa.Sign(rand.Reader, key, digest[:])
+	sig, err := signES256Input(key, input)
 	if err != nil {
-		return "", fmt.Errorf("identity: ES256 sign: %w", err)
+		return "", err
 	}
-	// JWS wants fixed-width R || S (RFC 7518 3.4), not ASN.1.
-	var sig [64]byte
-	r.FillBytes(sig[:32])
-	s.FillBytes(sig[32:])
 	return input + "." + b64.EncodeToString(sig[:]), nil
 }

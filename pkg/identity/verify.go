@@ -1,10 +1,7 @@
 package identity
 
 import (
-	"crypto/ecdsa"
-	"crypto/sha256"
 	"errors"
-	"math/big"
 	"slices"
 	"time"
 
@@ -255,15 +252,4 @@ func (v *Verifier) checkRevoked(jti string) error {
 		return refuse("token revoked")
 	}
 	return nil
-}
-
-// verifyES256 checks a JWS ES256 signature: exactly 64 bytes, R || S.
-func verifyES256(pub *ecdsa.PublicKey, signingInput string, sig []byte) bool {
-	if len(sig) != 64 {
-		return false
-	}
-	digest := sha256.Sum256([]byte(signingInput))
-	r := new(big.Int).SetBytes(sig[:32])
-	s := new(big.Int).SetBytes(sig[32:])
-	return ecdsa.Verify(pub, digest[:], r, s)
 }
