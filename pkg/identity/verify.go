@@ -127,7 +127,7 @@ func (v *Verifier) Verify(token string) (*Result, error) {
 			if _, ok := v.keys.VerificationKey(res.KeyID, now); !ok {
 				return nil, refuse("signing key no longer published")
 			}
-			if err := v.checkRevoked(res.ID); err != nil {
+			if err := v.checkRevoked(res); err != nil {
 				return nil, err
 			}
 			return &res, nil
@@ -137,7 +137,7 @@ func (v *Verifier) Verify(token string) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := v.checkRevoked(res.ID); err != nil {
+	if err := v.checkRevoked(res); err != nil {
 		return nil, err
 	}
 	if v.cache != nil {
@@ -240,11 +240,13 @@ func (v *Verifier) checkClaims(c Claims, now time.Time) error {
 	return nil
 }
 
-func (v *Verifier) checkRevoked(jti string) error {
+// checkRevoked asks the Revoker about the token within its own
+// organization only.
+func (v *Verifier) checkRevoked(res Result) error {
 	if v.cfg.Revoker == nil {
 		return nil
 	}
-	revoked, err := v.cfg.Revoker.IsRevoked(jti)
+	revoked, err := v.cfg.Revoker.IsRevoked(res.Org, res.ID)
 	if err != nil {
 		return refuseWith("revocation check failed", err)
 	}
