@@ -19,6 +19,10 @@ const HybridDomain = "microstax-hybrid-jwt-v1"
 // DefaultLifetime is used when Claims.ExpiresAt is zero.
 const DefaultLifetime = 15 * time.Minute
 
+// ErrTokenTooLarge is returned by Issue for claims that make a token larger
+// than verifiers accept (long subjects, audiences or actor chains).
+var ErrTokenTooLarge = errors.New("identity: token too large")
+
 // header is the JWS protected header. pqsig is deliberately not listed in
 // "crit": ordinary JWT libraries must ignore it and still accept ES256.
 type header struct {
@@ -51,6 +55,9 @@ type IssuerConfig struct {
 	Issuer string
 	// DefaultLifetime applies when Claims.ExpiresAt is zero.
 	DefaultLifetime time.Duration
+	// MaxTokenSize is the largest token issued: the verifiers' limit, so
+	// that no token is issued that they would refuse. 0 = DefaultMaxTokenSize.
+	MaxTokenSize int
 	// Now is the clock; default time.Now.
 	Now func() time.Time
 }
@@ -71,6 +78,9 @@ func NewIssuer(keys *KeySet, cfg IssuerConfig) (*Issuer, error) {
 	}
 	if cfg.DefaultLifetime > keys.Overlap() {
 		cfg.DefaultLifetime = keys.Overlap()
+	}
+	if cfg.MaxTokenSize <= 0 {
+		cfg.MaxTokenSize = DefaultMaxTokenSize
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -108,6 +118,9 @@ func (is *Issuer) Issue(c Claims) (string, error) {
 	if !c.ExpiresAt.After(c.IssuedAt) || c.ExpiresAt.Sub(c.IssuedAt) > is.keys.Overlap() {
 		return "", errors.New("identity: token lifetime outside (0, overlap]")
 	}
+	if err := checkChain(c.Chain); err != nil {
+		return "", err
+	}
 	if c.ID == "" {
 		var id [16]byte
 		if _, err := rand.Read(id[:]); err != nil {
@@ -122,7 +135,14 @@ func (is *Issuer) Issue(c Claims) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return signHybrid(kp, payload)
+	token, err := signHybrid(kp, payload)
+	if err != nil {
+		return "", err
+	}
+	if len(token) > is.cfg.MaxTokenSize {
+		return "", fmt.Errorf("%w: it would be %d bytes, verifiers accept at most %d", ErrTokenTooLarge, len(token), is.cfg.MaxTokenSize)
+	}
+	return token, nil
 }
 
 // signHybrid signs payload with ML-DSA first (its signature goes into the

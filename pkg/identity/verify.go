@@ -56,7 +56,8 @@ type Result struct {
 	ExpiresAt time.Time
 	ID        string // jti
 	Actor     *Actor
-	KeyID     string // EC kid that signed, for logs
+	Chain     []string // jtis of the tokens this one was minted from, root first
+	KeyID     string   // EC kid that signed, for logs
 
 	ClassicalVerified   bool // ES256 signature checked
 	PostQuantumVerified bool // ML-DSA-65 proof checked
@@ -65,6 +66,7 @@ type Result struct {
 func (r Result) clone() Result {
 	r.Groups = slices.Clone(r.Groups)
 	r.Audience = slices.Clone(r.Audience)
+	r.Chain = slices.Clone(r.Chain)
 	r.Actor = r.Actor.clone()
 	return r
 }
@@ -184,7 +186,7 @@ func (v *Verifier) verify(token string, now time.Time) (Result, error) {
 	}
 	return Result{
 		Subject: c.Subject, Org: c.Org, Groups: c.Groups, Audience: c.Audience,
-		ExpiresAt: c.ExpiresAt, ID: c.ID, Actor: c.Actor, KeyID: vk.ECKID,
+		ExpiresAt: c.ExpiresAt, ID: c.ID, Actor: c.Actor, Chain: c.Chain, KeyID: vk.ECKID,
 		ClassicalVerified: true, PostQuantumVerified: pqOK,
 	}, nil
 }
@@ -237,21 +239,30 @@ func (v *Verifier) checkClaims(c Claims, now time.Time) error {
 	case c.Subject == "":
 		return refuse("sub missing")
 	}
+	if err := checkChain(c.Chain); err != nil {
+		return refuseWith("chain", err)
+	}
 	return nil
 }
 
-// checkRevoked asks the Revoker about the token within its own
-// organization only.
+// checkRevoked asks the Revoker about the token and each token it was
+// minted from, within the token's own organization only: revoking a token
+// revokes what was minted from it.
 func (v *Verifier) checkRevoked(res Result) error {
 	if v.cfg.Revoker == nil {
 		return nil
 	}
-	revoked, err := v.cfg.Revoker.IsRevoked(res.Org, res.ID)
-	if err != nil {
-		return refuseWith("revocation check failed", err)
-	}
-	if revoked {
-		return refuse("token revoked")
+	for _, jti := range append([]string{res.ID}, res.Chain...) {
+		revoked, err := v.cfg.Revoker.IsRevoked(res.Org, jti)
+		if err != nil {
+			return refuseWith("revocation check failed", err)
+		}
+		if revoked && jti == res.ID {
+			return refuse("token revoked")
+		}
+		if revoked {
+			return refuse("a token it was minted from is revoked")
+		}
 	}
 	return nil
 }
