@@ -67,14 +67,15 @@ func (r *REST) Create(ctx context.Context, obj runtime.Object, createValidation 
 			return nil, err
 		}
 	}
-	if dryRun := options != nil && len(options.DryRun) > 0; dryRun {
-		return req, nil
-	}
 	now := r.now()
 	exp := now.Add(time.Duration(*req.Spec.ExpirationSeconds) * time.Second)
 	chain, exp, err := descend(caller, org, now, exp)
 	if err != nil {
 		return nil, apierrors.NewForbidden(stax.Resource("federatedtokenrequests"), req.Name, err)
+	}
+	// After descend, so that a dry run is refused where the request would be.
+	if dryRun := options != nil && len(options.DryRun) > 0; dryRun {
+		return req, nil
 	}
 	token, err := r.issuer.Issue(identity.Claims{
 		Subject:   caller.GetName(),

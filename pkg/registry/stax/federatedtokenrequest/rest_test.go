@@ -63,6 +63,9 @@ func TestChildTokensDescendFromTheirParent(t *testing.T) {
 				if !tc.wantErr(err) {
 					t.Fatalf("want refused, got %v", err)
 				}
+				if _, err := r.Create(ctx, req, nil, &metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}}); !tc.wantErr(err) {
+					t.Fatalf("a dry run: want refused too, got %v", err)
+				}
 				return
 			}
 			if err != nil {
