@@ -206,7 +206,7 @@ func (c CompletedConfig) New() (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	revocations, err := tokenrevocation.NewREST(Scheme, c.GenericConfig.RESTOptionsGetter)
+	revocations, err := tokenrevocation.NewREST(Scheme, c.GenericConfig.RESTOptionsGetter, c.Identity.Keys.LatestExpiry)
 	if err != nil {
 		return nil, err
 	}

@@ -3,7 +3,11 @@
 package auth
 
 import (
+	"errors"
+	"slices"
+	"strconv"
 	"strings"
+	"time"
 
 	"k8s.io/apiserver/pkg/authentication/user"
 
@@ -19,6 +23,12 @@ const (
 	ExtraPostQuantumVerified = "stax.microstax.ai/post-quantum-verified"
 	// ExtraActor is the RFC 8693 actor chain, outermost first, joined by ",".
 	ExtraActor = "stax.microstax.ai/actor"
+	// ExtraTokenID, ExtraTokenExpiresAt (Unix seconds) and ExtraTokenChain
+	// (the ancestors' jtis, root first) describe the token itself, so that a
+	// token minted from it can descend from it (see ParentTokenOf).
+	ExtraTokenID        = "stax.microstax.ai/token-id"
+	ExtraTokenExpiresAt = "stax.microstax.ai/token-expires-at"
+	ExtraTokenChain     = "stax.microstax.ai/token-chain"
 	// OrganizationGroupPrefix prefixes the group naming a user's organization.
 	OrganizationGroupPrefix = "stax.microstax.ai:org:"
 )
@@ -35,6 +45,11 @@ func UserFor(r *identity.Result) user.Info {
 	extra := map[string][]string{
 		ExtraPostQuantumVerified:                     {boolString(r.PostQuantumVerified)},
 		"authentication.kubernetes.io/credential-id": {"JTI=" + r.ID},
+		ExtraTokenID:        {r.ID},
+		ExtraTokenExpiresAt: {strconv.FormatInt(r.ExpiresAt.Unix(), 10)},
+	}
+	if len(r.Chain) > 0 {
+		extra[ExtraTokenChain] = slices.Clone(r.Chain)
 	}
 	if r.Org != "" {
 		groups = append(groups, OrganizationGroupPrefix+r.Org)
@@ -73,6 +88,37 @@ func ActorOf(u user.Info) *identity.Actor {
 		tail = &a.Actor
 	}
 	return head
+}
+
+// ParentToken is the token a user authenticated with, as a parent of
+// tokens minted on its behalf.
+type ParentToken struct {
+	ID        string
+	Org       string
+	ExpiresAt time.Time
+	Chain     []string
+}
+
+// ParentTokenOf returns the token u authenticated with, or nil when u did
+// not authenticate with one of our tokens (a client certificate, say). A
+// user whose token extras are damaged is an error, not a user without a
+// token: minting for it must fail closed.
+func ParentTokenOf(u user.Info) (*ParentToken, error) {
+	extra := u.GetExtra()
+	ids, ok := extra[ExtraTokenID]
+	if !ok {
+		return nil, nil
+	}
+	exps := extra[ExtraTokenExpiresAt]
+	if len(ids) != 1 || ids[0] == "" || len(exps) != 1 {
+		return nil, errors.New("the calling token's id or expiry is missing")
+	}
+	exp, err := strconv.ParseInt(exps[0], 10, 64)
+	if err != nil {
+		return nil, errors.New("the calling token's expiry is not a time")
+	}
+	org, _ := OrganizationOf(u)
+	return &ParentToken{ID: ids[0], Org: org, ExpiresAt: time.Unix(exp, 0).UTC(), Chain: slices.Clone(extra[ExtraTokenChain])}, nil
 }
 
 func actorChain(a *identity.Actor) string {

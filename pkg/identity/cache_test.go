@@ -22,7 +22,7 @@ func TestCacheStillChecksRevocation(t *testing.T) {
 	if err != nil || again.Groups[0] != "admins" || !again.PostQuantumVerified {
 		t.Fatalf("cached result: %v %+v", Reason(err), again)
 	}
-	if err := r.Revoke(res.ID, res.ExpiresAt); err != nil {
+	if err := r.Revoke(res.Org, res.ID, res.ExpiresAt); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := v.Verify(tok); Reason(err) != "token revoked" {

@@ -18,6 +18,9 @@ type Claims struct {
 	Org       string    // org: organization id
 	Groups    []string  // groups, optional
 	Actor     *Actor    // act, optional
+	// Chain is the jtis of the tokens this one was minted from, root
+	// first (at most MaxChainDepth). Revoking any of them revokes this one.
+	Chain []string // chain, optional
 }
 
 // Actor is the RFC 8693 "act" claim: who acts on behalf of the subject.
@@ -39,6 +42,7 @@ type wireClaims struct {
 	Org    string          `json:"org,omitempty"`
 	Groups []string        `json:"groups,omitempty"`
 	Act    *Actor          `json:"act,omitempty"`
+	Chain  []string        `json:"chain,omitempty"`
 }
 
 func marshalClaims(c Claims) ([]byte, error) {
@@ -57,7 +61,7 @@ func marshalClaims(c Claims) ([]byte, error) {
 	w := wireClaims{
 		Iss: c.Issuer, Sub: c.Subject, Aud: aud,
 		Exp: c.ExpiresAt.Unix(), Nbf: c.NotBefore.Unix(), Iat: c.IssuedAt.Unix(),
-		Jti: c.ID, Org: c.Org, Groups: c.Groups, Act: c.Actor,
+		Jti: c.ID, Org: c.Org, Groups: c.Groups, Act: c.Actor, Chain: c.Chain,
 	}
 	return json.Marshal(w)
 }
@@ -73,7 +77,7 @@ func parseClaims(payload []byte) (Claims, error) {
 	var exp, nbf, iat *int64
 	fields := map[string]any{
 		"iss": &c.Issuer, "sub": &c.Subject, "jti": &c.ID, "org": &c.Org,
-		"groups": &c.Groups, "act": &c.Actor, "exp": &exp, "nbf": &nbf, "iat": &iat,
+		"groups": &c.Groups, "act": &c.Actor, "chain": &c.Chain, "exp": &exp, "nbf": &nbf, "iat": &iat,
 	}
 	for name, dst := range fields {
 		if raw, ok := obj[name]; ok {

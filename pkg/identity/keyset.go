@@ -151,6 +151,14 @@ func (ks *KeySet) Previous() []*KeyPair {
 // Overlap is how long retired pairs stay published; it bounds token lifetime.
 func (ks *KeySet) Overlap() time.Duration { return ks.cfg.Overlap }
 
+// LatestExpiry is the latest exp a token of this set can carry at now:
+// Issue caps lifetimes at Overlap, and the issuing replica's clock may run up
+// to DefaultLeeway ahead of ours. Anything naming a later expiry (a
+// revocation, say) names no token we would accept.
+func (ks *KeySet) LatestExpiry(now time.Time) time.Time {
+	return now.Add(ks.cfg.Overlap + DefaultLeeway)
+}
+
 // Published returns the pairs that verify at now: current, next and
 // retired pairs within the overlap window.
 func (ks *KeySet) Published(now time.Time) []*KeyPair {
@@ -166,9 +174,12 @@ func (ks *KeySet) Published(now time.Time) []*KeyPair {
 }
 
 // VerificationKey implements KeyResolver for tokens issued from this set.
+// A pair verifies only from its NotBefore: the next pair is published early
+// for caches, but our Issuer never signs with it before then, so a token it
+// signed earlier did not come from us.
 func (ks *KeySet) VerificationKey(ecKID string, now time.Time) (VerificationKey, bool) {
 	for _, p := range ks.Published(now) {
-		if p.ecKID == ecKID {
+		if p.ecKID == ecKID && !now.Before(p.notBefore) {
 			return VerificationKey{
 				ECKID: p.ecKID, EC: p.ECPublicKey(),
 				PQKID: p.pqKID, PQ: p.pqPub,

@@ -5,19 +5,26 @@ import (
 	"time"
 )
 
-// Revoker records withdrawn tokens by jti.
+// Revoker records withdrawn tokens. A revocation names a token by its
+// organization and its jti: a jti is not secret, so a revocation made by
+// one organization must never withdraw another organization's token.
 type Revoker interface {
-	// Revoke withdraws the token with this jti; expiresAt is the token's
-	// exp, after which the entry may be forgotten.
-	Revoke(jti string, expiresAt time.Time) error
-	// IsRevoked reports whether jti was withdrawn. An error makes the
-	// verifier refuse the token (fail closed).
-	IsRevoked(jti string) (bool, error)
+	// Revoke withdraws the token of org with this jti until expiresAt (the
+	// token's exp) plus RevocationGrace, replacing any earlier entry for it.
+	Revoke(org, jti string, expiresAt time.Time) error
+	// Unrevoke forgets the entry for the token of org with this jti.
+	Unrevoke(org, jti string) error
+	// IsRevoked reports whether the token of org with this jti was
+	// withdrawn. An error makes the verifier refuse the token (fail closed).
+	IsRevoked(org, jti string) (bool, error)
 }
 
 // RevocationGrace keeps entries past the token's exp so a token accepted
 // within the verifier's clock leeway is still refused.
 const RevocationGrace = 5 * time.Minute
+
+// revokedToken is the key of a revocation.
+type revokedToken struct{ org, jti string }
 
 // MemoryRevoker is an in-process Revoker. Entries vanish once the token
 // would have expired anyway, so memory is bounded by the number of live
@@ -25,7 +32,7 @@ const RevocationGrace = 5 * time.Minute
 type MemoryRevoker struct {
 	mu        sync.Mutex
 	now       func() time.Time
-	until     map[string]time.Time
+	until     map[revokedToken]time.Time
 	nextSweep time.Time
 }
 
@@ -34,27 +41,31 @@ func NewMemoryRevoker(now func() time.Time) *MemoryRevoker {
 	if now == nil {
 		now = time.Now
 	}
-	return &MemoryRevoker{now: now, until: map[string]time.Time{}}
+	return &MemoryRevoker{now: now, until: map[revokedToken]time.Time{}}
 }
 
 // Revoke implements Revoker.
-func (m *MemoryRevoker) Revoke(jti string, expiresAt time.Time) error {
+func (m *MemoryRevoker) Revoke(org, jti string, expiresAt time.Time) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	now := m.now()
-	m.sweep(now)
-	until := expiresAt.Add(RevocationGrace)
-	if until.After(m.until[jti]) {
-		m.until[jti] = until
-	}
+	m.sweep(m.now())
+	m.until[revokedToken{org, jti}] = expiresAt.Add(RevocationGrace)
+	return nil
+}
+
+// Unrevoke implements Revoker.
+func (m *MemoryRevoker) Unrevoke(org, jti string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.until, revokedToken{org, jti})
 	return nil
 }
 
 // IsRevoked implements Revoker.
-func (m *MemoryRevoker) IsRevoked(jti string) (bool, error) {
+func (m *MemoryRevoker) IsRevoked(org, jti string) (bool, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	until, ok := m.until[jti]
+	until, ok := m.until[revokedToken{org, jti}]
 	return ok && m.now().Before(until), nil
 }
 
@@ -71,9 +82,9 @@ func (m *MemoryRevoker) sweep(now time.Time) {
 	if now.Before(m.nextSweep) {
 		return
 	}
-	for jti, until := range m.until {
+	for k, until := range m.until {
 		if !now.Before(until) {
-			delete(m.until, jti)
+			delete(m.until, k)
 		}
 	}
 	m.nextSweep = now.Add(time.Minute)

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/ecdsa"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -19,6 +18,10 @@ const HybridDomain = "microstax-hybrid-jwt-v1"
 
 // DefaultLifetime is used when Claims.ExpiresAt is zero.
 const DefaultLifetime = 15 * time.Minute
+
+// ErrTokenTooLarge is returned by Issue for claims that make a token larger
+// than verifiers accept (long subjects, audiences or actor chains).
+var ErrTokenTooLarge = errors.New("identity: token too large")
 
 // header is the JWS protected header. pqsig is deliberately not listed in
 // "crit": ordinary JWT libraries must ignore it and still accept ES256.
@@ -52,6 +55,9 @@ type IssuerConfig struct {
 	Issuer string
 	// DefaultLifetime applies when Claims.ExpiresAt is zero.
 	DefaultLifetime time.Duration
+	// MaxTokenSize is the largest token issued: the verifiers' limit, so
+	// that no token is issued that they would refuse. 0 = DefaultMaxTokenSize.
+	MaxTokenSize int
 	// Now is the clock; default time.Now.
 	Now func() time.Time
 }
@@ -72,6 +78,9 @@ func NewIssuer(keys *KeySet, cfg IssuerConfig) (*Issuer, error) {
 	}
 	if cfg.DefaultLifetime > keys.Overlap() {
 		cfg.DefaultLifetime = keys.Overlap()
+	}
+	if cfg.MaxTokenSize <= 0 {
+		cfg.MaxTokenSize = DefaultMaxTokenSize
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -109,6 +118,9 @@ func (is *Issuer) Issue(c Claims) (string, error) {
 	if !c.ExpiresAt.After(c.IssuedAt) || c.ExpiresAt.Sub(c.IssuedAt) > is.keys.Overlap() {
 		return "", errors.New("identity: token lifetime outside (0, overlap]")
 	}
+	if err := checkChain(c.Chain); err != nil {
+		return "", err
+	}
 	if c.ID == "" {
 		var id [16]byte
 		if _, err := rand.Read(id[:]); err != nil {
@@ -123,7 +135,14 @@ func (is *Issuer) Issue(c Claims) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return signHybrid(kp, payload)
+	token, err := signHybrid(kp, payload)
+	if err != nil {
+		return "", err
+	}
+	if len(token) > is.cfg.MaxTokenSize {
+		return "", fmt.Errorf("%w: it would be %d bytes, verifiers accept at most %d", ErrTokenTooLarge, len(token), is.cfg.MaxTokenSize)
+	}
+	return token, nil
 }
 
 // signHybrid signs payload with ML-DSA first (its signature goes into the
@@ -151,14 +170,9 @@ func signES256(key *ecdsa.PrivateKey, h header, payloadB64 string) (string, erro
 // signJWS signs an already encoded header JSON and payload segment.
 func signJWS(key *ecdsa.PrivateKey, hdrJSON []byte, payloadB64 string) (string, error) {
 	input := b64.EncodeToString(hdrJSON) + "." + payloadB64
-	digest := sha256.Sum256([]byte(input))
-	r, s, err := ecdsa.Sign(rand.Reader, key, digest[:])
+	sig, err := signES256Input(key, input)
 	if err != nil {
-		return "", fmt.Errorf("identity: ES256 sign: %w", err)
+		return "", err
 	}
-	// JWS wants fixed-width R || S (RFC 7518 3.4), not ASN.1.
-	var sig [64]byte
-	r.FillBytes(sig[:32])
-	s.FillBytes(sig[32:])
 	return input + "." + b64.EncodeToString(sig[:]), nil
 }

@@ -1,10 +1,7 @@
 package identity
 
 import (
-	"crypto/ecdsa"
-	"crypto/sha256"
 	"errors"
-	"math/big"
 	"slices"
 	"time"
 
@@ -59,7 +56,8 @@ type Result struct {
 	ExpiresAt time.Time
 	ID        string // jti
 	Actor     *Actor
-	KeyID     string // EC kid that signed, for logs
+	Chain     []string // jtis of the tokens this one was minted from, root first
+	KeyID     string   // EC kid that signed, for logs
 
 	ClassicalVerified   bool // ES256 signature checked
 	PostQuantumVerified bool // ML-DSA-65 proof checked
@@ -68,6 +66,7 @@ type Result struct {
 func (r Result) clone() Result {
 	r.Groups = slices.Clone(r.Groups)
 	r.Audience = slices.Clone(r.Audience)
+	r.Chain = slices.Clone(r.Chain)
 	r.Actor = r.Actor.clone()
 	return r
 }
@@ -130,7 +129,7 @@ func (v *Verifier) Verify(token string) (*Result, error) {
 			if _, ok := v.keys.VerificationKey(res.KeyID, now); !ok {
 				return nil, refuse("signing key no longer published")
 			}
-			if err := v.checkRevoked(res.ID); err != nil {
+			if err := v.checkRevoked(res); err != nil {
 				return nil, err
 			}
 			return &res, nil
@@ -140,7 +139,7 @@ func (v *Verifier) Verify(token string) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := v.checkRevoked(res.ID); err != nil {
+	if err := v.checkRevoked(res); err != nil {
 		return nil, err
 	}
 	if v.cache != nil {
@@ -187,7 +186,7 @@ func (v *Verifier) verify(token string, now time.Time) (Result, error) {
 	}
 	return Result{
 		Subject: c.Subject, Org: c.Org, Groups: c.Groups, Audience: c.Audience,
-		ExpiresAt: c.ExpiresAt, ID: c.ID, Actor: c.Actor, KeyID: vk.ECKID,
+		ExpiresAt: c.ExpiresAt, ID: c.ID, Actor: c.Actor, Chain: c.Chain, KeyID: vk.ECKID,
 		ClassicalVerified: true, PostQuantumVerified: pqOK,
 	}, nil
 }
@@ -240,30 +239,30 @@ func (v *Verifier) checkClaims(c Claims, now time.Time) error {
 	case c.Subject == "":
 		return refuse("sub missing")
 	}
+	if err := checkChain(c.Chain); err != nil {
+		return refuseWith("chain", err)
+	}
 	return nil
 }
 
-func (v *Verifier) checkRevoked(jti string) error {
+// checkRevoked asks the Revoker about the token and each token it was
+// minted from, within the token's own organization only: revoking a token
+// revokes what was minted from it.
+func (v *Verifier) checkRevoked(res Result) error {
 	if v.cfg.Revoker == nil {
 		return nil
 	}
-	revoked, err := v.cfg.Revoker.IsRevoked(jti)
-	if err != nil {
-		return refuseWith("revocation check failed", err)
-	}
-	if revoked {
-		return refuse("token revoked")
+	for _, jti := range append([]string{res.ID}, res.Chain...) {
+		revoked, err := v.cfg.Revoker.IsRevoked(res.Org, jti)
+		if err != nil {
+			return refuseWith("revocation check failed", err)
+		}
+		if revoked && jti == res.ID {
+			return refuse("token revoked")
+		}
+		if revoked {
+			return refuse("a token it was minted from is revoked")
+		}
 	}
 	return nil
-}
-
-// verifyES256 checks a JWS ES256 signature: exactly 64 bytes, R || S.
-func verifyES256(pub *ecdsa.PublicKey, signingInput string, sig []byte) bool {
-	if len(sig) != 64 {
-		return false
-	}
-	digest := sha256.Sum256([]byte(signingInput))
-	r := new(big.Int).SetBytes(sig[:32])
-	s := new(big.Int).SetBytes(sig[32:])
-	return ecdsa.Verify(pub, digest[:], r, s)
 }

@@ -81,7 +81,7 @@ func TestVerifyRefusals(t *testing.T) {
 	_, rp, _ := splitToken(t, revokedTok)
 	rawClaims, _ := b64.DecodeString(rp)
 	rc, _ := parseClaims(rawClaims)
-	if err := revoker.Revoke(rc.ID, rc.ExpiresAt); err != nil {
+	if err := revoker.Revoke(rc.Org, rc.ID, rc.ExpiresAt); err != nil {
 		t.Fatal(err)
 	}
 

@@ -5,11 +5,14 @@ package federatedtokenrequest
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apiserver/pkg/authentication/user"
 	genericapirequest "k8s.io/apiserver/pkg/endpoints/request"
 	"k8s.io/apiserver/pkg/registry/rest"
 
@@ -64,11 +67,16 @@ func (r *REST) Create(ctx context.Context, obj runtime.Object, createValidation 
 			return nil, err
 		}
 	}
+	now := r.now()
+	exp := now.Add(time.Duration(*req.Spec.ExpirationSeconds) * time.Second)
+	chain, exp, err := descend(caller, org, now, exp)
+	if err != nil {
+		return nil, apierrors.NewForbidden(stax.Resource("federatedtokenrequests"), req.Name, err)
+	}
+	// After descend, so that a dry run is refused where the request would be.
 	if dryRun := options != nil && len(options.DryRun) > 0; dryRun {
 		return req, nil
 	}
-	now := r.now()
-	exp := now.Add(time.Duration(*req.Spec.ExpirationSeconds) * time.Second)
 	token, err := r.issuer.Issue(identity.Claims{
 		Subject:   caller.GetName(),
 		Audience:  []string{req.Spec.Audience},
@@ -76,7 +84,11 @@ func (r *REST) Create(ctx context.Context, obj runtime.Object, createValidation 
 		ExpiresAt: exp,
 		Org:       org,
 		Actor:     &identity.Actor{Subject: caller.GetName(), Actor: auth.ActorOf(caller)},
+		Chain:     chain,
 	})
+	if errors.Is(err, identity.ErrTokenTooLarge) {
+		return nil, apierrors.NewBadRequest(err.Error())
+	}
 	if err != nil {
 		return nil, apierrors.NewInternalError(err)
 	}
@@ -85,4 +97,30 @@ func (r *REST) Create(ctx context.Context, obj runtime.Object, createValidation 
 	out.CreationTimestamp = metav1.NewTime(now)
 	out.Status = stax.FederatedTokenRequestStatus{Token: token, ExpirationTimestamp: metav1.NewTime(exp)}
 	return out, nil
+}
+
+// descend places a token minted for caller under the token the caller
+// authenticated with, if any: the child carries its ancestors' jtis (so
+// revoking one revokes it), stays within the delegation depth limit and
+// never expires after its parent. A caller without one of our tokens (a
+// client certificate) mints a root token.
+func descend(caller user.Info, org string, now, exp time.Time) ([]string, time.Time, error) {
+	parent, err := auth.ParentTokenOf(caller)
+	if err != nil || parent == nil {
+		return nil, exp, err
+	}
+	if parent.Org != org {
+		return nil, exp, fmt.Errorf("a token of organization %q mints only in its own organization", parent.Org)
+	}
+	chain, err := identity.ChildChain(parent.Chain, parent.ID)
+	if err != nil {
+		return nil, exp, err
+	}
+	if parent.ExpiresAt.Before(exp) {
+		exp = parent.ExpiresAt
+	}
+	if !exp.After(now) {
+		return nil, exp, errors.New("the calling token has expired")
+	}
+	return chain, exp, nil
 }

@@ -5,6 +5,7 @@ package tokenrevocation
 import (
 	"context"
 	"fmt"
+	"time"
 
 	apimachineryvalidation "k8s.io/apimachinery/pkg/api/validation"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -26,9 +27,11 @@ type REST struct {
 	*genericregistry.Store
 }
 
-// NewREST builds the store.
-func NewREST(scheme *runtime.Scheme, optsGetter generic.RESTOptionsGetter) (*REST, error) {
-	s := strategy{writeonce.New(scheme)}
+// NewREST builds the store. latestExpiry(now) is the latest exp a valid
+// token can carry (identity.KeySet.LatestExpiry): a revocation expiring later
+// is refused, so that each one is deleted once its token has expired.
+func NewREST(scheme *runtime.Scheme, optsGetter generic.RESTOptionsGetter, latestExpiry func(now time.Time) time.Time) (*REST, error) {
+	s := strategy{Strategy: writeonce.New(scheme), latestExpiry: latestExpiry}
 	store := &genericregistry.Store{
 		NewFunc:                   func() runtime.Object { return &stax.TokenRevocation{} },
 		NewListFunc:               func() runtime.Object { return &stax.TokenRevocationList{} },
@@ -56,9 +59,12 @@ func NewREST(scheme *runtime.Scheme, optsGetter generic.RESTOptionsGetter) (*RES
 }
 
 // strategy adds validation to the write-once one.
-type strategy struct{ writeonce.Strategy }
+type strategy struct {
+	writeonce.Strategy
+	latestExpiry func(now time.Time) time.Time
+}
 
-func (strategy) Validate(ctx context.Context, obj runtime.Object) field.ErrorList {
+func (s strategy) Validate(ctx context.Context, obj runtime.Object) field.ErrorList {
 	r := obj.(*stax.TokenRevocation)
 	allErrs := apimachineryvalidation.ValidateObjectMeta(&r.ObjectMeta, true, apimachineryvalidation.NameIsDNSSubdomain, field.NewPath("metadata"))
 	spec := field.NewPath("spec")
@@ -69,6 +75,9 @@ func (strategy) Validate(ctx context.Context, obj runtime.Object) field.ErrorLis
 	}
 	if r.Spec.ExpirationTime.IsZero() {
 		allErrs = append(allErrs, field.Required(spec.Child("expirationTime"), "when the token expires"))
+	} else if latest := s.latestExpiry(time.Now()); r.Spec.ExpirationTime.After(latest) {
+		allErrs = append(allErrs, field.Invalid(spec.Child("expirationTime"), r.Spec.ExpirationTime.UTC().Format(time.RFC3339),
+			fmt.Sprintf("must not be after %s: no token lives that long", latest.UTC().Format(time.RFC3339))))
 	}
 	return allErrs
 }

@@ -19,13 +19,16 @@ import (
 
 func newREST(t *testing.T) *tokenrevocation.REST {
 	t.Helper()
-	r, err := tokenrevocation.NewREST(registrytest.Scheme, registrytest.RESTOptions(t))
+	r, err := tokenrevocation.NewREST(registrytest.Scheme, registrytest.RESTOptions(t), latestExpiry)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(r.Store.DestroyFunc)
 	return r
 }
+
+// latestExpiry stands in for the key set's: tokens live at most two hours.
+func latestExpiry(now time.Time) time.Time { return now.Add(2 * time.Hour) }
 
 func newRevocation(name string) *stax.TokenRevocation {
 	return &stax.TokenRevocation{
@@ -52,6 +55,13 @@ func TestStrategy(t *testing.T) {
 		{func(r *stax.TokenRevocation) { r.Spec.TokenID = "" }, "spec.tokenID", field.ErrorTypeRequired},
 		{func(r *stax.TokenRevocation) { r.Spec.TokenID = strings.Repeat("x", 257) }, "spec.tokenID", field.ErrorTypeTooLong},
 		{func(r *stax.TokenRevocation) { r.Spec.ExpirationTime = metav1.Time{} }, "spec.expirationTime", field.ErrorTypeRequired},
+		// A revocation outliving every token would never be cleaned up.
+		{func(r *stax.TokenRevocation) {
+			r.Spec.ExpirationTime = metav1.NewTime(time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC))
+		}, "spec.expirationTime", field.ErrorTypeInvalid},
+		{func(r *stax.TokenRevocation) {
+			r.Spec.ExpirationTime = metav1.NewTime(time.Now().Add(2*time.Hour + time.Minute))
+		}, "spec.expirationTime", field.ErrorTypeInvalid},
 	} {
 		rev := newRevocation("r1")
 		c.mutate(rev)
