@@ -23,10 +23,12 @@ import (
 
 func main() {
 	listen := pflag.String("listen", "127.0.0.1:3000", "address to serve the /v1 API on")
-	kubeconfig := pflag.String("kubeconfig", "", "kubeconfig of stax-apiserver: its server URL and CA reach the apiserver for callers (with their own tokens); its credentials read Organizations for rate limits")
+	kubeconfig := pflag.String("kubeconfig", "", "kubeconfig of stax-apiserver: its server URL and CA reach the apiserver for callers (with their own tokens); its credentials only ask whether the apiserver is ready")
 	certFile := pflag.String("tls-cert-file", "", "serve HTTPS with this certificate (with --tls-private-key-file); plain HTTP when empty")
 	keyFile := pflag.String("tls-private-key-file", "", "private key of --tls-cert-file")
 	unauth := pflag.Int("unauthenticated-requests-per-minute", 60, "per client address, requests refused before their token verified")
+	proxies := pflag.StringSlice("trusted-proxies", nil, "addresses or CIDRs of reverse proxies in front of the gateway: "+
+		"from them, the client address of the unauthenticated limit is read from X-Forwarded-For")
 	cors := pflag.StringSlice("cors-allowed-origins", nil, "regular expressions of the origins whose browser pages may call the API, "+
 		"as kube-apiserver's flag (e.g. '//localhost(:|$)'); none by default")
 	klogFlags := flag.NewFlagSet("klog", flag.ExitOnError)
@@ -34,13 +36,13 @@ func main() {
 	pflag.CommandLine.AddGoFlagSet(klogFlags)
 	pflag.Parse()
 
-	if err := run(*listen, *kubeconfig, *certFile, *keyFile, *unauth, *cors); err != nil {
+	if err := run(*listen, *kubeconfig, *certFile, *keyFile, *unauth, *cors, *proxies); err != nil {
 		fmt.Fprintln(os.Stderr, "stax-gateway:", err)
 		os.Exit(1)
 	}
 }
 
-func run(listen, kubeconfig, certFile, keyFile string, unauth int, cors []string) error {
+func run(listen, kubeconfig, certFile, keyFile string, unauth int, cors, proxies []string) error {
 	if kubeconfig == "" {
 		return errors.New("--kubeconfig is required")
 	}
@@ -57,12 +59,10 @@ func run(listen, kubeconfig, certFile, keyFile string, unauth int, cors []string
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	g, err := gateway.New(ctx, gateway.Config{Upstream: cfg, Admin: admin, UnauthenticatedRequestsPerMinute: unauth, CORSAllowedOrigins: cors})
+	g, err := gateway.New(gateway.Config{Upstream: cfg, Admin: admin, UnauthenticatedRequestsPerMinute: unauth,
+		CORSAllowedOrigins: cors, TrustedProxies: proxies})
 	if err != nil {
 		return err
-	}
-	if !g.WaitForOrganizations(ctx) {
-		return errors.New("organizations never listed")
 	}
 	srv := &http.Server{Addr: listen, Handler: g, ReadHeaderTimeout: 10 * time.Second}
 	go func() {

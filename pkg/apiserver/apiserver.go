@@ -25,6 +25,7 @@ import (
 	"github.com/microstax/stax/pkg/auth"
 	"github.com/microstax/stax/pkg/generated/clientset/versioned"
 	"github.com/microstax/stax/pkg/generated/informers/externalversions"
+	"github.com/microstax/stax/pkg/ratelimit"
 	environmentstore "github.com/microstax/stax/pkg/registry/stax/environment"
 	environmentrecordstore "github.com/microstax/stax/pkg/registry/stax/environmentrecord"
 	"github.com/microstax/stax/pkg/registry/stax/federatedtokenrequest"
@@ -124,14 +125,24 @@ func (cfg *Config) Complete() (CompletedConfig, error) {
 		return CompletedConfig{}, err
 	}
 	generic.Authorization.Authorizer = authz
-	// Every request that names an environment counts as its use.
 	buildChain := generic.BuildHandlerChainFunc
 	if buildChain == nil {
 		buildChain = genericapiserver.DefaultBuildHandlerChain
 	}
 	tracker := extra.Activity
+	var quotas func(string) int
+	if extra.Informers != nil {
+		quotas = requestsPerMinute(extra.Informers.Stax().V1alpha1().Organizations().Lister())
+	}
+	limiter := ratelimit.NewLimiter()
 	generic.BuildHandlerChainFunc = func(h http.Handler, c *genericapiserver.Config) http.Handler {
-		return buildChain(tracker.Wrap(h), c)
+		// Every request that names an environment counts as its use,
+		// once the organization's request quota let it through.
+		h = tracker.Wrap(h)
+		if quotas != nil {
+			h = ratelimit.WithOrganizations(h, limiter, auth.OrganizationOf, quotas, c.Serializer)
+		}
+		return buildChain(h, c)
 	}
 	return CompletedConfig{&completedConfig{GenericConfig: generic.Complete(), ExtraConfig: &extra}}, nil
 }

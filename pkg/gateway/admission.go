@@ -5,7 +5,6 @@ package gateway
 
 import (
 	"encoding/base64"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -13,6 +12,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 
 	"github.com/microstax/stax/pkg/identity"
+	"github.com/microstax/stax/pkg/ratelimit"
 )
 
 // OrganizationHeader names the caller's organization (= namespace).
@@ -92,31 +92,18 @@ func websocketProtocols(r *http.Request) []string {
 	return out
 }
 
-// clientAddress keys the limit of unauthenticated requests.
-func clientAddress(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
-
-// admit checks the caller's credentials, has the apiserver verify the token
-// (remembered per token) and counts the request against the organization's
-// quota. Requests refused before their token verified count against the
-// client's address instead.
+// admit checks the caller's credentials and has the apiserver verify the
+// token (remembered per token). The organization's request quota is the
+// apiserver's to count: each call the gateway makes for this request counts
+// there, and its RateLimit headers (or its 429) reach the caller. Requests
+// refused before their token verified count here, against the client's
+// address; a token that verifies is never refused for its address.
 func (g *Gateway) admit(r *request) error {
-	addr := clientAddress(r.r)
+	addr := g.proxies.clientAddress(r.r)
 	if err := r.credentials(); err != nil {
 		return g.limitAddress(r, addr, err)
 	}
-	if _, known := g.verifier.cached(r.token); !known {
-		if q := g.addrLimits.peek(addr, g.unauthLimit); !q.allowed {
-			setRateHeaders(r.w, q)
-			return tooMany(q)
-		}
-	}
-	vd, err := g.verifier.verify(r.r.Context(), r.token, r.org, r.requestID)
+	vd, err := g.verify(r, addr)
 	if err != nil {
 		if apierrors.IsUnauthorized(err) || apierrors.IsForbidden(err) {
 			return g.limitAddress(r, addr, err)
@@ -124,32 +111,33 @@ func (g *Gateway) admit(r *request) error {
 		return err
 	}
 	r.signatureVerified = vd.bothSignatures
-	q := g.orgLimits.take(r.org, g.tiers.requestsPerMinute(r.org))
-	setRateHeaders(r.w, q)
-	if !q.allowed {
-		return tooMany(q)
-	}
 	return nil
+}
+
+// verify returns the verdict on the caller's token. An address over its
+// quota of refused requests still has its tokens verified, so that junk
+// sent from an address (or through the same proxy) locks no one out, but
+// one review at a time across all such addresses, so that the junk cannot
+// load the apiserver.
+func (g *Gateway) verify(r *request, addr string) (verdict, error) {
+	if _, known := g.verifier.cached(r.token); !known && !g.addrLimits.Peek(addr, g.unauthLimit).Allowed {
+		select {
+		case g.probation <- struct{}{}:
+			defer func() { <-g.probation }()
+		case <-r.r.Context().Done():
+			return verdict{}, r.r.Context().Err()
+		}
+	}
+	return g.verifier.verify(r.ctx(), r.token, r.org)
 }
 
 // limitAddress counts a refused request against addr and returns why it was
 // refused, or 429 once the address used its quota.
 func (g *Gateway) limitAddress(r *request, addr string, why error) error {
-	q := g.addrLimits.take(addr, g.unauthLimit)
-	setRateHeaders(r.w, q)
-	if !q.allowed {
-		return tooMany(q)
+	q := g.addrLimits.Take(addr, g.unauthLimit)
+	ratelimit.SetHeaders(r.w.Header(), q)
+	if !q.Allowed {
+		return ratelimit.TooMany(q)
 	}
 	return why
-}
-
-func setRateHeaders(w http.ResponseWriter, q quota) {
-	h := w.Header()
-	h.Set("RateLimit-Limit", strconv.Itoa(q.limit))
-	h.Set("RateLimit-Remaining", strconv.Itoa(q.remaining))
-	h.Set("RateLimit-Reset", strconv.Itoa(q.resetSeconds()))
-}
-
-func tooMany(q quota) error {
-	return apierrors.NewTooManyRequests("rate limit of "+strconv.Itoa(q.limit)+" requests a minute reached", q.resetSeconds())
 }

@@ -62,11 +62,14 @@ type request struct {
 	token             string
 	org               string
 	signatureVerified bool
+	quota             relayedQuota // the apiserver's RateLimit headers
 }
 
 // ctx is the request's context, carrying its caller to the apiserver
 // calls made with it.
-func (r *request) ctx() context.Context { return withCaller(r.r.Context(), r.token, r.requestID) }
+func (r *request) ctx() context.Context {
+	return withCaller(r.r.Context(), caller{token: r.token, requestID: r.requestID, quota: &r.quota})
+}
 
 // name is the {id} of the request's path.
 func (r *request) name() string { return r.r.PathValue("id") }
@@ -132,6 +135,7 @@ func (r *request) writeJSON(status int, v any) {
 		klog.ErrorS(err, "Encoding an answer", "requestId", r.requestID)
 		status, body = http.StatusInternalServerError, []byte(`{"error":{"code":500,"reason":"InternalError","message":"encoding the answer"}}`)
 	}
+	r.quota.copyTo(r.w.Header())
 	r.w.Header().Set("Content-Type", "application/json")
 	r.w.WriteHeader(status)
 	r.status = status

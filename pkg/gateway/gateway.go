@@ -14,6 +14,7 @@ import (
 	"k8s.io/klog/v2"
 
 	"github.com/microstax/stax/pkg/generated/clientset/versioned"
+	"github.com/microstax/stax/pkg/ratelimit"
 )
 
 // Config is what a gateway needs.
@@ -21,7 +22,7 @@ type Config struct {
 	// Upstream locates stax-apiserver and its CA. Its credentials are not
 	// used for callers' requests: each carries the caller's own token.
 	Upstream *rest.Config
-	// Admin reads Organizations for their request quotas.
+	// Admin asks the apiserver whether it is ready, for /readyz.
 	Admin versioned.Interface
 	// UnauthenticatedRequestsPerMinute limits, per client address, requests
 	// without a token that verified. Default 60.
@@ -30,33 +31,43 @@ type Config struct {
 	// browser pages may call the API, as kube-apiserver's
 	// --cors-allowed-origins; none (the default) allows no other origin.
 	CORSAllowedOrigins []string
+	// TrustedProxies are the addresses or CIDRs of reverse proxies whose
+	// X-Forwarded-For names the client, for the limit of unauthenticated
+	// requests; none (the default) keys that limit by the connection.
+	TrustedProxies []string
 }
 
 // Gateway serves the /v1 REST API.
 type Gateway struct {
 	up          *upstream
+	admin       versioned.Interface
 	verifier    *verifier
-	tiers       *tiers
-	orgLimits   *limiter
-	addrLimits  *limiter
+	addrLimits  *ratelimit.Limiter
 	unauthLimit int
+	proxies     trustedProxies
+	probation   chan struct{} // reviews of tokens from addresses over their limit
 	mux         *http.ServeMux
 	handler     http.Handler
 }
 
-// New returns a gateway; ctx ends its Organization informer.
-func New(ctx context.Context, c Config) (*Gateway, error) {
+// New returns a gateway.
+func New(c Config) (*Gateway, error) {
 	up, err := newUpstream(c.Upstream)
+	if err != nil {
+		return nil, err
+	}
+	proxies, err := parseTrustedProxies(c.TrustedProxies)
 	if err != nil {
 		return nil, err
 	}
 	g := &Gateway{
 		up:          up,
+		admin:       c.Admin,
 		verifier:    newVerifier(up),
-		tiers:       newTiers(ctx, c.Admin),
-		orgLimits:   newLimiter(),
-		addrLimits:  newLimiter(),
+		addrLimits:  ratelimit.NewLimiter(),
 		unauthLimit: c.UnauthenticatedRequestsPerMinute,
+		proxies:     proxies,
+		probation:   make(chan struct{}, 1),
 		mux:         http.NewServeMux(),
 	}
 	if g.unauthLimit <= 0 {
@@ -72,8 +83,8 @@ func New(ctx context.Context, c Config) (*Gateway, error) {
 		return nil, err
 	}
 	g.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { writeProbe(w, true) })
-	// Ready once the organizations' quotas are known, as WaitForOrganizations.
-	g.mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) { writeProbe(w, g.tiers.synced()) })
+	// Ready while the apiserver is: every route calls it.
+	g.mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) { writeProbe(w, g.apiserverReady(r.Context())) })
 	g.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		req := &request{w: w, r: r, requestID: newRequestID()}
 		if allowed := allowedMethods(r.URL.Path); len(allowed) > 0 {
@@ -96,9 +107,12 @@ func writeProbe(w http.ResponseWriter, ok bool) {
 	_, _ = w.Write([]byte("ok\n"))
 }
 
-// WaitForOrganizations blocks until the tiers of all organizations are
-// known, so the first requests get their organization's quota.
-func (g *Gateway) WaitForOrganizations(ctx context.Context) bool { return g.tiers.waitSynced(ctx) }
+// apiserverReady asks the apiserver's /readyz with the admin credentials.
+func (g *Gateway) apiserverReady(ctx context.Context) bool {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	return g.admin.StaxV1alpha1().RESTClient().Get().AbsPath("/readyz").Do(ctx).Error() == nil
+}
 
 // ServeHTTP implements http.Handler.
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) { g.handler.ServeHTTP(w, r) }

@@ -1,24 +1,23 @@
 package gateway
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"k8s.io/client-go/rest"
 
+	"github.com/microstax/stax/pkg/generated/clientset/versioned"
 	"github.com/microstax/stax/pkg/generated/clientset/versioned/fake"
 )
 
 // testGateway is a gateway whose upstream is never reached by these tests.
 func testGateway(t *testing.T, cors ...string) *Gateway {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	g, err := New(ctx, Config{Upstream: &rest.Config{Host: "https://127.0.0.1:1"}, Admin: fake.NewSimpleClientset(),
+	g, err := New(Config{Upstream: &rest.Config{Host: "https://127.0.0.1:1"}, Admin: fake.NewSimpleClientset(),
 		CORSAllowedOrigins: cors})
 	if err != nil {
 		t.Fatal(err)
@@ -49,7 +48,7 @@ func TestCORS(t *testing.T) {
 	if h := preflight(g, "http://evil.example").Header().Get("Access-Control-Allow-Origin"); h != "" {
 		t.Errorf("an origin not allowed got %q", h)
 	}
-	if _, err := New(context.Background(), Config{Upstream: &rest.Config{Host: "https://127.0.0.1:1"}, Admin: fake.NewSimpleClientset(),
+	if _, err := New(Config{Upstream: &rest.Config{Host: "https://127.0.0.1:1"}, Admin: fake.NewSimpleClientset(),
 		CORSAllowedOrigins: []string{"(unclosed"}}); err == nil {
 		t.Error("a bad origin pattern was accepted")
 	}
@@ -84,7 +83,24 @@ func TestWrongMethodIs405WithAllow(t *testing.T) {
 }
 
 func TestHealthAndReadiness(t *testing.T) {
-	g := testGateway(t)
+	// The apiserver's /readyz, ready or not.
+	var apiserverReady atomic.Bool
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/readyz" || !apiserverReady.Load() {
+			http.Error(w, "not ready", http.StatusServiceUnavailable)
+			return
+		}
+		_, _ = w.Write([]byte("ok"))
+	}))
+	defer api.Close()
+	admin, err := versioned.NewForConfig(&rest.Config{Host: api.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := New(Config{Upstream: &rest.Config{Host: api.URL}, Admin: admin})
+	if err != nil {
+		t.Fatal(err)
+	}
 	get := func(path string) int {
 		rec := httptest.NewRecorder()
 		g.ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
@@ -93,17 +109,44 @@ func TestHealthAndReadiness(t *testing.T) {
 	if code := get("/healthz"); code != http.StatusOK {
 		t.Errorf("/healthz: %d", code)
 	}
-	if !g.WaitForOrganizations(context.Background()) {
-		t.Fatal("the organizations informer never synced")
-	}
-	if code := get("/readyz"); code != http.StatusOK {
-		t.Errorf("/readyz after the informer synced: %d", code)
-	}
-	// Not ready while the organizations' quotas are unknown.
-	synced := g.tiers.synced
-	g.tiers.synced = func() bool { return false }
-	defer func() { g.tiers.synced = synced }()
 	if code := get("/readyz"); code != http.StatusServiceUnavailable {
-		t.Errorf("/readyz before the informer synced: %d, want 503", code)
+		t.Errorf("/readyz while the apiserver is not ready: %d, want 503", code)
+	}
+	apiserverReady.Store(true)
+	if code := get("/readyz"); code != http.StatusOK {
+		t.Errorf("/readyz once the apiserver is ready: %d", code)
+	}
+	api.Close()
+	if code := get("/readyz"); code != http.StatusServiceUnavailable {
+		t.Errorf("/readyz with the apiserver gone: %d, want 503", code)
+	}
+}
+
+func TestClientAddressTrustsOnlyConfiguredProxies(t *testing.T) {
+	proxies, err := parseTrustedProxies([]string{"127.0.0.2", "10.0.0.0/8"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := parseTrustedProxies([]string{"10.0.0.0/99"}); err == nil {
+		t.Error("a bad CIDR was accepted")
+	}
+	for _, tc := range []struct {
+		remote, forwarded, want string
+	}{
+		{"127.0.0.9:5000", "203.0.113.7", "127.0.0.9"},                           // not a proxy: the header is anyone's
+		{"127.0.0.2:5000", "203.0.113.7", "203.0.113.7"},                         // a trusted proxy names the client
+		{"127.0.0.2:5000", "198.51.100.1, 203.0.113.7, 10.1.2.3", "203.0.113.7"}, // the right-most untrusted hop; the left one may be forged
+		{"127.0.0.2:5000", "10.1.2.3", "10.1.2.3"},                               // only proxies: the first of them
+		{"127.0.0.2:5000", "", "127.0.0.2"},                                      // no header: the proxy
+		{"127.0.0.2:5000", "not-an-address", "127.0.0.2"},                        // a malformed header: the proxy
+	} {
+		r := httptest.NewRequest("GET", "/v1/organization", nil)
+		r.RemoteAddr = tc.remote
+		if tc.forwarded != "" {
+			r.Header.Set("X-Forwarded-For", tc.forwarded)
+		}
+		if got := proxies.clientAddress(r); got != tc.want {
+			t.Errorf("from %s with X-Forwarded-For %q: %s, want %s", tc.remote, tc.forwarded, got, tc.want)
+		}
 	}
 }

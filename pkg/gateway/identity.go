@@ -18,7 +18,7 @@ var identityRoutes = []*Route{
 
 // verifyIdentity reviews the caller's own token for its organization.
 func verifyIdentity(g *Gateway, r *request) error {
-	status, err := g.verifier.review(r.r.Context(), r.token, r.org, r.requestID)
+	status, err := g.verifier.review(r.ctx(), r.token, r.org)
 	if err != nil {
 		return err
 	}

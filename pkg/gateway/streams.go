@@ -24,7 +24,11 @@ const writeWait = 10 * time.Second
 // upgrade switches to a WebSocket whose context ends when the client goes
 // away (a close frame or a broken connection).
 func (r *request) upgrade(ctx context.Context) (*websocket.Conn, context.Context, context.CancelFunc, error) {
-	conn, err := upgrader.Upgrade(r.w, r.r, nil)
+	// The upgrader writes its own answer: hand it the headers set so far
+	// (X-Request-Id) and the apiserver's RateLimit headers.
+	h := http.Header{"X-Request-Id": {r.requestID}}
+	r.quota.copyTo(h)
+	conn, err := upgrader.Upgrade(r.w, r.r, h)
 	if err != nil {
 		return nil, nil, nil, err // the upgrader answered the client
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"sync"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -12,6 +13,7 @@ import (
 	"k8s.io/client-go/rest"
 
 	"github.com/microstax/stax/pkg/generated/clientset/versioned"
+	"github.com/microstax/stax/pkg/ratelimit"
 )
 
 var orgResource = schema.GroupResource{Group: "stax.microstax.ai", Resource: "organizations"}
@@ -80,13 +82,50 @@ func upstreamError(err error) error {
 type caller struct {
 	token     string
 	requestID string
+	// quota receives the apiserver's RateLimit headers of each call, for
+	// the caller's answer; nil drops them.
+	quota *relayedQuota
 }
 
 type callerKey struct{}
 
 // withCaller returns a context whose calls carry the caller's token.
-func withCaller(ctx context.Context, token, requestID string) context.Context {
-	return context.WithValue(ctx, callerKey{}, caller{token: token, requestID: requestID})
+func withCaller(ctx context.Context, c caller) context.Context {
+	return context.WithValue(ctx, callerKey{}, c)
+}
+
+// relayedQuota keeps the rate limit headers of the latest apiserver answer
+// to a caller's calls: the apiserver counts the organization's requests,
+// and the caller sees its count.
+type relayedQuota struct {
+	mu     sync.Mutex
+	header http.Header
+}
+
+func (q *relayedQuota) record(from http.Header) {
+	if q == nil || from.Get("RateLimit-Limit") == "" {
+		return
+	}
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.header = http.Header{}
+	for _, k := range ratelimit.Headers {
+		if v := from.Get(k); v != "" {
+			q.header.Set(k, v)
+		}
+	}
+}
+
+// copyTo sets the relayed headers on an answer.
+func (q *relayedQuota) copyTo(h http.Header) {
+	if q == nil {
+		return
+	}
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for k, v := range q.header {
+		h[k] = v
+	}
 }
 
 // callerTransport sets, on each call, the token and request id of the
@@ -105,5 +144,9 @@ func (t callerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	// client sees in meta.requestId is the auditID of the apiserver's log.
 	req.Header.Set("Audit-ID", c.requestID)
 	req.Header.Set("X-Request-Id", c.requestID)
-	return t.next.RoundTrip(req)
+	resp, err := t.next.RoundTrip(req)
+	if err == nil {
+		c.quota.record(resp.Header)
+	}
+	return resp, err
 }

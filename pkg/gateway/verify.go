@@ -50,12 +50,12 @@ func (v *verifier) cached(token string) (verdict, bool) {
 }
 
 // verify returns the verdict of token for org, asking the apiserver when
-// it is not cached. Refused tokens are not cached.
-func (v *verifier) verify(ctx context.Context, token, org, requestID string) (verdict, error) {
+// it is not cached; ctx carries the caller. Refused tokens are not cached.
+func (v *verifier) verify(ctx context.Context, token, org string) (verdict, error) {
 	if vd, ok := v.cached(token); ok {
 		return vd, nil
 	}
-	status, err := v.review(ctx, token, org, requestID)
+	status, err := v.review(ctx, token, org)
 	if err != nil {
 		return verdict{}, err
 	}
@@ -74,11 +74,12 @@ func (v *verifier) verify(ctx context.Context, token, org, requestID string) (ve
 	return vd, nil
 }
 
-// review creates an IdentityReview of token, authenticated by token.
-func (v *verifier) review(ctx context.Context, token, org, requestID string) (*staxv1.IdentityReviewStatus, error) {
+// review creates an IdentityReview of token; ctx carries the caller whose
+// token it is.
+func (v *verifier) review(ctx context.Context, token, org string) (*staxv1.IdentityReviewStatus, error) {
 	in := &staxv1.IdentityReview{Spec: staxv1.IdentityReviewSpec{Token: token, Organization: org}}
 	var out staxv1.IdentityReview
-	if err := into(withCaller(ctx, token, requestID), v.up.verb(http.MethodPost).Resource("identityreviews").Body(in), &out); err != nil {
+	if err := into(ctx, v.up.verb(http.MethodPost).Resource("identityreviews").Body(in), &out); err != nil {
 		return nil, err
 	}
 	return &out.Status, nil

@@ -73,7 +73,7 @@ func TestWatchResumesAfterBookmarksAndExpiry(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx := withCaller(context.Background(), "t", "stx_test")
+	ctx := withCaller(context.Background(), caller{token: "t", requestID: "stx_test"})
 
 	w, err := up.startWatch(ctx, "acme", "shop")
 	if err != nil {

@@ -1,7 +1,6 @@
 package integration
 
 import (
-	"context"
 	"encoding/base64"
 	"encoding/json"
 	"io"
@@ -17,16 +16,15 @@ import (
 )
 
 // startGateway serves the /v1 API in front of s, on a real listener.
-func startGateway(t testing.TB, s *testServer) string {
+func startGateway(t testing.TB, s *testServer, configure ...func(*gateway.Config)) string {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	g, err := gateway.New(ctx, gateway.Config{Upstream: s.Config, Admin: s.Client})
+	cfg := gateway.Config{Upstream: s.Config, Admin: s.Client}
+	for _, f := range configure {
+		f(&cfg)
+	}
+	g, err := gateway.New(cfg)
 	if err != nil {
 		t.Fatal(err)
-	}
-	if !g.WaitForOrganizations(ctx) {
-		t.Fatal("organizations never listed")
 	}
 	srv := httptest.NewServer(g)
 	t.Cleanup(srv.Close)

@@ -1,0 +1,20 @@
+package apiserver
+
+import (
+	"github.com/microstax/stax/pkg/apis/stax"
+	listers "github.com/microstax/stax/pkg/generated/listers/stax/v1alpha1"
+)
+
+// requestsPerMinute is each organization's request quota
+// (stax.RequestsPerMinute) from the Organizations informer, so a tier
+// change applies at the next request; an organization not known (yet) has
+// the standard tier's.
+func requestsPerMinute(orgs listers.OrganizationLister) func(org string) int {
+	return func(org string) int {
+		o, err := orgs.Get(org)
+		if err != nil {
+			return int(stax.RequestsPerMinute("", nil))
+		}
+		return int(stax.RequestsPerMinute(stax.OrganizationTier(o.Spec.Tier), o.Spec.RequestsPerMinute))
+	}
+}
