@@ -22,6 +22,7 @@ import (
 	"github.com/microstax/stax/pkg/activity"
 	"github.com/microstax/stax/pkg/apis/stax"
 	"github.com/microstax/stax/pkg/apis/stax/install"
+	"github.com/microstax/stax/pkg/apis/stax/validation"
 	"github.com/microstax/stax/pkg/auth"
 	"github.com/microstax/stax/pkg/generated/clientset/versioned"
 	"github.com/microstax/stax/pkg/generated/informers/externalversions"
@@ -82,6 +83,9 @@ type ExtraConfig struct {
 	// its controllers share. Register informers before the server runs: a
 	// post-start hook starts the factory once.
 	Informers externalversions.SharedInformerFactory
+	// BlueprintLimits bound environments' blueprints; zero fields take
+	// validation.DefaultLimits.
+	BlueprintLimits validation.Limits
 }
 
 // Config is the generic server configuration plus ours.
@@ -209,7 +213,7 @@ func (c CompletedConfig) New() (*Server, error) {
 		close(shuttingDown)
 		return nil
 	})
-	envs, err := environmentstore.NewStorage(Scheme, c.GenericConfig.RESTOptionsGetter, logs, shuttingDown)
+	envs, err := environmentstore.NewStorage(Scheme, c.GenericConfig.RESTOptionsGetter, logs, shuttingDown, c.BlueprintLimits)
 	if err != nil {
 		return nil, err
 	}

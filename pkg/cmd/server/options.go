@@ -75,6 +75,8 @@ type Options struct {
 	// GCPercent is the Go collector's target (GOGC), unless the GOGC
 	// environment variable is set; 0 leaves the runtime's default.
 	GCPercent int
+	// BlueprintLimits are the --max-* bounds of blueprints.
+	BlueprintLimits *BlueprintLimitsOptions
 
 	Stdout, Stderr io.Writer
 }
@@ -95,6 +97,7 @@ func NewOptions(out, errOut io.Writer) *Options {
 		Identity:           NewIdentityOptions(),
 		GCPercent:          DefaultGCPercent,
 		ClientCertCacheTTL: certcache.DefaultTTL,
+		BlueprintLimits:    NewBlueprintLimitsOptions(),
 		Stdout:             out,
 		Stderr:             errOut,
 	}
@@ -116,6 +119,7 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.StringSliceVar(&o.Controllers, "controllers", o.Controllers, fmt.Sprintf(
 		"Controllers to run in-process; empty to run them in stax-controller-manager instead. Known: %v.", sets.List(controller.Known)))
 	o.Runtime.AddFlags(fs)
+	o.BlueprintLimits.AddFlags(fs)
 	fs.DurationVar(&o.ClientCertCacheTTL, "client-cert-cache-ttl", o.ClientCertCacheTTL, "How long to reuse "+
 		"the user a client certificate chain (with the front proxy's user headers) authenticated as, instead of "+
 		"verifying its signatures again; 0 verifies on every request.")
@@ -238,6 +242,7 @@ func (o *Options) Validate() error {
 		}
 	}
 	errs = append(errs, o.Identity.Validate()...)
+	errs = append(errs, o.BlueprintLimits.Validate()...)
 	for _, err := range o.Runtime.Validate() {
 		errs = append(errs, err.Error())
 	}

@@ -191,6 +191,7 @@ func (o *Options) Config(etcdServers []string) (*apiserver.Config, error) {
 		OwnsBearerTokens: o.Mode == ModeStandalone,
 		Client:           client,
 		Informers:        controller.NewInformerFactory(client),
+		BlueprintLimits:  o.BlueprintLimits.Limits,
 	}}, nil
 }
 

@@ -105,6 +105,9 @@ func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error
 	if done, err := c.autoShutdown(ctx, env, now); done {
 		return 0, err
 	}
+	if statusTooLarge(env) {
+		return c.SteadyPoll, nil // only for auto-shutdown: nothing to retry
+	}
 	obs, err := c.observe(ctx, env, now)
 	if err != nil {
 		return 0, err
@@ -194,6 +197,9 @@ func (c *Controller) writeStatus(ctx context.Context, env *staxv1.Environment, o
 	}
 	env.Status = status
 	_, err := c.client.StaxV1alpha1().Environments(env.Namespace).UpdateStatus(ctx, env, metav1.UpdateOptions{})
+	if isTooLarge(err) {
+		return c.writeTooLarge(ctx, env, status, err)
+	}
 	return status, ignoreGoneOrStale(err)
 }
 

@@ -19,18 +19,19 @@ import (
 	"github.com/microstax/stax/pkg/dependency"
 )
 
-// ValidateEnvironment checks a new Environment.
-func ValidateEnvironment(env *stax.Environment) field.ErrorList {
+// ValidateEnvironment checks a new Environment against limits.
+func ValidateEnvironment(env *stax.Environment, limits Limits) field.ErrorList {
 	allErrs := apimachineryvalidation.ValidateObjectMeta(&env.ObjectMeta, true,
 		apimachineryvalidation.NameIsDNSSubdomain, field.NewPath("metadata"))
-	allErrs = append(allErrs, ValidateEnvironmentSpec(&env.Spec, field.NewPath("spec"))...)
+	allErrs = append(allErrs, validateEnvironmentSpec(&env.Spec, nil, field.NewPath("spec"), limits)...)
 	return allErrs
 }
 
-// ValidateEnvironmentUpdate checks a change to an Environment's spec.
-func ValidateEnvironmentUpdate(env, old *stax.Environment) field.ErrorList {
+// ValidateEnvironmentUpdate checks a change to an Environment's spec. The
+// bounds of limits ratchet (bounds.go): what old already held stays allowed.
+func ValidateEnvironmentUpdate(env, old *stax.Environment, limits Limits) field.ErrorList {
 	allErrs := apimachineryvalidation.ValidateObjectMetaUpdate(&env.ObjectMeta, &old.ObjectMeta, field.NewPath("metadata"))
-	allErrs = append(allErrs, ValidateEnvironmentSpec(&env.Spec, field.NewPath("spec"))...)
+	allErrs = append(allErrs, validateEnvironmentSpec(&env.Spec, &old.Spec.Blueprint, field.NewPath("spec"), limits)...)
 	allErrs = append(allErrs, apimachineryvalidation.ValidateImmutableField(
 		env.Spec.BaselineRef, old.Spec.BaselineRef, field.NewPath("spec", "baselineRef"))...)
 	return allErrs
@@ -44,14 +45,20 @@ func ValidateEnvironmentStatusUpdate(env, old *stax.Environment) field.ErrorList
 	return allErrs
 }
 
-// ValidateEnvironmentSpec checks a spec: the blueprint, auto-shutdown and the
-// baseline reference.
-func ValidateEnvironmentSpec(spec *stax.EnvironmentSpec, fldPath *field.Path) field.ErrorList {
+// ValidateEnvironmentSpec checks a new spec: the blueprint, auto-shutdown
+// and the baseline reference.
+func ValidateEnvironmentSpec(spec *stax.EnvironmentSpec, fldPath *field.Path, limits Limits) field.ErrorList {
+	return validateEnvironmentSpec(spec, nil, fldPath, limits)
+}
+
+// validateEnvironmentSpec checks a spec; old is the stored blueprint on an
+// update, nil on a create.
+func validateEnvironmentSpec(spec *stax.EnvironmentSpec, old *stax.Blueprint, fldPath *field.Path, limits Limits) field.ErrorList {
 	var allErrs field.ErrorList
 	if len(spec.DisplayName) > 253 {
 		allErrs = append(allErrs, field.TooLong(fldPath.Child("displayName"), "", 253))
 	}
-	allErrs = append(allErrs, ValidateBlueprint(&spec.Blueprint, fldPath.Child("blueprint"))...)
+	allErrs = append(allErrs, validateBlueprint(&spec.Blueprint, old, fldPath.Child("blueprint"), limits.WithDefaults())...)
 	if as := spec.AutoShutdown; as != nil {
 		if as.IdleTimeout != nil && as.IdleTimeout.Duration <= 0 {
 			allErrs = append(allErrs, field.Invalid(fldPath.Child("autoShutdown", "idleTimeout"), as.IdleTimeout.Duration.String(), "must be greater than zero"))
@@ -68,15 +75,22 @@ func ValidateEnvironmentSpec(spec *stax.EnvironmentSpec, fldPath *field.Path) fi
 	return allErrs
 }
 
-// ValidateBlueprint checks the services of a blueprint and the graph their
-// dependsOn lists make.
-func ValidateBlueprint(bp *stax.Blueprint, fldPath *field.Path) field.ErrorList {
+// ValidateBlueprint checks the services of a new blueprint, the graph their
+// dependsOn lists make, and the bounds of limits.
+func ValidateBlueprint(bp *stax.Blueprint, fldPath *field.Path, limits Limits) field.ErrorList {
+	return validateBlueprint(bp, nil, fldPath, limits.WithDefaults())
+}
+
+// validateBlueprint checks bp; old is the stored blueprint on an update
+// (the bounds ratchet against it), nil on a create.
+func validateBlueprint(bp, old *stax.Blueprint, fldPath *field.Path, limits Limits) field.ErrorList {
 	var allErrs field.ErrorList
 	servicesPath := fldPath.Child("services")
 	if len(bp.Services) == 0 {
 		return append(allErrs, field.Required(servicesPath, "a blueprint needs at least one service"))
 	}
 	names := sets.New[string]()
+	oldServices := servicesByName(old)
 	for i := range bp.Services {
 		svc := &bp.Services[i]
 		idxPath := servicesPath.Index(i)
@@ -85,6 +99,7 @@ func ValidateBlueprint(bp *stax.Blueprint, fldPath *field.Path) field.ErrorList 
 		}
 		names.Insert(svc.Name)
 		allErrs = append(allErrs, validateService(svc, idxPath)...)
+		allErrs = append(allErrs, validateServiceBounds(svc, oldServices[svc.Name], idxPath, limits)...)
 	}
 	// Dependencies are checked once every name is known.
 	for i := range bp.Services {
@@ -104,10 +119,10 @@ func ValidateBlueprint(bp *stax.Blueprint, fldPath *field.Path) field.ErrorList 
 		}
 	}
 	if cycle := findCycle(bp.Services); cycle != nil {
-		allErrs = append(allErrs, field.Invalid(servicesPath, strings.Join(cycle, " -> "),
+		return append(allErrs, field.Invalid(servicesPath, strings.Join(cycle, " -> "),
 			"dependsOn must not form a cycle: "+strings.Join(cycle, " -> ")))
 	}
-	return allErrs
+	return append(allErrs, validateBlueprintBounds(bp, old, servicesPath, limits)...)
 }
 
 func validateService(svc *stax.ServiceSpec, fldPath *field.Path) field.ErrorList {

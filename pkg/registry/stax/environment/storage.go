@@ -11,6 +11,7 @@ import (
 	"sigs.k8s.io/structured-merge-diff/v6/fieldpath"
 
 	"github.com/microstax/stax/pkg/apis/stax"
+	"github.com/microstax/stax/pkg/apis/stax/validation"
 )
 
 // REST is the etcd-backed store of environments.
@@ -47,8 +48,9 @@ type Storage struct {
 // NewStorage builds the store of environments on the given storage options.
 // logs may be nil when the server runs no environments.
 // shutdown closes when the server begins to stop, which ends log followers.
-func NewStorage(scheme *runtime.Scheme, optsGetter generic.RESTOptionsGetter, logs LogSource, shutdown <-chan struct{}) (*Storage, error) {
-	strategy := NewStrategy(scheme)
+// limits bound blueprints; zero fields take validation.DefaultLimits.
+func NewStorage(scheme *runtime.Scheme, optsGetter generic.RESTOptionsGetter, logs LogSource, shutdown <-chan struct{}, limits validation.Limits) (*Storage, error) {
+	strategy := NewStrategy(scheme, limits)
 	store := &genericregistry.Store{
 		NewFunc:                   func() runtime.Object { return &stax.Environment{} },
 		NewListFunc:               func() runtime.Object { return &stax.EnvironmentList{} },

@@ -22,6 +22,7 @@ import (
 
 	"github.com/microstax/stax/pkg/apis/stax"
 	"github.com/microstax/stax/pkg/apis/stax/v1alpha1"
+	"github.com/microstax/stax/pkg/apis/stax/validation"
 	"github.com/microstax/stax/pkg/registry/registrytest"
 	"github.com/microstax/stax/pkg/registry/stax/environment"
 	envruntime "github.com/microstax/stax/pkg/runtime"
@@ -35,7 +36,7 @@ func newStorage(t *testing.T, logs environment.LogSource) *environment.Storage {
 
 func newStorageStopping(t *testing.T, logs environment.LogSource, shutdown <-chan struct{}) *environment.Storage {
 	t.Helper()
-	s, err := environment.NewStorage(registrytest.Scheme, registrytest.RESTOptions(t), logs, shutdown)
+	s, err := environment.NewStorage(registrytest.Scheme, registrytest.RESTOptions(t), logs, shutdown, validation.DefaultLimits)
 	if err != nil {
 		t.Fatal(err)
 	}

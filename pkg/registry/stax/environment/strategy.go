@@ -26,11 +26,15 @@ import (
 type environmentStrategy struct {
 	runtime.ObjectTyper
 	names.NameGenerator
+	// limits bound blueprints (the --max-* flags). An organization's quota
+	// would choose per-namespace Limits here.
+	limits validation.Limits
 }
 
-// NewStrategy returns the strategy for creates, updates and deletes.
-func NewStrategy(typer runtime.ObjectTyper) environmentStrategy {
-	return environmentStrategy{typer, names.SimpleNameGenerator}
+// NewStrategy returns the strategy for creates, updates and deletes, which
+// bounds blueprints by limits (zero fields: validation.DefaultLimits).
+func NewStrategy(typer runtime.ObjectTyper, limits validation.Limits) environmentStrategy {
+	return environmentStrategy{typer, names.SimpleNameGenerator, limits.WithDefaults()}
 }
 
 func (environmentStrategy) NamespaceScoped() bool { return true }
@@ -82,8 +86,8 @@ func keepCreator(newEnv, oldEnv *stax.Environment) {
 	}
 }
 
-func (environmentStrategy) Validate(ctx context.Context, obj runtime.Object) field.ErrorList {
-	return validation.ValidateEnvironment(obj.(*stax.Environment))
+func (s environmentStrategy) Validate(ctx context.Context, obj runtime.Object) field.ErrorList {
+	return validation.ValidateEnvironment(obj.(*stax.Environment), s.limits)
 }
 
 func (environmentStrategy) WarningsOnCreate(ctx context.Context, obj runtime.Object) []string {
@@ -96,8 +100,11 @@ func (environmentStrategy) AllowUnconditionalUpdate(ctx context.Context) bool { 
 
 func (environmentStrategy) Canonicalize(obj runtime.Object) {}
 
-func (environmentStrategy) ValidateUpdate(ctx context.Context, obj, old runtime.Object) field.ErrorList {
-	return validation.ValidateEnvironmentUpdate(obj.(*stax.Environment), old.(*stax.Environment))
+// ValidateUpdate ratchets the bounds: an environment stored under higher
+// limits stays updatable (finalizers, labels, a smaller blueprint) as long
+// as the change does not grow what is over a bound.
+func (s environmentStrategy) ValidateUpdate(ctx context.Context, obj, old runtime.Object) field.ErrorList {
+	return validation.ValidateEnvironmentUpdate(obj.(*stax.Environment), old.(*stax.Environment), s.limits)
 }
 
 func (environmentStrategy) WarningsOnUpdate(ctx context.Context, obj, old runtime.Object) []string {

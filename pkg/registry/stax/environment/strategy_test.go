@@ -9,6 +9,7 @@ import (
 	"sigs.k8s.io/structured-merge-diff/v6/fieldpath"
 
 	"github.com/microstax/stax/pkg/apis/stax"
+	"github.com/microstax/stax/pkg/apis/stax/validation"
 	"github.com/microstax/stax/pkg/registry/registrytest"
 	"github.com/microstax/stax/pkg/registry/stax/environment"
 )
@@ -30,7 +31,7 @@ func newEnvironment(name string) *stax.Environment {
 }
 
 func TestStrategyCreate(t *testing.T) {
-	s := environment.NewStrategy(registrytest.Scheme)
+	s := environment.NewStrategy(registrytest.Scheme, validation.DefaultLimits)
 	if !s.NamespaceScoped() {
 		t.Errorf("environments must be namespaced (the namespace is the organization)")
 	}
@@ -79,7 +80,7 @@ func TestStrategyCreate(t *testing.T) {
 }
 
 func TestStrategyUpdate(t *testing.T) {
-	s := environment.NewStrategy(registrytest.Scheme)
+	s := environment.NewStrategy(registrytest.Scheme, validation.DefaultLimits)
 	ctx := registrytest.Context("acme", "bob")
 	stored := func() *stax.Environment {
 		old := newEnvironment("shop")
@@ -169,7 +170,7 @@ func TestStrategyUpdate(t *testing.T) {
 }
 
 func TestStatusStrategy(t *testing.T) {
-	s := environment.NewStatusStrategy(environment.NewStrategy(registrytest.Scheme))
+	s := environment.NewStatusStrategy(environment.NewStrategy(registrytest.Scheme, validation.DefaultLimits))
 	ctx := registrytest.Context("acme", "controller")
 	old := newEnvironment("shop")
 	old.ResourceVersion = "5"
@@ -217,7 +218,7 @@ func TestStatusStrategy(t *testing.T) {
 }
 
 func TestResetFields(t *testing.T) {
-	main := environment.NewStrategy(registrytest.Scheme)
+	main := environment.NewStrategy(registrytest.Scheme, validation.DefaultLimits)
 	status := environment.NewStatusStrategy(main)
 	v1 := fieldpath.APIVersion("stax.microstax.ai/v1alpha1")
 	if set := main.GetResetFields()[v1]; set == nil || !set.Has(fieldpath.MakePathOrDie("status")) || set.Has(fieldpath.MakePathOrDie("spec")) {
