@@ -252,7 +252,9 @@ type source struct {
 	err  error
 }
 
-func (s *source) SecretValues(ctx context.Context, org, env string) ([]string, error) { return nil, nil }
+func (s *source) SecretValues(ctx context.Context, org, env string) ([]string, error) {
+	return nil, nil
+}
 
 func (s *source) Logs(ctx context.Context, org, env string, opts envruntime.LogOptions) (io.ReadCloser, error) {
 	s.mu.Lock()
