@@ -32,6 +32,7 @@ import (
 	"github.com/microstax/stax/pkg/registry/stax/federatedtokenrequest"
 	"github.com/microstax/stax/pkg/registry/stax/identityreview"
 	organizationstore "github.com/microstax/stax/pkg/registry/stax/organization"
+	secretstore "github.com/microstax/stax/pkg/registry/stax/secret"
 	"github.com/microstax/stax/pkg/registry/stax/tokenrevocation"
 	envruntime "github.com/microstax/stax/pkg/runtime"
 )
@@ -229,6 +230,10 @@ func (c CompletedConfig) New() (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	secrets, err := secretstore.NewStorage(Scheme, c.GenericConfig.RESTOptionsGetter)
+	if err != nil {
+		return nil, err
+	}
 
 	group := genericapiserver.NewDefaultAPIGroupInfo(stax.GroupName, Scheme, ParameterCodec, Codecs)
 	group.NegotiatedSerializer = acceptEmptyActionBody(group.NegotiatedSerializer)
@@ -245,6 +250,9 @@ func (c CompletedConfig) New() (*Server, error) {
 		"environmentrecords": records,
 		"tokenrevocations":   revocations,
 		"organizations":      orgs,
+		"secrets":            secrets.Secret,
+		// The values, for the platform only.
+		"secrets/values": secrets.Values,
 		// Identity endpoints: answered, never stored.
 		"identityreviews":        identityreview.NewREST(c.Identity.Verifier),
 		"federatedtokenrequests": federatedtokenrequest.NewREST(c.Identity.Issuer),

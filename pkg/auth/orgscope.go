@@ -11,7 +11,8 @@ import (
 )
 
 // NewOrganizationScope returns an authorizer that confines a token's holder to its organization: the
-// organization's namespace, its Organization object, and IdentityReviews.
+// organization's namespace (but not secrets/values), its Organization object,
+// and IdentityReviews.
 // Everything else is denied outright, so no later authorizer can allow it.
 // Users without an organization (client certificates, delegated users) are
 // not its business: it has no opinion on them.
@@ -36,6 +37,8 @@ func authorizeOrganizationScope(ctx context.Context, a authorizer.Attributes) (a
 	}
 	if a.GetAPIGroup() == stax.GroupName {
 		switch {
+		case a.GetResource() == "secrets" && a.GetSubresource() == "values":
+			return authorizer.DecisionDeny, "secret values are read by the platform only", nil
 		case a.GetResource() == "environmentrecords" && !isRead(a.GetVerb()):
 			return authorizer.DecisionDeny, "environment records are written by the control plane only", nil
 		case a.GetNamespace() == org:

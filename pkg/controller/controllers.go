@@ -70,6 +70,7 @@ func New(names []string, cfg Config) (*Controllers, error) {
 				return nil, fmt.Errorf("the %s controller needs a runtime", name)
 			}
 			ec := environment.New(cfg.Client, cfg.Informers.Stax().V1alpha1().Environments(), cfg.Runtime, cfg.Activity)
+			ec.WatchSecrets(cfg.Informers.Stax().V1alpha1().Secrets())
 			c.run = append(c.run, func(ctx context.Context) { ec.Run(ctx, workers) })
 		case TokenRevocationController:
 			tc := tokenrevocation.New(cfg.Client, cfg.Informers.Stax().V1alpha1().TokenRevocations())

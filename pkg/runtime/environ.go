@@ -42,20 +42,20 @@ func Environ(org, env string, s ServicePlan, w Wiring) []EnvVar {
 	for i, p := range s.Ports {
 		port := strconv.Itoa(int(w.Ports[i]))
 		if i == 0 {
-			vars = append(vars, EnvVar{EnvPort, port})
+			vars = append(vars, EnvVar{Name: EnvPort, Value: port})
 		}
 		if p.Name != "" {
-			vars = append(vars, EnvVar{envPortPrefix + envName(p.Name), port})
+			vars = append(vars, EnvVar{Name: envPortPrefix + envName(p.Name), Value: port})
 		}
 	}
 	for _, dep := range s.DependsOn {
 		if url := w.DependencyURL(dep); url != "" {
-			vars = append(vars, EnvVar{DependencyURLVar(dep), url})
+			vars = append(vars, EnvVar{Name: DependencyURLVar(dep), Value: url})
 		}
 	}
-	vars = append(vars, EnvVar{EnvOrganization, org}, EnvVar{EnvEnvironment, env}, EnvVar{EnvService, s.Name})
+	vars = append(vars, EnvVar{Name: EnvOrganization, Value: org}, EnvVar{Name: EnvEnvironment, Value: env}, EnvVar{Name: EnvService, Value: s.Name})
 	if w.Replica >= 0 {
-		vars = append(vars, EnvVar{EnvReplica, strconv.Itoa(w.Replica)})
+		vars = append(vars, EnvVar{Name: EnvReplica, Value: strconv.Itoa(w.Replica)})
 	}
 	last := make(map[string]int, len(vars))
 	for i, e := range vars {

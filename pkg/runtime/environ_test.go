@@ -14,14 +14,14 @@ import (
 
 func TestEnviron(t *testing.T) {
 	s := ServicePlan{Name: "api", DependsOn: []string{"auth-db", "cache"},
-		Env:   []EnvVar{{"PORT", "1"}, {"MODE", "x"}, {"STAX_SERVICE", "spoofed"}},
+		Env:   []EnvVar{{Name: "PORT", Value: "1"}, {Name: "MODE", Value: "x"}, {Name: "STAX_SERVICE", Value: "spoofed"}},
 		Ports: []Port{{Name: "http", Port: 80}, {Name: "admin-ui", Port: 81}}}
 	urls := map[string]string{"auth-db": "http://127.0.0.1:5000"} // cache has no address yet
 	got := Environ("acme", "dev", s, Wiring{Ports: []int32{4000, 4001}, Replica: 2,
 		DependencyURL: func(d string) string { return urls[d] }})
-	want := []EnvVar{{"MODE", "x"}, {"PORT", "4000"}, {"PORT_HTTP", "4000"}, {"PORT_ADMIN_UI", "4001"},
-		{"AUTH_DB_URL", "http://127.0.0.1:5000"}, {"STAX_ORGANIZATION", "acme"}, {"STAX_ENVIRONMENT", "dev"},
-		{"STAX_SERVICE", "api"}, {"STAX_REPLICA", "2"}}
+	want := []EnvVar{{Name: "MODE", Value: "x"}, {Name: "PORT", Value: "4000"}, {Name: "PORT_HTTP", Value: "4000"}, {Name: "PORT_ADMIN_UI", Value: "4001"},
+		{Name: "AUTH_DB_URL", Value: "http://127.0.0.1:5000"}, {Name: "STAX_ORGANIZATION", Value: "acme"}, {Name: "STAX_ENVIRONMENT", Value: "dev"},
+		{Name: "STAX_SERVICE", Value: "api"}, {Name: "STAX_REPLICA", Value: "2"}}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("Environ =\n%v\nwant\n%v", got, want)
 	}

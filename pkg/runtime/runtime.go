@@ -46,7 +46,13 @@ type ServicePlan struct {
 type ResourceList map[string]resource.Quantity
 
 // EnvVar is one environment variable.
-type EnvVar struct{ Name, Value string }
+type EnvVar struct {
+	Name, Value string
+	// Secret says Value came from a Secret: runtimes keep it out of what
+	// they write down or show (manifests, saved state), and logs hide it
+	// (see Redact).
+	Secret bool
+}
 
 // Port is one named port of a service.
 type Port struct {
@@ -90,6 +96,9 @@ type Runtime interface {
 	Logs(ctx context.Context, org, env string, opts LogOptions) (io.ReadCloser, error)
 	// Delete ends everything and removes the environment's files.
 	Delete(ctx context.Context, org, env string) error
+	// SecretValues are the secret values (EnvVar.Secret) of the plan the
+	// runtime last applied to the environment, for Redact.
+	SecretValues(ctx context.Context, org, env string) ([]string, error)
 }
 
 // EnvironmentState is the observed state of an environment.

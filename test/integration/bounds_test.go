@@ -204,6 +204,9 @@ func (r *chattyRuntime) Delete(context.Context, string, string) error { return n
 func (r *chattyRuntime) Logs(context.Context, string, string, runtime.LogOptions) (io.ReadCloser, error) {
 	return nil, errors.New("no logs")
 }
+func (r *chattyRuntime) SecretValues(context.Context, string, string) ([]string, error) {
+	return nil, nil
+}
 
 type nopActivity struct{}
 

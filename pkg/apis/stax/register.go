@@ -40,6 +40,8 @@ func addKnownTypes(scheme *runtime.Scheme) error {
 		&EnvironmentRecordList{},
 		&TokenRevocation{},
 		&TokenRevocationList{},
+		&Secret{},
+		&SecretList{},
 		&EnvironmentLogOptions{},
 		&EnvironmentAction{},
 	)

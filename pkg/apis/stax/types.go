@@ -71,6 +71,23 @@ type EnvVar struct {
 	Name string
 	// Value of the variable.
 	Value string
+	// ValueFrom takes the value from elsewhere; exactly one of Value and
+	// ValueFrom is set.
+	ValueFrom *EnvVarSource
+}
+
+// EnvVarSource is where a variable's value comes from.
+type EnvVarSource struct {
+	// SecretRef is a key of a Secret in the environment's namespace.
+	SecretRef *SecretKeyReference
+}
+
+// SecretKeyReference names one key of a Secret.
+type SecretKeyReference struct {
+	// Name of the Secret.
+	Name string
+	// Key in its data.
+	Key string
 }
 
 // Protocol is a network protocol of a service port.

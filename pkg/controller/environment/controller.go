@@ -116,7 +116,9 @@ func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error
 	if err != nil {
 		return 0, err
 	}
-	if status.Phase == staxv1.EnvironmentReady || status.Phase == staxv1.EnvironmentStopped || status.Phase == staxv1.EnvironmentFailed {
+	if status.Phase == staxv1.EnvironmentReady || status.Phase == staxv1.EnvironmentStopped || status.Phase == staxv1.EnvironmentFailed ||
+		obs.missingSecret != "" {
+		// A missing secret is waited for by WatchSecrets, not by polling.
 		return c.SteadyPoll, nil
 	}
 	return c.ActivePoll, nil
@@ -177,8 +179,16 @@ func (c *Controller) observe(ctx context.Context, env *staxv1.Environment, now t
 	if err != nil && !unknown {
 		return obs, err
 	}
-	if unknown || env.Status.ObservedGeneration != env.Generation || wasStopped(env) || allStopped(obs.state) {
-		if obs.applyErr = c.runtime.Apply(ctx, planFor(env)); obs.applyErr == nil {
+	if unknown || env.Status.ObservedGeneration != env.Generation || wasStopped(env) || allStopped(obs.state) || waitingForSecret(env) {
+		plan := planFor(env)
+		var missing *missingSecretError
+		if err := c.resolveSecrets(ctx, env, &plan); errors.As(err, &missing) {
+			obs.missingSecret = missing.Error()
+			return obs, nil
+		} else if err != nil {
+			return obs, err
+		}
+		if obs.applyErr = c.runtime.Apply(ctx, plan); obs.applyErr == nil {
 			if obs.state, err = c.runtime.Status(ctx, ns, name); err != nil {
 				return obs, err
 			}

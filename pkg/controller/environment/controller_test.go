@@ -69,6 +69,10 @@ func (f *fakeRuntime) Logs(context.Context, string, string, runtime.LogOptions) 
 	return nil, errors.New("no logs")
 }
 
+func (f *fakeRuntime) SecretValues(context.Context, string, string) ([]string, error) {
+	return nil, nil
+}
+
 func (f *fakeRuntime) Delete(context.Context, string, string) error {
 	f.record("delete")
 	f.state = nil

@@ -30,7 +30,10 @@ func planFor(env *staxv1.Environment) runtime.Plan {
 			Limits:    quantities(s.Resources.Limits),
 		}
 		for _, e := range s.Env {
-			sp.Env = append(sp.Env, runtime.EnvVar{Name: e.Name, Value: e.Value})
+			// A secret variable's value is filled by resolveSecrets, for
+			// the runtime only.
+			secret := e.ValueFrom != nil && e.ValueFrom.SecretRef != nil
+			sp.Env = append(sp.Env, runtime.EnvVar{Name: e.Name, Value: e.Value, Secret: secret})
 		}
 		for _, p := range s.Ports {
 			sp.Ports = append(sp.Ports, runtime.Port{Name: p.Name, Port: p.Port, Protocol: string(p.Protocol)})

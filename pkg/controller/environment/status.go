@@ -25,8 +25,10 @@ const (
 type observation struct {
 	state    runtime.EnvironmentState
 	applyErr error // a runtime refusal of the plan
-	stopped  bool  // the environment is paused and every process has ended
-	now      time.Time
+	// missingSecret says which secretRef has no Secret or key yet.
+	missingSecret string
+	stopped       bool // the environment is paused and every process has ended
+	now           time.Time
 }
 
 // nextStatus derives the environment's status from what the runtime reports.
@@ -57,6 +59,11 @@ func nextStatus(env *staxv1.Environment, obs observation) staxv1.EnvironmentStat
 	}
 
 	switch {
+	case obs.missingSecret != "":
+		// The spec's plan cannot run yet, whatever runs now.
+		st.Phase = staxv1.EnvironmentPending
+		setCondition(&st, staxv1.ConditionProvisioned, metav1.ConditionFalse, ReasonSecretNotFound, obs.missingSecret, env.Generation, now)
+		setCondition(&st, staxv1.ConditionReady, metav1.ConditionFalse, ReasonSecretNotFound, obs.missingSecret, env.Generation, now)
 	case obs.applyErr != nil:
 		st.Phase = staxv1.EnvironmentFailed
 		setCondition(&st, staxv1.ConditionProvisioned, metav1.ConditionFalse, ReasonProvisionError, obs.applyErr.Error(), env.Generation, now)

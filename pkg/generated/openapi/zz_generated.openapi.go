@@ -38,6 +38,7 @@ func GetOpenAPIDefinitions(ref common.ReferenceCallback) map[string]common.OpenA
 		v1alpha1.BaselineReference{}.OpenAPIModelName():           schema_pkg_apis_stax_v1alpha1_BaselineReference(ref),
 		v1alpha1.Blueprint{}.OpenAPIModelName():                   schema_pkg_apis_stax_v1alpha1_Blueprint(ref),
 		v1alpha1.EnvVar{}.OpenAPIModelName():                      schema_pkg_apis_stax_v1alpha1_EnvVar(ref),
+		v1alpha1.EnvVarSource{}.OpenAPIModelName():                schema_pkg_apis_stax_v1alpha1_EnvVarSource(ref),
 		v1alpha1.Environment{}.OpenAPIModelName():                 schema_pkg_apis_stax_v1alpha1_Environment(ref),
 		v1alpha1.EnvironmentAction{}.OpenAPIModelName():           schema_pkg_apis_stax_v1alpha1_EnvironmentAction(ref),
 		v1alpha1.EnvironmentList{}.OpenAPIModelName():             schema_pkg_apis_stax_v1alpha1_EnvironmentList(ref),
@@ -60,6 +61,9 @@ func GetOpenAPIDefinitions(ref common.ReferenceCallback) map[string]common.OpenA
 		v1alpha1.OrganizationSpec{}.OpenAPIModelName():            schema_pkg_apis_stax_v1alpha1_OrganizationSpec(ref),
 		v1alpha1.ResourceRequirements{}.OpenAPIModelName():        schema_pkg_apis_stax_v1alpha1_ResourceRequirements(ref),
 		v1alpha1.ResourceUsage{}.OpenAPIModelName():               schema_pkg_apis_stax_v1alpha1_ResourceUsage(ref),
+		v1alpha1.Secret{}.OpenAPIModelName():                      schema_pkg_apis_stax_v1alpha1_Secret(ref),
+		v1alpha1.SecretKeyReference{}.OpenAPIModelName():          schema_pkg_apis_stax_v1alpha1_SecretKeyReference(ref),
+		v1alpha1.SecretList{}.OpenAPIModelName():                  schema_pkg_apis_stax_v1alpha1_SecretList(ref),
 		v1alpha1.ServicePort{}.OpenAPIModelName():                 schema_pkg_apis_stax_v1alpha1_ServicePort(ref),
 		v1alpha1.ServiceSpec{}.OpenAPIModelName():                 schema_pkg_apis_stax_v1alpha1_ServiceSpec(ref),
 		v1alpha1.ServiceStatus{}.OpenAPIModelName():               schema_pkg_apis_stax_v1alpha1_ServiceStatus(ref),
@@ -235,10 +239,39 @@ func schema_pkg_apis_stax_v1alpha1_EnvVar(ref common.ReferenceCallback) common.O
 							Format:      "",
 						},
 					},
+					"valueFrom": {
+						SchemaProps: spec.SchemaProps{
+							Description: "ValueFrom takes the value from elsewhere; exactly one of value and valueFrom is set.",
+							Ref:         ref(v1alpha1.EnvVarSource{}.OpenAPIModelName()),
+						},
+					},
 				},
 				Required: []string{"name"},
 			},
 		},
+		Dependencies: []string{
+			v1alpha1.EnvVarSource{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_stax_v1alpha1_EnvVarSource(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "EnvVarSource is where a variable's value comes from.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"secretRef": {
+						SchemaProps: spec.SchemaProps{
+							Description: "SecretRef is a key of a Secret (secrets.stax.microstax.ai) in the environment's namespace. Records and status hold the reference, never the value.",
+							Ref:         ref(v1alpha1.SecretKeyReference{}.OpenAPIModelName()),
+						},
+					},
+				},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.SecretKeyReference{}.OpenAPIModelName()},
 	}
 }
 
@@ -1345,6 +1378,153 @@ func schema_pkg_apis_stax_v1alpha1_ResourceUsage(ref common.ReferenceCallback) c
 				Required: []string{"cpuCoreHours", "memoryGiBHours", "replicaHours"},
 			},
 		},
+	}
+}
+
+func schema_pkg_apis_stax_v1alpha1_Secret(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "Secret holds values that blueprints reference (env[].valueFrom.secretRef) without spelling them out. Data is write-only: every answer of the API (get, list, watch, the answers of writes, tables) omits it and lists keys instead; only the platform reads values, through the secrets/values subresource. An update without data keeps the stored values; data: {} removes them all. With kubectl, name it secrets.stax.microstax.ai: the core secrets resource wins the short form.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"kind": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"apiVersion": {
+						SchemaProps: spec.SchemaProps{
+							Description: "APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"metadata": {
+						SchemaProps: spec.SchemaProps{
+							Default: map[string]interface{}{},
+							Ref:     ref(v1.ObjectMeta{}.OpenAPIModelName()),
+						},
+					},
+					"data": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Data maps a key (as a Kubernetes Secret key) to its value. Write-only.",
+							Type:        []string{"object"},
+							AdditionalProperties: &spec.SchemaOrBool{
+								Allows: true,
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Type:   []string{"string"},
+										Format: "",
+									},
+								},
+							},
+						},
+					},
+					"keys": {
+						VendorExtensible: spec.VendorExtensible{
+							Extensions: spec.Extensions{
+								"x-kubernetes-list-type": "atomic",
+							},
+						},
+						SchemaProps: spec.SchemaProps{
+							Description: "Keys are the keys of data, sorted; set by the server.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Type:   []string{"string"},
+										Format: "",
+									},
+								},
+							},
+						},
+					},
+				},
+			},
+		},
+		Dependencies: []string{
+			v1.ObjectMeta{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_stax_v1alpha1_SecretKeyReference(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "SecretKeyReference names one key of a Secret.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"name": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Name of the Secret.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"key": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Key in its data.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+				},
+				Required: []string{"name", "key"},
+			},
+		},
+	}
+}
+
+func schema_pkg_apis_stax_v1alpha1_SecretList(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "SecretList is a list of Secrets.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"kind": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"apiVersion": {
+						SchemaProps: spec.SchemaProps{
+							Description: "APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"metadata": {
+						SchemaProps: spec.SchemaProps{
+							Default: map[string]interface{}{},
+							Ref:     ref(v1.ListMeta{}.OpenAPIModelName()),
+						},
+					},
+					"items": {
+						SchemaProps: spec.SchemaProps{
+							Type: []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(v1alpha1.Secret{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+				},
+				Required: []string{"items"},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.Secret{}.OpenAPIModelName(), v1.ListMeta{}.OpenAPIModelName()},
 	}
 }
 

@@ -45,7 +45,10 @@ func (r *Runtime) Apply(ctx context.Context, plan runtime.Plan) error {
 			return fmt.Errorf("service %s: %w", s.Name, err)
 		}
 	}
-	return r.prune(ctx, plan, ns, existing.Items, inPlan)
+	if err := r.prune(ctx, plan, ns, existing.Items, inPlan); err != nil {
+		return err
+	}
+	return r.pruneSecrets(ctx, plan, ns, inPlan)
 }
 
 func (r *Runtime) applyNamespace(ctx context.Context, plan runtime.Plan, ns string) error {
@@ -70,6 +73,10 @@ func (r *Runtime) applyNamespace(ctx context.Context, plan runtime.Plan, ns stri
 }
 
 func (r *Runtime) applyService(ctx context.Context, plan runtime.Plan, s runtime.ServicePlan, ns string, recorded map[string]int32) error {
+	// The Secret first: the pods refer to it.
+	if err := r.applySecret(ctx, plan, s, ns); err != nil {
+		return err
+	}
 	replicas := s.Replicas
 	n, resuming := recorded[s.Name]
 	if resuming {

@@ -65,6 +65,12 @@ func container(plan runtime.Plan, s runtime.ServicePlan, ns string) *corev1ac.Co
 		c.WithArgs(s.Args...)
 	}
 	for _, e := range environ(plan, s, ns) {
+		if e.Secret {
+			// The value stays in the service's Secret (secretOf).
+			c.WithEnv(corev1ac.EnvVar().WithName(e.Name).WithValueFrom(corev1ac.EnvVarSource().
+				WithSecretKeyRef(corev1ac.SecretKeySelector().WithName(secretName(s.Name)).WithKey(e.Name))))
+			continue
+		}
 		c.WithEnv(corev1ac.EnvVar().WithName(e.Name).WithValue(e.Value))
 	}
 	for _, p := range s.Ports {

@@ -62,7 +62,8 @@ func (e *environment) notify() {
 }
 
 // savedState is what an environment keeps on disk to be resumed, even by
-// a later server: the last plan and the front ports its endpoints used.
+// a later server: the last plan (without secret values: resuming is an
+// Apply, which brings them) and the front ports its endpoints used.
 type savedState struct {
 	Plan       runtime.Plan
 	FrontPorts map[string]int
@@ -70,7 +71,7 @@ type savedState struct {
 }
 
 func (e *environment) saveLocked() error {
-	b, err := json.MarshalIndent(savedState{e.plan, e.frontPorts, e.stopped}, "", "  ")
+	b, err := json.MarshalIndent(savedState{e.plan.WithoutSecretValues(), e.frontPorts, e.stopped}, "", "  ")
 	if err != nil {
 		return err
 	}

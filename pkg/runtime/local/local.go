@@ -135,6 +135,17 @@ func (r *Runtime) Status(ctx context.Context, org, env string) (runtime.Environm
 	return e.status(), nil
 }
 
+// SecretValues implements runtime.Runtime: the secret values of the plan
+// held in memory (a plan loaded from disk has none).
+func (r *Runtime) SecretValues(ctx context.Context, org, env string) ([]string, error) {
+	var out []string
+	err := r.locked(org, env, false, func(e *environment) error {
+		out = e.plan.SecretValues()
+		return nil
+	})
+	return out, err
+}
+
 // Delete implements runtime.Runtime. It removes logs too.
 func (r *Runtime) Delete(ctx context.Context, org, env string) error {
 	return r.locked(org, env, false, func(e *environment) error {

@@ -97,6 +97,27 @@ type EnvVar struct {
 	// Value of the variable.
 	// +optional
 	Value string `json:"value,omitempty"`
+	// ValueFrom takes the value from elsewhere; exactly one of value and
+	// valueFrom is set.
+	// +optional
+	ValueFrom *EnvVarSource `json:"valueFrom,omitempty"`
+}
+
+// EnvVarSource is where a variable's value comes from.
+type EnvVarSource struct {
+	// SecretRef is a key of a Secret (secrets.stax.microstax.ai) in the
+	// environment's namespace. Records and status hold the reference, never
+	// the value.
+	// +optional
+	SecretRef *SecretKeyReference `json:"secretRef,omitempty"`
+}
+
+// SecretKeyReference names one key of a Secret.
+type SecretKeyReference struct {
+	// Name of the Secret.
+	Name string `json:"name"`
+	// Key in its data.
+	Key string `json:"key"`
 }
 
 // Protocol is a network protocol of a service port.

@@ -42,6 +42,11 @@ func (in EnvVar) OpenAPIModelName() string {
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
+func (in EnvVarSource) OpenAPIModelName() string {
+	return "ai.microstax.stax.v1alpha1.EnvVarSource"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
 func (in Environment) OpenAPIModelName() string {
 	return "ai.microstax.stax.v1alpha1.Environment"
 }
@@ -149,6 +154,21 @@ func (in ResourceRequirements) OpenAPIModelName() string {
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in ResourceUsage) OpenAPIModelName() string {
 	return "ai.microstax.stax.v1alpha1.ResourceUsage"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in Secret) OpenAPIModelName() string {
+	return "ai.microstax.stax.v1alpha1.Secret"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in SecretKeyReference) OpenAPIModelName() string {
+	return "ai.microstax.stax.v1alpha1.SecretKeyReference"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in SecretList) OpenAPIModelName() string {
+	return "ai.microstax.stax.v1alpha1.SecretList"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.

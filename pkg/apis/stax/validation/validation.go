@@ -155,6 +155,7 @@ func validateService(svc *stax.ServiceSpec, fldPath *field.Path) field.ErrorList
 			allErrs = append(allErrs, field.Duplicate(p, ev.Name))
 		}
 		envNames.Insert(ev.Name)
+		allErrs = append(allErrs, validateEnvVarValue(ev, fldPath.Child("env").Index(i))...)
 	}
 
 	portNames := sets.New[string]()

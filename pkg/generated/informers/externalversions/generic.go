@@ -59,6 +59,8 @@ func (f *sharedInformerFactory) ForResource(resource schema.GroupVersionResource
 		return &genericInformer{resource: resource.GroupResource(), informer: f.Stax().V1alpha1().EnvironmentRecords().Informer()}, nil
 	case v1alpha1.SchemeGroupVersion.WithResource("organizations"):
 		return &genericInformer{resource: resource.GroupResource(), informer: f.Stax().V1alpha1().Organizations().Informer()}, nil
+	case v1alpha1.SchemeGroupVersion.WithResource("secrets"):
+		return &genericInformer{resource: resource.GroupResource(), informer: f.Stax().V1alpha1().Secrets().Informer()}, nil
 	case v1alpha1.SchemeGroupVersion.WithResource("tokenrevocations"):
 		return &genericInformer{resource: resource.GroupResource(), informer: f.Stax().V1alpha1().TokenRevocations().Informer()}, nil
 

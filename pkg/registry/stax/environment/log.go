@@ -2,6 +2,7 @@ package environment
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -23,6 +24,8 @@ import (
 // LogSource reads the output of an environment's services.
 type LogSource interface {
 	Logs(ctx context.Context, org, env string, opts envruntime.LogOptions) (io.ReadCloser, error)
+	// SecretValues are hidden from the logs (envruntime.Redact).
+	SecretValues(ctx context.Context, org, env string) ([]string, error)
 }
 
 // LogREST serves GET environments/log: the output of the environment's
@@ -148,6 +151,15 @@ func (s *logStreamer) InputStream(ctx context.Context, apiVersion, acceptHeader 
 		cancel()
 		return nil, false, "", apierrors.NewNotFound(stax.Resource("environments/log"), s.env)
 	}
+	// The one place logs are redacted: every secret value of the
+	// environment's plan becomes [redacted]. Unknown values fail closed.
+	secrets, err := s.source.SecretValues(ctx, s.org, s.env)
+	if err != nil && !errors.Is(err, envruntime.ErrNotFound) {
+		cancel()
+		logs.Close()
+		return nil, false, "", apierrors.NewServiceUnavailable("the secret values to hide from the logs are unknown: " + err.Error())
+	}
+	logs = envruntime.Redact(logs, secrets)
 	return cancelOnClose{logs, cancel}, s.opts.Follow, "text/plain; charset=utf-8", nil
 }
 

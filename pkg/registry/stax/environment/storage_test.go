@@ -253,6 +253,10 @@ type source struct {
 	err  error
 }
 
+func (s *source) SecretValues(ctx context.Context, org, env string) ([]string, error) {
+	return nil, nil
+}
+
 func (s *source) Logs(ctx context.Context, org, env string, opts envruntime.LogOptions) (io.ReadCloser, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -418,6 +422,10 @@ func TestLogFollowFlushesEachLine(t *testing.T) {
 // followSource behaves as the runtimes promise: a follow reads until its
 // context ends.
 type followSource struct{}
+
+func (followSource) SecretValues(ctx context.Context, org, env string) ([]string, error) {
+	return nil, nil
+}
 
 func (followSource) Logs(ctx context.Context, org, env string, opts envruntime.LogOptions) (io.ReadCloser, error) {
 	pr, pw := io.Pipe()

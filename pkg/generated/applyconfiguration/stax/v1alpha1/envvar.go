@@ -27,6 +27,9 @@ type EnvVarApplyConfiguration struct {
 	Name *string `json:"name,omitempty"`
 	// Value of the variable.
 	Value *string `json:"value,omitempty"`
+	// ValueFrom takes the value from elsewhere; exactly one of value and
+	// valueFrom is set.
+	ValueFrom *EnvVarSourceApplyConfiguration `json:"valueFrom,omitempty"`
 }
 
 // EnvVarApplyConfiguration constructs a declarative configuration of the EnvVar type for use with
@@ -48,5 +51,13 @@ func (b *EnvVarApplyConfiguration) WithName(value string) *EnvVarApplyConfigurat
 // If called multiple times, the Value field is set to the value of the last call.
 func (b *EnvVarApplyConfiguration) WithValue(value string) *EnvVarApplyConfiguration {
 	b.Value = &value
+	return b
+}
+
+// WithValueFrom sets the ValueFrom field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the ValueFrom field is set to the value of the last call.
+func (b *EnvVarApplyConfiguration) WithValueFrom(value *EnvVarSourceApplyConfiguration) *EnvVarApplyConfiguration {
+	b.ValueFrom = value
 	return b
 }

@@ -38,6 +38,14 @@ type EnvironmentRecordNamespaceListerExpansion interface{}
 // OrganizationLister.
 type OrganizationListerExpansion interface{}
 
+// SecretListerExpansion allows custom methods to be added to
+// SecretLister.
+type SecretListerExpansion interface{}
+
+// SecretNamespaceListerExpansion allows custom methods to be added to
+// SecretNamespaceLister.
+type SecretNamespaceListerExpansion interface{}
+
 // TokenRevocationListerExpansion allows custom methods to be added to
 // TokenRevocationLister.
 type TokenRevocationListerExpansion interface{}

@@ -30,6 +30,8 @@ type Interface interface {
 	EnvironmentRecords() TypedEnvironmentRecordInformer
 	// Organizations returns a OrganizationInformer.
 	Organizations() TypedOrganizationInformer
+	// Secrets returns a SecretInformer.
+	Secrets() TypedSecretInformer
 	// TokenRevocations returns a TokenRevocationInformer.
 	TokenRevocations() TypedTokenRevocationInformer
 }
@@ -58,6 +60,11 @@ func (v *version) EnvironmentRecords() TypedEnvironmentRecordInformer {
 // Organizations returns a TypedOrganizationInformer.
 func (v *version) Organizations() TypedOrganizationInformer {
 	return &organizationInformer{factory: v.factory, tweakListOptions: v.tweakListOptions}
+}
+
+// Secrets returns a TypedSecretInformer.
+func (v *version) Secrets() TypedSecretInformer {
+	return &secretInformer{factory: v.factory, namespace: v.namespace, tweakListOptions: v.tweakListOptions}
 }
 
 // TokenRevocations returns a TypedTokenRevocationInformer.

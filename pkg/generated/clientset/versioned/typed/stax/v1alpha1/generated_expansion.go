@@ -28,4 +28,6 @@ type IdentityReviewExpansion interface{}
 
 type OrganizationExpansion interface{}
 
+type SecretExpansion interface{}
+
 type TokenRevocationExpansion interface{}

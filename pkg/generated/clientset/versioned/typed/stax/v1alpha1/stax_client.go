@@ -33,6 +33,7 @@ type StaxV1alpha1Interface interface {
 	FederatedTokenRequestsGetter
 	IdentityReviewsGetter
 	OrganizationsGetter
+	SecretsGetter
 	TokenRevocationsGetter
 }
 
@@ -59,6 +60,10 @@ func (c *StaxV1alpha1Client) IdentityReviews() IdentityReviewInterface {
 
 func (c *StaxV1alpha1Client) Organizations() OrganizationInterface {
 	return newOrganizations(c)
+}
+
+func (c *StaxV1alpha1Client) Secrets(namespace string) SecretInterface {
+	return newSecrets(c, namespace)
 }
 
 func (c *StaxV1alpha1Client) TokenRevocations(namespace string) TokenRevocationInterface {

@@ -48,6 +48,10 @@ func (c *FakeStaxV1alpha1) Organizations() v1alpha1.OrganizationInterface {
 	return newFakeOrganizations(c)
 }
 
+func (c *FakeStaxV1alpha1) Secrets(namespace string) v1alpha1.SecretInterface {
+	return newFakeSecrets(c, namespace)
+}
+
 func (c *FakeStaxV1alpha1) TokenRevocations(namespace string) v1alpha1.TokenRevocationInterface {
 	return newFakeTokenRevocations(c, namespace)
 }
