@@ -26,6 +26,7 @@ import (
 	"github.com/microstax/stax/pkg/auth"
 	"github.com/microstax/stax/pkg/generated/clientset/versioned"
 	"github.com/microstax/stax/pkg/generated/informers/externalversions"
+	"github.com/microstax/stax/pkg/quota"
 	"github.com/microstax/stax/pkg/ratelimit"
 	environmentstore "github.com/microstax/stax/pkg/registry/stax/environment"
 	environmentrecordstore "github.com/microstax/stax/pkg/registry/stax/environmentrecord"
@@ -234,6 +235,7 @@ func (c CompletedConfig) New() (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	envs.Environment.Quota = quota.NewEnforcer(orgs, envs.Environment)
 
 	group := genericapiserver.NewDefaultAPIGroupInfo(stax.GroupName, Scheme, ParameterCodec, Codecs)
 	group.NegotiatedSerializer = acceptEmptyActionBody(group.NegotiatedSerializer)

@@ -11,8 +11,8 @@ import (
 )
 
 // NewOrganizationScope returns an authorizer that confines a token's holder to its organization: the
-// organization's namespace (but not secrets/values), its Organization object,
-// and IdentityReviews.
+// organization's namespace (but not secrets/values), its Organization object (read; update and patch for its
+// admins), and IdentityReviews.
 // Everything else is denied outright, so no later authorizer can allow it.
 // Users without an organization (client certificates, delegated users) are
 // not its business: it has no opinion on them.
@@ -45,6 +45,10 @@ func authorizeOrganizationScope(ctx context.Context, a authorizer.Attributes) (a
 			return authorizer.DecisionAllow, "own organization", nil
 		case a.GetResource() == "organizations" && a.GetName() == org && isRead(a.GetVerb()):
 			return authorizer.DecisionAllow, "own Organization object", nil
+		case a.GetResource() == "organizations" && a.GetName() == org && a.GetSubresource() == "" &&
+			isChange(a.GetVerb()) && IsOrganizationAdmin(a.GetUser(), org):
+			// The registry keeps the platform's fields (tier, quota) out of reach.
+			return authorizer.DecisionAllow, "admin of own Organization", nil
 		case a.GetResource() == "identityreviews" && a.GetVerb() == "create":
 			return authorizer.DecisionAllow, "token review", nil
 		}
@@ -53,6 +57,8 @@ func authorizeOrganizationScope(ctx context.Context, a authorizer.Attributes) (a
 }
 
 func isRead(verb string) bool { return verb == "get" || verb == "watch" || verb == "list" }
+
+func isChange(verb string) bool { return verb == "update" || verb == "patch" }
 
 func hasPathPrefix(path string, prefixes []string) bool {
 	for _, p := range prefixes {

@@ -31,14 +31,23 @@ const (
 	ExtraTokenChain     = "stax.microstax.ai/token-chain"
 	// OrganizationGroupPrefix prefixes the group naming a user's organization.
 	OrganizationGroupPrefix = "stax.microstax.ai:org:"
+	// reservedGroupPrefix prefixes every group the server derives; a
+	// token's groups claim cannot name one.
+	reservedGroupPrefix = "stax.microstax.ai:"
 )
 
 // UserFor maps a verified token to a user.
 func UserFor(r *identity.Result) user.Info {
 	groups := []string{user.AllAuthenticated}
+	admin := false
 	for _, g := range r.Groups {
-		// A token never grants Kubernetes' own reserved groups.
-		if !strings.HasPrefix(g, "system:") {
+		switch {
+		case g == OrganizationAdminClaim:
+			admin = true
+		// A token never grants Kubernetes' own reserved groups, nor ours:
+		// the organization groups are derived from the org claim only.
+		case strings.HasPrefix(g, "system:"), strings.HasPrefix(g, reservedGroupPrefix):
+		default:
 			groups = append(groups, g)
 		}
 	}
@@ -53,6 +62,9 @@ func UserFor(r *identity.Result) user.Info {
 	}
 	if r.Org != "" {
 		groups = append(groups, OrganizationGroupPrefix+r.Org)
+		if admin {
+			groups = append(groups, OrganizationAdminsGroup(r.Org))
+		}
 		extra[ExtraOrganization] = []string{r.Org}
 	}
 	if chain := actorChain(r.Actor); chain != "" {

@@ -38,12 +38,13 @@ func tokenClient(t testing.TB, s *testServer, token string) versioned.Interface 
 }
 
 // mintWithCLI runs "stax-apiserver mint-token" against the server's data
-// directory, as an admin bootstrapping an organization would.
-func mintWithCLI(t testing.TB, s *testServer, org, subject string) string {
+// directory, as an admin bootstrapping an organization would; flags are
+// added to the command line (e.g. "--groups", "stax:org-admin").
+func mintWithCLI(t testing.TB, s *testServer, org, subject string, flags ...string) string {
 	t.Helper()
 	var out bytes.Buffer
 	cmd := server.NewCommand(context.Background(), server.NewOptions(io.Discard, io.Discard))
-	cmd.SetArgs([]string{"mint-token", "--data-dir", s.DataDir, "--organization", org, "--subject", subject, "--lifetime", "30m"})
+	cmd.SetArgs(append([]string{"mint-token", "--data-dir", s.DataDir, "--organization", org, "--subject", subject, "--lifetime", "30m"}, flags...))
 	cmd.SetOut(&out)
 	if err := cmd.Execute(); err != nil {
 		t.Fatalf("mint-token: %v", err)

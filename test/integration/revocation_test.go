@@ -11,6 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/wait"
 
 	staxv1 "github.com/microstax/stax/pkg/apis/stax/v1alpha1"
+	"github.com/microstax/stax/pkg/auth"
 	"github.com/microstax/stax/pkg/cmd/server"
 	"github.com/microstax/stax/pkg/controller"
 	"github.com/microstax/stax/pkg/generated/clientset/versioned"
@@ -119,7 +120,8 @@ func TestRevocationScopedToOrganization(t *testing.T) {
 	s := startInProcess(t, storeOnly)
 	ctx := context.Background()
 	admin := s.Client
-	acmeToken := mintWithCLI(t, s, "acme", "alice")
+	// alice revokes others' tokens below: an admin of acme.
+	acmeToken := mintWithCLI(t, s, "acme", "alice", "--groups", auth.OrganizationAdminClaim)
 	globexToken := mintWithCLI(t, s, "globex", "gina")
 	sentinel := mintWithCLI(t, s, "acme", "sentinel")
 	acme := tokenClient(t, s, acmeToken)

@@ -1,6 +1,7 @@
 package stax
 
 import (
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
@@ -49,6 +50,22 @@ type OrganizationSpec struct {
 	// RequestsPerMinute is the control-plane request quota of an
 	// enterprise organization; the standard tier is fixed at 100.
 	RequestsPerMinute *int32
+	// Quota caps what the organization's environments may ask for, in
+	// total; nil, or a nil field, is unlimited. Set by platform admins only.
+	Quota *OrganizationQuota
+}
+
+// OrganizationQuota is the total an organization's environments may ask for.
+// Every stored Environment counts, stopped or not.
+type OrganizationQuota struct {
+	// Environments is how many Environments the organization may have.
+	Environments *int32
+	// Replicas is the total of every service's replicas.
+	Replicas *int32
+	// CPU is the total of every replica's CPU request.
+	CPU *resource.Quantity
+	// Memory is the total of every replica's memory request.
+	Memory *resource.Quantity
 }
 
 // +k8s:deepcopy-gen:interfaces=k8s.io/apimachinery/pkg/runtime.Object

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 	utilvalidation "k8s.io/apimachinery/pkg/util/validation"
 
+	"github.com/microstax/stax/pkg/auth"
 	"github.com/microstax/stax/pkg/identity"
 )
 
@@ -62,7 +63,7 @@ func NewMintTokenCommand(o *Options) *cobra.Command {
 	fs := cmd.Flags()
 	fs.StringVar(&org, "organization", "", "Organization (namespace) the token is scoped to.")
 	fs.StringVar(&subject, "subject", "", "User the token names (sub).")
-	fs.StringSliceVar(&groups, "groups", nil, "Groups of the user.")
+	fs.StringSliceVar(&groups, "groups", nil, "Groups of the user; "+auth.OrganizationAdminClaim+" makes it an admin of the organization.")
 	fs.DurationVar(&lifetime, "lifetime", time.Hour, "How long the token is valid; at most the key overlap window (1h).")
 	fs.StringVar(&o.DataDir, "data-dir", o.DataDir, "The server's data directory.")
 	o.Identity.AddFlags(fs)

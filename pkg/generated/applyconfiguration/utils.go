@@ -54,6 +54,8 @@ func ForKind(kind schema.GroupVersionKind) interface{} {
 		return &staxv1alpha1.HTTPHealthCheckApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("Organization"):
 		return &staxv1alpha1.OrganizationApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("OrganizationQuota"):
+		return &staxv1alpha1.OrganizationQuotaApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("OrganizationSpec"):
 		return &staxv1alpha1.OrganizationSpecApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("ResourceRequirements"):

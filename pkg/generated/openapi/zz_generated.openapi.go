@@ -58,6 +58,7 @@ func GetOpenAPIDefinitions(ref common.ReferenceCallback) map[string]common.OpenA
 		v1alpha1.IdentityUser{}.OpenAPIModelName():                schema_pkg_apis_stax_v1alpha1_IdentityUser(ref),
 		v1alpha1.Organization{}.OpenAPIModelName():                schema_pkg_apis_stax_v1alpha1_Organization(ref),
 		v1alpha1.OrganizationList{}.OpenAPIModelName():            schema_pkg_apis_stax_v1alpha1_OrganizationList(ref),
+		v1alpha1.OrganizationQuota{}.OpenAPIModelName():           schema_pkg_apis_stax_v1alpha1_OrganizationQuota(ref),
 		v1alpha1.OrganizationSpec{}.OpenAPIModelName():            schema_pkg_apis_stax_v1alpha1_OrganizationSpec(ref),
 		v1alpha1.ResourceRequirements{}.OpenAPIModelName():        schema_pkg_apis_stax_v1alpha1_ResourceRequirements(ref),
 		v1alpha1.ResourceUsage{}.OpenAPIModelName():               schema_pkg_apis_stax_v1alpha1_ResourceUsage(ref),
@@ -1265,6 +1266,47 @@ func schema_pkg_apis_stax_v1alpha1_OrganizationList(ref common.ReferenceCallback
 	}
 }
 
+func schema_pkg_apis_stax_v1alpha1_OrganizationQuota(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "OrganizationQuota is the total an organization's environments may ask for. Every stored Environment counts, stopped or not. A create or update that would take a total past its quota is refused with 403 \"exceeded quota\".",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"environments": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Environments is how many Environments the organization may have.",
+							Type:        []string{"integer"},
+							Format:      "int32",
+						},
+					},
+					"replicas": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Replicas is the total of every service's replicas, over all the organization's Environments.",
+							Type:        []string{"integer"},
+							Format:      "int32",
+						},
+					},
+					"cpu": {
+						SchemaProps: spec.SchemaProps{
+							Description: "CPU is the total of every replica's CPU request (replicas times resources.requests.cpu).",
+							Ref:         ref(resource.Quantity{}.OpenAPIModelName()),
+						},
+					},
+					"memory": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Memory is the total of every replica's memory request.",
+							Ref:         ref(resource.Quantity{}.OpenAPIModelName()),
+						},
+					},
+				},
+			},
+		},
+		Dependencies: []string{
+			resource.Quantity{}.OpenAPIModelName()},
+	}
+}
+
 func schema_pkg_apis_stax_v1alpha1_OrganizationSpec(ref common.ReferenceCallback) common.OpenAPIDefinition {
 	return common.OpenAPIDefinition{
 		Schema: spec.Schema{
@@ -1294,9 +1336,17 @@ func schema_pkg_apis_stax_v1alpha1_OrganizationSpec(ref common.ReferenceCallback
 							Format:      "int32",
 						},
 					},
+					"quota": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Quota caps what the organization's environments may ask for, in total; unset, or an unset field, is unlimited. Only platform admins set it: a change by a token of the organization is refused (403).",
+							Ref:         ref(v1alpha1.OrganizationQuota{}.OpenAPIModelName()),
+						},
+					},
 				},
 			},
 		},
+		Dependencies: []string{
+			v1alpha1.OrganizationQuota{}.OpenAPIModelName()},
 	}
 }
 

@@ -1,6 +1,7 @@
 package v1alpha1
 
 import (
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
@@ -42,6 +43,31 @@ type OrganizationSpec struct {
 	// enterprise organization; the standard tier is fixed at 100.
 	// +optional
 	RequestsPerMinute *int32 `json:"requestsPerMinute,omitempty"`
+	// Quota caps what the organization's environments may ask for, in
+	// total; unset, or an unset field, is unlimited. Only platform admins
+	// set it: a change by a token of the organization is refused (403).
+	// +optional
+	Quota *OrganizationQuota `json:"quota,omitempty"`
+}
+
+// OrganizationQuota is the total an organization's environments may ask for.
+// Every stored Environment counts, stopped or not. A create or update that
+// would take a total past its quota is refused with 403 "exceeded quota".
+type OrganizationQuota struct {
+	// Environments is how many Environments the organization may have.
+	// +optional
+	Environments *int32 `json:"environments,omitempty"`
+	// Replicas is the total of every service's replicas, over all the
+	// organization's Environments.
+	// +optional
+	Replicas *int32 `json:"replicas,omitempty"`
+	// CPU is the total of every replica's CPU request (replicas times
+	// resources.requests.cpu).
+	// +optional
+	CPU *resource.Quantity `json:"cpu,omitempty"`
+	// Memory is the total of every replica's memory request.
+	// +optional
+	Memory *resource.Quantity `json:"memory,omitempty"`
 }
 
 // +k8s:deepcopy-gen:interfaces=k8s.io/apimachinery/pkg/runtime.Object

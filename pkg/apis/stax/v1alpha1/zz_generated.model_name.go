@@ -142,6 +142,11 @@ func (in OrganizationList) OpenAPIModelName() string {
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
+func (in OrganizationQuota) OpenAPIModelName() string {
+	return "ai.microstax.stax.v1alpha1.OrganizationQuota"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
 func (in OrganizationSpec) OpenAPIModelName() string {
 	return "ai.microstax.stax.v1alpha1.OrganizationSpec"
 }

@@ -2,7 +2,9 @@ package validation
 
 import (
 	"fmt"
+	"sort"
 
+	"k8s.io/apimachinery/pkg/api/resource"
 	apimachineryvalidation "k8s.io/apimachinery/pkg/api/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
@@ -39,5 +41,27 @@ func validateOrganizationSpec(spec *stax.OrganizationSpec, fldPath *field.Path) 
 		allErrs = append(allErrs, field.NotSupported(fldPath.Child("tier"), spec.Tier,
 			[]stax.OrganizationTier{stax.TierStandard, stax.TierEnterprise}))
 	}
+	return append(allErrs, validateOrganizationQuota(spec.Quota, fldPath.Child("quota"))...)
+}
+
+// validateOrganizationQuota refuses negative caps; zero is a valid cap
+// (nothing more may be created), unset is unlimited.
+func validateOrganizationQuota(q *stax.OrganizationQuota, fldPath *field.Path) field.ErrorList {
+	if q == nil {
+		return nil
+	}
+	var allErrs field.ErrorList
+	for name, v := range map[string]*int32{"environments": q.Environments, "replicas": q.Replicas} {
+		if v != nil && *v < 0 {
+			allErrs = append(allErrs, field.Invalid(fldPath.Child(name), *v, apimachineryvalidation.IsNegativeErrorMsg))
+		}
+	}
+	for name, v := range map[string]*resource.Quantity{"cpu": q.CPU, "memory": q.Memory} {
+		if v != nil && v.Sign() < 0 {
+			allErrs = append(allErrs, field.Invalid(fldPath.Child(name), v.String(), apimachineryvalidation.IsNegativeErrorMsg))
+		}
+	}
+	// Map order is random; the answer should not be.
+	sort.Slice(allErrs, func(i, j int) bool { return allErrs[i].Field < allErrs[j].Field })
 	return allErrs
 }

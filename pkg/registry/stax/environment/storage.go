@@ -17,6 +17,9 @@ import (
 // REST is the etcd-backed store of environments.
 type REST struct {
 	*genericregistry.Store
+	// Quota, when set, refuses creates and updates past the organization's
+	// quota (quota.go).
+	Quota QuotaChecker
 }
 
 var _ rest.ShortNamesProvider = &REST{}
@@ -77,7 +80,7 @@ func NewStorage(scheme *runtime.Scheme, optsGetter generic.RESTOptionsGetter, lo
 
 	log := &LogREST{store: store, source: logs, shutdown: shutdown}
 	return &Storage{
-		Environment: &REST{store},
+		Environment: &REST{Store: store},
 		Status:      &StatusREST{store: &statusStore},
 		Stop:        &PauseREST{store: store, paused: true},
 		Resume:      &PauseREST{store: store, paused: false},

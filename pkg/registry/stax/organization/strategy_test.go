@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"k8s.io/apiserver/pkg/registry/rest"
@@ -16,6 +17,8 @@ import (
 )
 
 func int32p(i int32) *int32 { return &i }
+
+func quantity(s string) *resource.Quantity { q := resource.MustParse(s); return &q }
 
 func newOrganization(name string) *stax.Organization {
 	return &stax.Organization{
@@ -40,6 +43,11 @@ func TestStrategy(t *testing.T) {
 	if errs := s.Validate(ctx, org); len(errs) != 0 {
 		t.Errorf("a valid organization refused: %v", errs)
 	}
+	zero := newOrganization("acme")
+	zero.Spec.Quota = &stax.OrganizationQuota{Environments: int32p(0), Replicas: int32p(0), CPU: quantity("0"), Memory: quantity("0")}
+	if errs := s.Validate(ctx, zero); len(errs) != 0 {
+		t.Errorf("a quota of zero refused: %v", errs)
+	}
 	for _, c := range []struct {
 		mutate func(*stax.Organization)
 		path   string
@@ -50,6 +58,11 @@ func TestStrategy(t *testing.T) {
 		{func(o *stax.Organization) { o.Spec.Tier = "gold" }, "spec.tier", field.ErrorTypeNotSupported},
 		{func(o *stax.Organization) { o.Spec.RequestsPerMinute = int32p(500) }, "spec.requestsPerMinute", field.ErrorTypeForbidden},
 		{func(o *stax.Organization) { o.Spec.Tier, o.Spec.RequestsPerMinute = stax.TierEnterprise, int32p(0) }, "spec.requestsPerMinute", field.ErrorTypeInvalid},
+		// Quota caps are non-negative; zero is a cap, unset is unlimited.
+		{func(o *stax.Organization) { o.Spec.Quota = &stax.OrganizationQuota{Environments: int32p(-1)} }, "spec.quota.environments", field.ErrorTypeInvalid},
+		{func(o *stax.Organization) { o.Spec.Quota = &stax.OrganizationQuota{Replicas: int32p(-2)} }, "spec.quota.replicas", field.ErrorTypeInvalid},
+		{func(o *stax.Organization) { o.Spec.Quota = &stax.OrganizationQuota{CPU: quantity("-100m")} }, "spec.quota.cpu", field.ErrorTypeInvalid},
+		{func(o *stax.Organization) { o.Spec.Quota = &stax.OrganizationQuota{Memory: quantity("-1Gi")} }, "spec.quota.memory", field.ErrorTypeInvalid},
 	} {
 		o := newOrganization("acme")
 		c.mutate(o)

@@ -34,6 +34,10 @@ type OrganizationSpecApplyConfiguration struct {
 	// RequestsPerMinute is the control-plane request quota of an
 	// enterprise organization; the standard tier is fixed at 100.
 	RequestsPerMinute *int32 `json:"requestsPerMinute,omitempty"`
+	// Quota caps what the organization's environments may ask for, in
+	// total; unset, or an unset field, is unlimited. Only platform admins
+	// set it: a change by a token of the organization is refused (403).
+	Quota *OrganizationQuotaApplyConfiguration `json:"quota,omitempty"`
 }
 
 // OrganizationSpecApplyConfiguration constructs a declarative configuration of the OrganizationSpec type for use with
@@ -63,5 +67,13 @@ func (b *OrganizationSpecApplyConfiguration) WithTier(value staxv1alpha1.Organiz
 // If called multiple times, the RequestsPerMinute field is set to the value of the last call.
 func (b *OrganizationSpecApplyConfiguration) WithRequestsPerMinute(value int32) *OrganizationSpecApplyConfiguration {
 	b.RequestsPerMinute = &value
+	return b
+}
+
+// WithQuota sets the Quota field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the Quota field is set to the value of the last call.
+func (b *OrganizationSpecApplyConfiguration) WithQuota(value *OrganizationQuotaApplyConfiguration) *OrganizationSpecApplyConfiguration {
+	b.Quota = value
 	return b
 }
