@@ -24,26 +24,54 @@ import (
 // different replicas can pass together and overshoot by their sum (the
 // same class of race Kubernetes closes with a compare-and-swap on the
 // ResourceQuota's status, which MicroStax does not keep).
+//
+// Organizations without a quota pay (almost) nothing: limited, answered
+// from the server's informer cache, tells them apart before any lock, so
+// their writes neither queue behind each other nor list the namespace; an
+// organization the cache has not seen is read from storage once per write.
 type Enforcer struct {
 	organizations rest.Getter
 	environments  rest.Lister
+	limited       func(org string) (limited, known bool)
 	stripes       [64]sync.Mutex
 }
 
-// NewEnforcer reads organizations and environments from their stores.
-func NewEnforcer(organizations rest.Getter, environments rest.Lister) *Enforcer {
-	return &Enforcer{organizations: organizations, environments: environments}
+// NewEnforcer reads organizations and environments from their stores;
+// limited says from a cache whether an organization sets a quota, when the
+// cache knows it (nil: ask storage every time).
+func NewEnforcer(organizations rest.Getter, environments rest.Lister, limited func(org string) (limited, known bool)) *Enforcer {
+	return &Enforcer{organizations: organizations, environments: environments, limited: limited}
 }
 
-// Lock serializes the quota checks and writes of one organization; call
-// the returned function once the write is done. Organizations share a
-// fixed set of locks, so the set never grows.
-func (e *Enforcer) Lock(org string) (unlock func()) {
+// Lock serializes the quota checks and writes of an organization that sets
+// a quota; call unlock once the write is done, and Check only if limited.
+// Organizations share a fixed set of locks, so the set never grows.
+func (e *Enforcer) Lock(ctx context.Context, org string) (unlock func(), limited bool) {
+	if !e.mayBeLimited(ctx, org) {
+		return func() {}, false
+	}
 	h := fnv.New32a()
 	h.Write([]byte(org))
 	m := &e.stripes[h.Sum32()%uint32(len(e.stripes))]
 	m.Lock()
-	return m.Unlock
+	return m.Unlock, true
+}
+
+// mayBeLimited is false when org certainly sets no quota.
+func (e *Enforcer) mayBeLimited(ctx context.Context, org string) bool {
+	if e.limited != nil {
+		if limited, known := e.limited(org); known {
+			return limited
+		}
+	}
+	obj, err := e.organizations.Get(ctx, org, &metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		return false
+	}
+	if err != nil {
+		return true // Check reads it again and reports the error
+	}
+	return obj.(*stax.Organization).Spec.Quota != nil
 }
 
 // Check refuses env with 403 when writing it (over old; nil for a create)

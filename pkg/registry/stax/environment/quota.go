@@ -13,8 +13,9 @@ import (
 
 // QuotaChecker enforces an organization's quota (quota.Enforcer).
 type QuotaChecker interface {
-	// Lock serializes one organization's checks and writes.
-	Lock(org string) (unlock func())
+	// Lock serializes the checks and writes of an organization with a
+	// quota; Check is needed only when limited.
+	Lock(ctx context.Context, org string) (unlock func(), limited bool)
 	// Check refuses env (replacing old; nil on create) with 403 when it
 	// takes the organization past its quota.
 	Check(ctx context.Context, env, old *stax.Environment) error
@@ -27,7 +28,11 @@ func (r *REST) Create(ctx context.Context, obj runtime.Object, createValidation 
 	if r.Quota == nil {
 		return r.Store.Create(ctx, obj, createValidation, options)
 	}
-	defer r.lock(ctx)()
+	unlock, limited := r.lock(ctx)
+	defer unlock()
+	if !limited {
+		return r.Store.Create(ctx, obj, createValidation, options)
+	}
 	return r.Store.Create(ctx, obj, r.checkCreate(createValidation), options)
 }
 
@@ -37,7 +42,11 @@ func (r *REST) Update(ctx context.Context, name string, objInfo rest.UpdatedObje
 	if r.Quota == nil {
 		return r.Store.Update(ctx, name, objInfo, createValidation, updateValidation, forceAllowCreate, options)
 	}
-	defer r.lock(ctx)()
+	unlock, limited := r.lock(ctx)
+	defer unlock()
+	if !limited {
+		return r.Store.Update(ctx, name, objInfo, createValidation, updateValidation, forceAllowCreate, options)
+	}
 	check := func(ctx context.Context, obj, old runtime.Object) error {
 		if err := r.Quota.Check(ctx, obj.(*stax.Environment), old.(*stax.Environment)); err != nil {
 			return err
@@ -50,9 +59,9 @@ func (r *REST) Update(ctx context.Context, name string, objInfo rest.UpdatedObje
 	return r.Store.Update(ctx, name, objInfo, r.checkCreate(createValidation), check, forceAllowCreate, options)
 }
 
-func (r *REST) lock(ctx context.Context) (unlock func()) {
+func (r *REST) lock(ctx context.Context) (unlock func(), limited bool) {
 	ns, _ := genericapirequest.NamespaceFrom(ctx)
-	return r.Quota.Lock(ns)
+	return r.Quota.Lock(ctx, ns)
 }
 
 func (r *REST) checkCreate(next rest.ValidateObjectFunc) rest.ValidateObjectFunc {
