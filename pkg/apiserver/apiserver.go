@@ -81,6 +81,9 @@ type ExtraConfig struct {
 	// its controllers share. Register informers before the server runs: a
 	// post-start hook starts the factory once.
 	Informers externalversions.SharedInformerFactory
+	// MaxYAMLExpandedBytes bounds a YAML body with its aliases written out;
+	// 0 is the generic config's MaxRequestBodyBytes.
+	MaxYAMLExpandedBytes int64
 }
 
 // Config is the generic server configuration plus ours.
@@ -130,7 +133,12 @@ func (cfg *Config) Complete() (CompletedConfig, error) {
 		buildChain = genericapiserver.DefaultBuildHandlerChain
 	}
 	tracker := extra.Activity
+	yamlBudget := extra.MaxYAMLExpandedBytes
+	if yamlBudget == 0 {
+		yamlBudget = generic.MaxRequestBodyBytes
+	}
 	generic.BuildHandlerChainFunc = func(h http.Handler, c *genericapiserver.Config) http.Handler {
+		h = limitYAMLExpansion(h, yamlBudget, c.MaxRequestBodyBytes, c.Serializer)
 		return buildChain(tracker.Wrap(h), c)
 	}
 	return CompletedConfig{&completedConfig{GenericConfig: generic.Complete(), ExtraConfig: &extra}}, nil

@@ -191,6 +191,8 @@ func (o *Options) Config(etcdServers []string) (*apiserver.Config, error) {
 		OwnsBearerTokens: o.Mode == ModeStandalone,
 		Client:           client,
 		Informers:        controller.NewInformerFactory(client),
+
+		MaxYAMLExpandedBytes: o.MaxYAMLExpandedBytes,
 	}}, nil
 }
 
