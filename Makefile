@@ -7,7 +7,7 @@ PORT     ?= 8443
 # (as CI makes) reuses what an earlier checkout compiled.
 export GOFLAGS := -mod=vendor -trimpath
 
-.PHONY: all build run test test-unit test-integration test-e2e tools local-up-aggregated codegen verify verify-gofmt vet clean
+.PHONY: all build run test fuzz test-unit test-integration test-e2e tools local-up-aggregated codegen verify verify-gofmt vet clean
 
 all: build
 
@@ -20,6 +20,19 @@ run: build ## Run stax-apiserver on embedded etcd; kubeconfig: $(DATA_DIR)/admin
 test: ## Every test: unit, integration (embedded etcd, real kubectl), then e2e behind kube-apiserver.
 	$(GO) test -count=1 $$($(GO) list ./... | grep -v /test/e2e)
 	$(MAKE) test-e2e
+
+# Go fuzzes one target per invocation: package:target, each for FUZZTIME.
+# Minimising each new input is capped too: in a binary as large as the
+# apiserver's it otherwise takes the whole FUZZTIME (10 execs in 15 s).
+FUZZTIME     ?= 15s
+FUZZ_TARGETS := ./pkg/yamlbudget:FuzzCheck ./pkg/apis/stax/install:FuzzDecodeEnvironment \
+                ./pkg/gateway:FuzzReadObject ./pkg/identity:FuzzParseAndVerify
+
+fuzz: ## Each fuzz target (YAML budget, blueprint decoder, gateway body reader, token parser) for $(FUZZTIME).
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	  echo "fuzz $${t#*:} in $${t%%:*} for $(FUZZTIME)"; \
+	  $(GO) test -run '^$$' -fuzz "^$${t#*:}$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 3s $${t%%:*}; \
+	done
 
 test-unit:
 	$(GO) test -count=1 $$($(GO) list ./... | grep -v /test/)

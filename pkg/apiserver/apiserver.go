@@ -88,6 +88,9 @@ type ExtraConfig struct {
 	// BlueprintLimits bound environments' blueprints; zero fields take
 	// validation.DefaultLimits.
 	BlueprintLimits validation.Limits
+	// MaxYAMLExpandedBytes bounds a YAML body with its aliases written out;
+	// 0 is the generic config's MaxRequestBodyBytes.
+	MaxYAMLExpandedBytes int64
 }
 
 // Config is the generic server configuration plus ours.
@@ -141,10 +144,16 @@ func (cfg *Config) Complete() (CompletedConfig, error) {
 		quotas = requestsPerMinute(extra.Informers.Stax().V1alpha1().Organizations().Lister())
 	}
 	limiter := ratelimit.NewLimiter()
+	yamlBudget := extra.MaxYAMLExpandedBytes
+	if yamlBudget == 0 {
+		yamlBudget = generic.MaxRequestBodyBytes
+	}
 	generic.BuildHandlerChainFunc = func(h http.Handler, c *genericapiserver.Config) http.Handler {
-		// Every request that names an environment counts as its use,
-		// once the organization's request quota let it through.
+		// Inside out: every request that names an environment counts as
+		// its use, once its body passed the YAML budget and the
+		// organization's request quota let it through.
 		h = tracker.Wrap(h)
+		h = limitYAMLExpansion(h, yamlBudget, c.MaxRequestBodyBytes, c.Serializer)
 		if quotas != nil {
 			h = ratelimit.WithOrganizations(h, limiter, auth.OrganizationOf, quotas, c.Serializer)
 		}

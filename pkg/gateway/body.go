@@ -31,6 +31,9 @@ func readObject(r *request) (map[string]json.RawMessage, error) {
 	ct, _, _ := mime.ParseMediaType(r.r.Header.Get("Content-Type"))
 	switch ct {
 	case "application/yaml", "text/yaml", "application/x-yaml":
+		if err := checkYAMLExpansion(data); err != nil {
+			return nil, err
+		}
 		if data, err = yaml.YAMLToJSON(data); err != nil {
 			return nil, apierrors.NewBadRequest("the body is not YAML: " + err.Error())
 		}

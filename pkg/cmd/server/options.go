@@ -77,6 +77,8 @@ type Options struct {
 	GCPercent int
 	// BlueprintLimits are the --max-* bounds of blueprints.
 	BlueprintLimits *BlueprintLimitsOptions
+	// MaxYAMLExpandedBytes bounds a YAML body with its aliases written out.
+	MaxYAMLExpandedBytes int64
 
 	Stdout, Stderr io.Writer
 }
@@ -100,6 +102,8 @@ func NewOptions(out, errOut io.Writer) *Options {
 		BlueprintLimits:    NewBlueprintLimitsOptions(),
 		Stdout:             out,
 		Stderr:             errOut,
+
+		MaxYAMLExpandedBytes: DefaultMaxYAMLExpandedBytes,
 	}
 }
 
@@ -125,6 +129,7 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 		"verifying its signatures again; 0 verifies on every request.")
 	fs.IntVar(&o.GCPercent, "gc-percent", o.GCPercent, "Garbage collection target percentage (as GOGC): "+
 		"higher spends memory to save CPU; 0 keeps Go's default. The GOGC environment variable, when set, wins.")
+	o.addBodyLimitFlags(fs)
 }
 
 // Complete fills in what follows from other options, mode first. It also
@@ -252,6 +257,7 @@ func (o *Options) Validate() error {
 	if o.GCPercent < 0 {
 		errs = append(errs, fmt.Sprintf("--gc-percent must be 0 or more, not %d", o.GCPercent))
 	}
+	errs = append(errs, o.validateBodyLimits()...)
 	if o.EmbeddedEtcdPort < 0 || o.EmbeddedEtcdPort > 65535 {
 		errs = append(errs, fmt.Sprintf("--embedded-etcd-port must be between 0 and 65535, not %d", o.EmbeddedEtcdPort))
 	}

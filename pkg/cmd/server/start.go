@@ -188,10 +188,11 @@ func (o *Options) Config(etcdServers []string) (*apiserver.Config, error) {
 		Identity: id,
 		// Standalone, nothing else could accept a bearer token, so a refused
 		// one is a 401; aggregated, delegated TokenReview may take others.
-		OwnsBearerTokens: o.Mode == ModeStandalone,
-		Client:           client,
-		Informers:        controller.NewInformerFactory(client),
-		BlueprintLimits:  o.BlueprintLimits.Limits,
+		OwnsBearerTokens:     o.Mode == ModeStandalone,
+		Client:               client,
+		Informers:            controller.NewInformerFactory(client),
+		BlueprintLimits:      o.BlueprintLimits.Limits,
+		MaxYAMLExpandedBytes: o.MaxYAMLExpandedBytes,
 	}}, nil
 }
 
