@@ -76,15 +76,15 @@ func newTokenMintCommand(o *Options) *cobra.Command {
 // newTokenVerifyCommand creates an IdentityReview of a token and prints
 // what the server found; exit 1 when it does not authenticate.
 func newTokenVerifyCommand(o *Options) *cobra.Command {
-	var token string
 	cmd := &cobra.Command{
-		Use:   "verify [--token TOKEN]",
+		Use:   "verify [TOKEN]",
 		Short: "Verify a token (an IdentityReview): who it is, its organization, which signatures verified",
-		Long:  "verify reads the token from --token, or else from stdin. Exit 1 if it does not verify.",
-		Args:  cobra.NoArgs,
+		Long: `verify reads the token from its argument, or else (no argument, or -) from
+stdin. Exit 1 if it does not verify.`,
+		Args: tokenArg,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return run(func() error {
-				t, err := tokenFrom(token, o.In)
+				t, err := tokenFrom(args, o.In)
 				if err != nil {
 					return err
 				}
@@ -92,7 +92,6 @@ func newTokenVerifyCommand(o *Options) *cobra.Command {
 			})
 		},
 	}
-	cmd.Flags().StringVar(&token, "token", "", "the token (default: read from stdin)")
 	return cmd
 }
 
@@ -140,17 +139,18 @@ func verified(ok bool) string {
 // newTokenRevokeCommand creates a TokenRevocation of a token's jti, kept
 // until the token's expiry.
 func newTokenRevokeCommand(o *Options) *cobra.Command {
-	var token, name string
+	var name string
 	cmd := &cobra.Command{
-		Use:   "revoke [--token TOKEN]",
+		Use:   "revoke [TOKEN]",
 		Short: "Revoke a token of your organization (a TokenRevocation of its jti)",
-		Long: `revoke reads the token from --token, or else from stdin, takes its id (jti)
+		Long: `revoke reads the token from its argument, or else (no argument, or -) from
+stdin, takes its id (jti)
 and expiry from its claims (not verified: the server refuses what it must),
 and creates a TokenRevocation that lasts until the token expires.`,
-		Args: cobra.NoArgs,
+		Args: tokenArg,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return run(func() error {
-				t, err := tokenFrom(token, o.In)
+				t, err := tokenFrom(args, o.In)
 				if err != nil {
 					return err
 				}
@@ -184,15 +184,23 @@ and creates a TokenRevocation that lasts until the token expires.`,
 			})
 		},
 	}
-	cmd.Flags().StringVar(&token, "token", "", "the token (default: read from stdin)")
 	cmd.Flags().StringVar(&name, "name", "", "the TokenRevocation's name (default: generated, revoke-...)")
 	return cmd
 }
 
-// tokenFrom is flag, else the first line of stdin.
-func tokenFrom(flag string, stdin io.Reader) (string, error) {
-	if flag != "" {
-		return strings.TrimSpace(flag), nil
+// tokenArg: the token is an argument, not a --token flag, which is the
+// kubeconfig flag of the caller's own credentials.
+func tokenArg(cmd *cobra.Command, args []string) error {
+	if len(args) > 1 {
+		return usageError("%s takes one token, got %d arguments", cmd.Name(), len(args))
+	}
+	return nil
+}
+
+// tokenFrom is the argument, else (none, or -) the first line of stdin.
+func tokenFrom(args []string, stdin io.Reader) (string, error) {
+	if len(args) == 1 && args[0] != "-" {
+		return strings.TrimSpace(args[0]), nil
 	}
 	line, err := bufio.NewReader(io.LimitReader(stdin, 1<<20)).ReadString('\n')
 	if err != nil && err != io.EOF {
@@ -201,5 +209,5 @@ func tokenFrom(flag string, stdin io.Reader) (string, error) {
 	if t := strings.TrimSpace(line); t != "" {
 		return t, nil
 	}
-	return "", usageError("no token: pass --token or write it to stdin")
+	return "", usageError("no token: pass it as the argument or write it to stdin")
 }
