@@ -230,6 +230,14 @@ spec:
 		expectStax(t, kc, "", 2, []string{"unknown output format"}, args("get", "-o", "xml")...)
 	})
 
+	t.Run("kubeconfig flags reach the server", func(t *testing.T) {
+		// Impersonation reaches the server: bob may not list (kubectl itself
+		// shows this 403 as "unknown" too).
+		expectStax(t, kc, "", 1, []string{"error:"}, args("get", "--as", "bob")...)
+		expectStax(t, kc, "", 1, []string{`context "nosuch" does not exist`}, args("get", "--context", "nosuch")...)
+		expectStax(t, kc, "", 0, []string{"No environments found in namespace \"globex\""}, "get", "--namespace", "globex")
+	})
+
 	t.Run("status shows services and endpoints", func(t *testing.T) {
 		res := expectStax(t, kc, "", 0, []string{"Environment:", "acme/demo", "Phase:", "Ready", "Conditions:", "Services:", "ENDPOINT", "127.0.0.1:"}, args("status", "demo")...)
 		for _, svc := range []string{"db", "api", "web"} {
@@ -369,7 +377,7 @@ spec:
 	t.Run("tokens", func(t *testing.T) {
 		token := mintWithCLI(t, s, ns, "alice")
 		expectStax(t, kc, "", 0, []string{"Authenticated:", "User:", "alice", "Organization:", "acme", "ES256 verified, ML-DSA-65 verified", "Token ID:"},
-			"token", "verify", "--token", token)
+			"token", "verify", token)
 		// A token user mints a federated token for another audience.
 		tokenKC := tokenKubeconfig(t, s, token)
 		res := expectStax(t, tokenKC, "", 0, []string{"expires"}, args("token", "mint", "--audience", "https://other.example")...)
@@ -378,7 +386,7 @@ spec:
 		}
 		expectStax(t, kc, "", 2, []string{"needs --audience"}, args("token", "mint")...)
 		expectStax(t, kc, token+"\n", 0, []string{"tokenrevocation acme/revoke-", "refused until"}, args("token", "revoke")...)
-		expectStax(t, kc, "", 1, []string{"the token does not verify"}, "token", "verify", "--token", token)
+		expectStax(t, kc, "", 1, []string{"the token does not verify"}, "token", "verify", token)
 		expectStax(t, kc, "not-a-token\n", 1, []string{"not a MicroStax token"}, args("token", "revoke")...)
 		expectStax(t, kc, "", 2, []string{"no token"}, "token", "verify")
 	})
