@@ -231,9 +231,8 @@ spec:
 	})
 
 	t.Run("kubeconfig flags reach the server", func(t *testing.T) {
-		// Impersonation reaches the server: bob may not list (kubectl itself
-		// shows this 403 as "unknown" too).
-		expectStax(t, kc, "", 1, []string{"error:"}, args("get", "--as", "bob")...)
+		// Impersonation reaches the server: bob may not list.
+		expectStax(t, kc, "", 1, []string{`User "bob" cannot list resource "environments"`}, args("get", "--as", "bob")...)
 		expectStax(t, kc, "", 1, []string{`context "nosuch" does not exist`}, args("get", "--context", "nosuch")...)
 		expectStax(t, kc, "", 0, []string{"No environments found in namespace \"globex\""}, "get", "--namespace", "globex")
 	})

@@ -7,6 +7,7 @@ import (
 	"io"
 
 	"github.com/spf13/cobra"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/cli-runtime/pkg/printers"
@@ -81,7 +82,7 @@ func (o *Options) get(ctx context.Context, name, output string, noHeaders, allNa
 		}
 		raw, err := req.Do(ctx).Raw()
 		if err != nil {
-			return explain(err, ns, name)
+			return explain(statusOf(raw, err), ns, name)
 		}
 		table, err := decodeTable(raw)
 		if err != nil {
@@ -138,6 +139,17 @@ func printNames(obj runtime.Object, w io.Writer) error {
 		}
 	}
 	return nil
+}
+
+// statusOf is the server's Status in body, if it is one, else err. With
+// the Table media type asked for, client-go does not decode an error's
+// Status (a 403 reads "unknown"), though the body is a plain JSON Status.
+func statusOf(body []byte, err error) error {
+	status := &metav1.Status{}
+	if json.Unmarshal(body, status) != nil || status.Kind != "Status" || status.Status != metav1.StatusFailure {
+		return err
+	}
+	return apierrors.FromObject(status)
 }
 
 // decodeTable reads the server's Table, with each row's object (its
