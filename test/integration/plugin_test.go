@@ -288,27 +288,21 @@ spec:
 	})
 
 	t.Run("up on a terminal redraws in place", func(t *testing.T) {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-		defer cancel()
-		cmd := staxCommand(ctx, t, kc, args("up", "-f", blueprintFile(t, "tty"))...)
-		tty, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 40, Cols: 160})
+		screen, err := onTerminal(t, kc, args("up", "-f", blueprintFile(t, "tty"))...)
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("up on a terminal: %v\n%q", err, screen)
 		}
-		var out bytes.Buffer
-		_, _ = io.Copy(&out, tty) // until EIO: the plugin closed the terminal
-		err = cmd.Wait()
-		tty.Close()
-		if err != nil {
-			t.Fatalf("up on a terminal: %v\n%q", err, out.String())
-		}
-		screen := out.String()
 		if !regexp.MustCompile(`\x1b\[\d+A`).MatchString(screen) {
 			t.Fatalf("no cursor-up sequence, so no redraw in place:\n%q", screen)
 		}
 		last := screen[strings.LastIndex(screen, "\x1b[J")+len("\x1b[J"):]
 		if !strings.HasPrefix(last, "environment tty: Ready, 3/3 services ready") || !strings.Contains(last, "SERVICE") {
 			t.Fatalf("the last frame is not Ready:\n%q", last)
+		}
+		// Log prefixes are coloured on a terminal.
+		logs, err := onTerminal(t, kc, args("logs", "tty", "--tail", "3")...)
+		if err != nil || !regexp.MustCompile(`\x1b\[\d+m(db|api|web)-\d\x1b\[0m `).MatchString(logs) {
+			t.Fatalf("logs on a terminal: %v\n%q", err, logs)
 		}
 	})
 
@@ -395,6 +389,23 @@ spec:
 		expectStax(t, kc, "", 0, []string{"tty deleted"}, args("delete", "tty")...)
 		expectStax(t, kc, "", 1, []string{`environment "demo" not found`}, args("status", "demo")...)
 	})
+}
+
+// onTerminal runs "kubectl stax ARGS" on a pseudo-terminal and returns
+// what it wrote there.
+func onTerminal(t *testing.T, kubeconfig string, args ...string) (string, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := staxCommand(ctx, t, kubeconfig, args...)
+	tty, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 40, Cols: 160})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tty.Close()
+	var out bytes.Buffer
+	_, _ = io.Copy(&out, tty) // until EIO: the plugin closed the terminal
+	return out.String(), cmd.Wait()
 }
 
 // tokenKubeconfig is a kubeconfig for s that authenticates with token only.
