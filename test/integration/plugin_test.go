@@ -174,6 +174,8 @@ spec:
 `
 		expectStax(t, kc, bad, 1, []string{`environment "broken" is invalid`,
 			"* spec.blueprint.services[0].ports[0].port:", "* spec.blueprint.services[0].dependsOn[0]:"}, args("up", "-f", "-")...)
+		unknown := strings.Replace(bad, "ports: [{name: http, port: 0}]\n        dependsOn: [cache]", "colour: blue", 1)
+		expectStax(t, kc, unknown, 1, []string{`.spec.blueprint.services[name="api"].colour: field not declared in schema`}, args("up", "-f", "-")...)
 		expectStax(t, kc, "kind: Secret\napiVersion: v1\nmetadata: {name: x}\n", 1, []string{"applies an Environment"}, args("up", "-f", "-")...)
 	})
 

@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"os"
 
@@ -90,6 +89,3 @@ func isComments(doc []byte) bool {
 	}
 	return true
 }
-
-// String names the manifest for messages.
-func (m *manifest) String() string { return fmt.Sprintf("environment %q", m.Name) }

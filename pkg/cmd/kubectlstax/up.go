@@ -68,7 +68,9 @@ func (o *Options) up(ctx context.Context, file string, wait bool, timeout time.D
 		return err
 	}
 	applied, err := client.StaxV1alpha1().Environments(ns).Patch(ctx, m.Name, types.ApplyPatchType, m.JSON,
-		metav1.PatchOptions{FieldManager: FieldManager, Force: ptr.To(forceConflicts)})
+		// Strict, as kubectl apply: an unknown or duplicate field is refused
+		// by name rather than dropped.
+		metav1.PatchOptions{FieldManager: FieldManager, Force: ptr.To(forceConflicts), FieldValidation: metav1.FieldValidationStrict})
 	if err != nil {
 		return explain(err, ns, m.Name)
 	}
