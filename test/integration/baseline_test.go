@@ -2,6 +2,7 @@ package integration
 
 import (
 	"context"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -75,8 +76,8 @@ func conflictNaming(err error, words ...string) bool {
 }
 
 // TestBaselines promotes an environment running on the local runtime and
-// drives every refusal a Baseline and its overlays make, and kubectl's
-// table.
+// drives every refusal a Baseline and its overlays make, then the same
+// rows through the gateway and kubectl's table.
 func TestBaselines(t *testing.T) {
 	s := startInProcess(t)
 	ctx := context.Background()
@@ -212,5 +213,32 @@ func TestBaselines(t *testing.T) {
 		if err := changeBlueprint(); err != nil {
 			t.Fatalf("the blueprint of a released environment: %v", err)
 		}
+	})
+
+	t.Run("through the gateway", func(t *testing.T) {
+		if _, err := s.Client.StaxV1alpha1().Organizations().Create(ctx, &staxv1.Organization{
+			ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		c := &restClient{t: t, base: startGateway(t, s), token: mintWithCLI(t, s, ns, "alice"), org: ns, http: &http.Client{Timeout: time.Minute}}
+		waitFor(t, s, "shop", "Ready with its new blueprint", phaseIs(staxv1.EnvironmentReady))
+		c.do("POST", "/v1/baselines", "application/json", `{"name":"idle-stable","environment":"idle"}`).expect(t, "promote Stopped", 409, nil)
+		c.do("POST", "/v1/baselines", "application/json", `{"name":"x","environment":"shop","colour":"red"}`).expect(t, "unknown field", 422, nil)
+		var b staxv1.Baseline
+		a := c.do("POST", "/v1/baselines", "application/json", `{"name":"gw","environment":"shop"}`).expect(t, "promote", 201, &b)
+		if a.Header.Get("Location") != "/v1/baselines/gw" || b.Spec.EnvironmentRef.Name != "shop" || len(b.Status.Blueprint.Services) != 1 {
+			t.Fatalf("created: Location %q, %+v", a.Header.Get("Location"), b)
+		}
+		var got staxv1.Baseline
+		c.do("GET", "/v1/baselines/gw", "", "").expect(t, "get", 200, &got)
+		if got.Name != "gw" || got.Status.Phase != staxv1.EnvironmentReady {
+			t.Errorf("get: %+v", got)
+		}
+		var list staxv1.BaselineList
+		c.do("GET", "/v1/baselines", "", "").expect(t, "list", 200, &list)
+		if len(list.Items) != 1 || list.Items[0].Name != "gw" {
+			t.Errorf("list: %+v", list.Items)
+		}
+		c.do("GET", "/v1/baselines/nope", "", "").expect(t, "get missing", 404, nil)
 	})
 }
