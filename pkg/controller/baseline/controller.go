@@ -174,9 +174,13 @@ func (c *Controller) finalize(ctx context.Context, b *staxv1.Baseline) error {
 	if err != nil {
 		return err
 	}
-	if len(overlays.Items) > 0 {
-		klog.V(2).InfoS("Baseline deletion waits for its overlays", "baseline", klog.KObj(b), "overlays", len(overlays.Items))
-		return nil
+	for _, e := range overlays.Items {
+		// The selector did the work; this check keeps clients that ignore
+		// it (the fake clientset) honest.
+		if e.Spec.BaselineRef != nil && e.Spec.BaselineRef.Name == b.Name {
+			klog.V(2).InfoS("Baseline deletion waits for its overlays", "baseline", klog.KObj(b), "overlay", e.Name)
+			return nil
+		}
 	}
 	b.Finalizers = kept
 	_, err = c.client.StaxV1alpha1().Baselines(b.Namespace).Update(ctx, b, metav1.UpdateOptions{})
