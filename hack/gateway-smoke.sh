@@ -79,7 +79,7 @@ check '.error.reason == "Unauthorized"'
 ORG='' req GET /v1/organization 400
 check '.error.reason == "BadRequest"'
 # Rows of the reference not built yet: 501 in the envelope, not 404.
-req POST /v1/baselines 501
+req POST /v1/baselines/x/overlays 501
 check '.error.reason == "NotImplemented"'
 req GET /v1/organization/usage 501
 ORG=globex req GET /v1/organization 403
@@ -145,6 +145,18 @@ for _ in $(seq 300); do
 done
 req GET /v1/environments/smoke/status 200
 check '.data.status.phase == "Ready" and .data.status.services[0].readyReplicas == 1'
+
+# Promote the Ready environment; its blueprint is frozen in the baseline.
+req POST /v1/baselines 201 -H 'Content-Type: application/json' -d '{"name":"smoke-stable","environment":"smoke"}'
+check '.data.spec.environmentRef.name == "smoke" and (.data.status.blueprint.services | length) == 1'
+[ "$(header Location)" = /v1/baselines/smoke-stable ] || fail "Location: $(header Location)"
+req POST /v1/baselines 409 -H 'Content-Type: application/json' -d '{"name":"smoke-stable","environment":"smoke"}'
+req POST /v1/baselines 422 -H 'Content-Type: application/json' -d '{"name":"nothing","environment":"nope"}'
+req GET /v1/baselines 200
+check 'any(.data.items[]; .metadata.name == "smoke-stable")'
+req GET /v1/baselines/smoke-stable 200
+check '.data.status.phase == "Ready"'
+req GET /v1/baselines/nope 404
 
 sleep 1 # a few lines of output
 req GET "/v1/environments/smoke/logs?tail=3&service=web" 200

@@ -28,6 +28,7 @@ import (
 	"github.com/microstax/stax/pkg/generated/informers/externalversions"
 	"github.com/microstax/stax/pkg/quota"
 	"github.com/microstax/stax/pkg/ratelimit"
+	baselinestore "github.com/microstax/stax/pkg/registry/stax/baseline"
 	environmentstore "github.com/microstax/stax/pkg/registry/stax/environment"
 	environmentrecordstore "github.com/microstax/stax/pkg/registry/stax/environmentrecord"
 	"github.com/microstax/stax/pkg/registry/stax/federatedtokenrequest"
@@ -244,6 +245,14 @@ func (c CompletedConfig) New() (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Baselines and environments read each other: a promotion reads its
+	// environment; an environment's update, stop and delete read the
+	// baselines made from it and their overlays.
+	baselines, err := baselinestore.NewStorage(Scheme, c.GenericConfig.RESTOptionsGetter, envs.Environment)
+	if err != nil {
+		return nil, err
+	}
+	envs.Environment.Baselines = baselines.Baseline
 	envs.Environment.Quota = quota.NewEnforcer(orgs, envs.Environment, hasQuota(c.Informers.Stax().V1alpha1().Organizations().Lister()))
 
 	group := genericapiserver.NewDefaultAPIGroupInfo(stax.GroupName, Scheme, ParameterCodec, Codecs)
@@ -259,6 +268,8 @@ func (c CompletedConfig) New() (*Server, error) {
 		// The former name: the same answer with a Warning header.
 		"environments/logs":  envs.Logs,
 		"environmentrecords": records,
+		"baselines":          baselines.Baseline,
+		"baselines/status":   baselines.Status,
 		"tokenrevocations":   revocations,
 		"organizations":      orgs,
 		"secrets":            secrets.Secret,

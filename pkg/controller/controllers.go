@@ -9,6 +9,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/util/sets"
 
+	"github.com/microstax/stax/pkg/controller/baseline"
 	"github.com/microstax/stax/pkg/controller/environment"
 	"github.com/microstax/stax/pkg/controller/tokenrevocation"
 	"github.com/microstax/stax/pkg/generated/clientset/versioned"
@@ -22,14 +23,17 @@ const (
 	EnvironmentController = "environment"
 	// TokenRevocationController deletes revocations of expired tokens.
 	TokenRevocationController = "tokenrevocation"
+	// BaselineController keeps Baselines' status in step with their
+	// environments and overlays, and lets deleted ones go.
+	BaselineController = "baseline"
 )
 
 // Known are the controllers that can be started.
-var Known = sets.New(EnvironmentController, TokenRevocationController)
+var Known = sets.New(EnvironmentController, TokenRevocationController, BaselineController)
 
 // Defaults are the controllers stax-apiserver and stax-controller-manager
 // run unless told otherwise.
-var Defaults = []string{EnvironmentController, TokenRevocationController}
+var Defaults = []string{EnvironmentController, TokenRevocationController, BaselineController}
 
 // Config is what the controllers run with.
 type Config struct {
@@ -71,11 +75,17 @@ func New(names []string, cfg Config) (*Controllers, error) {
 			}
 			ec := environment.New(cfg.Client, cfg.Informers.Stax().V1alpha1().Environments(), cfg.Runtime, cfg.Activity)
 			ec.WatchSecrets(cfg.Informers.Stax().V1alpha1().Secrets())
+			// Auto-shutdown waits while overlays depend on an environment.
+			ec.WatchBaselines(cfg.Informers.Stax().V1alpha1().Baselines())
 			c.run = append(c.run, func(ctx context.Context) { ec.Run(ctx, workers) })
 		case TokenRevocationController:
 			tc := tokenrevocation.New(cfg.Client, cfg.Informers.Stax().V1alpha1().TokenRevocations())
 			// Deletions are rare and each is one call: one worker is plenty.
 			c.run = append(c.run, func(ctx context.Context) { tc.Run(ctx, 1) })
+		case BaselineController:
+			v1 := cfg.Informers.Stax().V1alpha1()
+			bc := baseline.New(cfg.Client, v1.Baselines(), v1.Environments())
+			c.run = append(c.run, func(ctx context.Context) { bc.Run(ctx, 1) })
 		default:
 			return nil, fmt.Errorf("unknown controller %q", name)
 		}

@@ -10,10 +10,9 @@ import (
 // Rows of the reference whose features are not built yet. They are routes
 // all the same, admitted as every other, so a client learns 501 Not
 // Implemented rather than 404; each feature's issue moves its rows beside
-// their handlers (baselines.go, shadow.go, stubs.go, diagnose.go).
+// their handlers (overlays in baselines.go, shadow.go, stubs.go, diagnose.go).
 
 var branchingRoutes = []*Route{
-	notBuilt("POST", "/v1/baselines", tagBranching, "Promote an environment to a stable baseline", "branching"),
 	notBuilt("POST", "/v1/baselines/{id}/overlays", tagBranching, "Create a branch environment (overlay) from a baseline", "branching"),
 	notBuilt("PATCH", "/v1/environments/{id}/shadow", tagBranching, "Enable or disable behavioural traffic mirroring", "shadow traffic"),
 	notBuilt("GET", "/v1/environments/{id}/diffs", tagBranching, "Behavioural diffs, overlay vs baseline", "behavioural diffs"),

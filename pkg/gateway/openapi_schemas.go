@@ -28,6 +28,8 @@ var (
 	schemaTokenSpec    = staxv1.FederatedTokenRequestSpec{}.OpenAPIModelName()
 	schemaTokenStatus  = staxv1.FederatedTokenRequestStatus{}.OpenAPIModelName()
 	schemaOrganization = staxv1.Organization{}.OpenAPIModelName()
+	schemaBaseline     = staxv1.Baseline{}.OpenAPIModelName()
+	schemaBaselineList = staxv1.BaselineList{}.OpenAPIModelName()
 	schemaServiceState = staxv1.ServiceStatus{}.OpenAPIModelName()
 	schemaCondition    = metav1.Condition{}.OpenAPIModelName()
 	schemaTime         = metav1.Time{}.OpenAPIModelName()
@@ -39,7 +41,8 @@ var (
 func componentSchemas() (map[string]any, error) {
 	cfg := &common.OpenAPIV3Config{GetDefinitions: generatedopenapi.GetOpenAPIDefinitions}
 	defs, err := builder3.BuildOpenAPIDefinitionsForResources(cfg, schemaEnvironment, schemaBlueprint, schemaAutoShutdown,
-		schemaReview, schemaTokenSpec, schemaTokenStatus, schemaOrganization, schemaServiceState, schemaCondition, schemaDetails)
+		schemaReview, schemaTokenSpec, schemaTokenStatus, schemaOrganization, schemaServiceState, schemaCondition, schemaDetails,
+		schemaBaseline, schemaBaselineList)
 	if err != nil {
 		return nil, err
 	}
@@ -159,6 +162,11 @@ var gatewaySchemas = map[string]any{
 		"displayName": typ("string", ""), "createdBy": typ("string", ""), "createdAt": schemaRef(schemaTime),
 		"deletedAt": schemaRef(schemaTime), "services": typ("integer", "how many"),
 		"phase": typ("string", "of an active environment"), "record": typ("string", "the EnvironmentRecord of a historical one")}),
+	"BaselineRequest": map[string]any{"type": "object", "additionalProperties": false, "required": []any{"name", "environment"},
+		"description": "the baseline to create: its name and the Ready environment it promotes",
+		"properties": map[string]any{
+			"name":        typ("string", "DNS-1123 name of the baseline; promoting again takes a new name"),
+			"environment": typ("string", "name of a Ready environment of the organization")}},
 	"LiveStatus": obj("", map[string]any{
 		"name": typ("string", ""), "generation": typ("integer", ""), "status": schemaRef(schemaEnvStatus)}),
 	"Validation": obj("", map[string]any{"valid": typ("boolean", ""),

@@ -51,6 +51,11 @@ func (u *upstream) environments(method, org string) *rest.Request {
 	return u.verb(method).Namespace(org).Resource("environments")
 }
 
+// baselines starts a call on the organization's baselines.
+func (u *upstream) baselines(method, org string) *rest.Request {
+	return u.verb(method).Namespace(org).Resource("baselines")
+}
+
 // raw makes a call and returns the apiserver's JSON as it came, or its
 // Status as an error.
 func raw(ctx context.Context, req *rest.Request) ([]byte, error) {

@@ -105,6 +105,7 @@ func TestEnvironmentAPI(t *testing.T) {
 	})
 
 	t.Run("list with label and field selectors, paged", func(t *testing.T) {
+		storedBaseline(t, s, "main") // list-4 is an overlay of it
 		for i := 0; i < 5; i++ {
 			team := "red"
 			if i%2 == 1 {

@@ -44,6 +44,8 @@ func addKnownTypes(scheme *runtime.Scheme) error {
 		&SecretList{},
 		&EnvironmentLogOptions{},
 		&EnvironmentAction{},
+		&Baseline{},
+		&BaselineList{},
 	)
 	return nil
 }

@@ -44,6 +44,9 @@ type Controller struct {
 	runtime  runtime.Runtime
 	activity Activity
 	now      func() time.Time
+	// baselines, when set (WatchBaselines), lets auto-shutdown see the
+	// overlays that depend on an environment.
+	baselines staxlisters.BaselineLister
 
 	// ActivePoll is how soon an environment that is changing is looked at
 	// again; SteadyPoll is the same for a Ready or Stopped one.
@@ -140,6 +143,12 @@ func (c *Controller) ensureFinalizer(ctx context.Context, env *staxv1.Environmen
 func (c *Controller) autoShutdown(ctx context.Context, env *staxv1.Environment, now time.Time) (done bool, err error) {
 	as := env.Spec.AutoShutdown
 	if as == nil {
+		return false, nil
+	}
+	if overlays := c.dependentOverlays(env); len(overlays) > 0 {
+		// The server would refuse the stop or delete (409): the timers
+		// wait until the last overlay is gone.
+		klog.V(4).InfoS("Auto-shutdown waits: overlays depend on the environment", "environment", klog.KObj(env), "overlays", overlays)
 		return false, nil
 	}
 	envs := c.client.StaxV1alpha1().Environments(env.Namespace)

@@ -34,12 +34,20 @@ func ForKind(kind schema.GroupVersionKind) interface{} {
 	// Group=stax.microstax.ai, Version=v1alpha1
 	case v1alpha1.SchemeGroupVersion.WithKind("AutoShutdown"):
 		return &staxv1alpha1.AutoShutdownApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("Baseline"):
+		return &staxv1alpha1.BaselineApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("BaselineReference"):
 		return &staxv1alpha1.BaselineReferenceApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("BaselineSpec"):
+		return &staxv1alpha1.BaselineSpecApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("BaselineStatus"):
+		return &staxv1alpha1.BaselineStatusApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("Blueprint"):
 		return &staxv1alpha1.BlueprintApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("Environment"):
 		return &staxv1alpha1.EnvironmentApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("EnvironmentReference"):
+		return &staxv1alpha1.EnvironmentReferenceApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("EnvironmentSpec"):
 		return &staxv1alpha1.EnvironmentSpecApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("EnvironmentStatus"):

@@ -35,7 +35,11 @@ import (
 func GetOpenAPIDefinitions(ref common.ReferenceCallback) map[string]common.OpenAPIDefinition {
 	return map[string]common.OpenAPIDefinition{
 		v1alpha1.AutoShutdown{}.OpenAPIModelName():                schema_pkg_apis_stax_v1alpha1_AutoShutdown(ref),
+		v1alpha1.Baseline{}.OpenAPIModelName():                    schema_pkg_apis_stax_v1alpha1_Baseline(ref),
+		v1alpha1.BaselineList{}.OpenAPIModelName():                schema_pkg_apis_stax_v1alpha1_BaselineList(ref),
 		v1alpha1.BaselineReference{}.OpenAPIModelName():           schema_pkg_apis_stax_v1alpha1_BaselineReference(ref),
+		v1alpha1.BaselineSpec{}.OpenAPIModelName():                schema_pkg_apis_stax_v1alpha1_BaselineSpec(ref),
+		v1alpha1.BaselineStatus{}.OpenAPIModelName():              schema_pkg_apis_stax_v1alpha1_BaselineStatus(ref),
 		v1alpha1.Blueprint{}.OpenAPIModelName():                   schema_pkg_apis_stax_v1alpha1_Blueprint(ref),
 		v1alpha1.EnvVar{}.OpenAPIModelName():                      schema_pkg_apis_stax_v1alpha1_EnvVar(ref),
 		v1alpha1.EnvVarSource{}.OpenAPIModelName():                schema_pkg_apis_stax_v1alpha1_EnvVarSource(ref),
@@ -45,6 +49,7 @@ func GetOpenAPIDefinitions(ref common.ReferenceCallback) map[string]common.OpenA
 		v1alpha1.EnvironmentLogOptions{}.OpenAPIModelName():       schema_pkg_apis_stax_v1alpha1_EnvironmentLogOptions(ref),
 		v1alpha1.EnvironmentRecord{}.OpenAPIModelName():           schema_pkg_apis_stax_v1alpha1_EnvironmentRecord(ref),
 		v1alpha1.EnvironmentRecordList{}.OpenAPIModelName():       schema_pkg_apis_stax_v1alpha1_EnvironmentRecordList(ref),
+		v1alpha1.EnvironmentReference{}.OpenAPIModelName():        schema_pkg_apis_stax_v1alpha1_EnvironmentReference(ref),
 		v1alpha1.EnvironmentSpec{}.OpenAPIModelName():             schema_pkg_apis_stax_v1alpha1_EnvironmentSpec(ref),
 		v1alpha1.EnvironmentStatus{}.OpenAPIModelName():           schema_pkg_apis_stax_v1alpha1_EnvironmentStatus(ref),
 		v1alpha1.FederatedTokenRequest{}.OpenAPIModelName():       schema_pkg_apis_stax_v1alpha1_FederatedTokenRequest(ref),
@@ -159,6 +164,104 @@ func schema_pkg_apis_stax_v1alpha1_AutoShutdown(ref common.ReferenceCallback) co
 	}
 }
 
+func schema_pkg_apis_stax_v1alpha1_Baseline(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "Baseline is a Ready Environment promoted to a stable base that overlays branch from. Its blueprint is frozen at promotion; while it exists the environment's blueprint cannot change, and while overlays depend on it the environment can be neither stopped nor deleted.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"kind": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"apiVersion": {
+						SchemaProps: spec.SchemaProps{
+							Description: "APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"metadata": {
+						SchemaProps: spec.SchemaProps{
+							Default: map[string]interface{}{},
+							Ref:     ref(v1.ObjectMeta{}.OpenAPIModelName()),
+						},
+					},
+					"spec": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Spec names the promoted environment.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1alpha1.BaselineSpec{}.OpenAPIModelName()),
+						},
+					},
+					"status": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Status is set by the server and the baseline controller.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1alpha1.BaselineStatus{}.OpenAPIModelName()),
+						},
+					},
+				},
+				Required: []string{"spec"},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.BaselineSpec{}.OpenAPIModelName(), v1alpha1.BaselineStatus{}.OpenAPIModelName(), v1.ObjectMeta{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_stax_v1alpha1_BaselineList(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "BaselineList is a list of Baselines.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"kind": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"apiVersion": {
+						SchemaProps: spec.SchemaProps{
+							Description: "APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"metadata": {
+						SchemaProps: spec.SchemaProps{
+							Default: map[string]interface{}{},
+							Ref:     ref(v1.ListMeta{}.OpenAPIModelName()),
+						},
+					},
+					"items": {
+						SchemaProps: spec.SchemaProps{
+							Type: []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(v1alpha1.Baseline{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+				},
+				Required: []string{"items"},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.Baseline{}.OpenAPIModelName(), v1.ListMeta{}.OpenAPIModelName()},
+	}
+}
+
 func schema_pkg_apis_stax_v1alpha1_BaselineReference(ref common.ReferenceCallback) common.OpenAPIDefinition {
 	return common.OpenAPIDefinition{
 		Schema: spec.Schema{
@@ -178,6 +281,66 @@ func schema_pkg_apis_stax_v1alpha1_BaselineReference(ref common.ReferenceCallbac
 				Required: []string{"name"},
 			},
 		},
+	}
+}
+
+func schema_pkg_apis_stax_v1alpha1_BaselineSpec(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "BaselineSpec is what a client asks for: which environment to promote.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"environmentRef": {
+						SchemaProps: spec.SchemaProps{
+							Description: "EnvironmentRef names an Environment in the same namespace. It must be Ready when the Baseline is created and never changes.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1alpha1.EnvironmentReference{}.OpenAPIModelName()),
+						},
+					},
+				},
+				Required: []string{"environmentRef"},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.EnvironmentReference{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_stax_v1alpha1_BaselineStatus(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "BaselineStatus is the observed state of a Baseline.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"blueprint": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Blueprint is the environment's blueprint when it was promoted, frozen: the server sets it at create and nothing changes it.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1alpha1.Blueprint{}.OpenAPIModelName()),
+						},
+					},
+					"phase": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Phase is the phase of the environment, or Missing once it is gone.\n\nPossible enum values:\n - `\"Degraded\"`\n - `\"Failed\"`\n - `\"Missing\"` is a Baseline's phase once its environment was deleted (possible only while no overlay depends on it).\n - `\"Pending\"`\n - `\"Provisioning\"`\n - `\"Ready\"`\n - `\"Resuming\"`\n - `\"Stopped\"`\n - `\"Stopping\"`\n - `\"Terminating\"`",
+							Type:        []string{"string"},
+							Format:      "",
+							Enum:        []interface{}{"Degraded", "Failed", "Missing", "Pending", "Provisioning", "Ready", "Resuming", "Stopped", "Stopping", "Terminating"},
+						},
+					},
+					"overlays": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Overlays counts the Environments whose spec.baselineRef names this Baseline.",
+							Type:        []string{"integer"},
+							Format:      "int32",
+						},
+					},
+				},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.Blueprint{}.OpenAPIModelName()},
 	}
 }
 
@@ -626,6 +789,28 @@ func schema_pkg_apis_stax_v1alpha1_EnvironmentRecordList(ref common.ReferenceCal
 	}
 }
 
+func schema_pkg_apis_stax_v1alpha1_EnvironmentReference(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "EnvironmentReference names an Environment in the same organization.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"name": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Name of the Environment.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+				},
+				Required: []string{"name"},
+			},
+		},
+	}
+}
+
 func schema_pkg_apis_stax_v1alpha1_EnvironmentSpec(ref common.ReferenceCallback) common.OpenAPIDefinition {
 	return common.OpenAPIDefinition{
 		Schema: spec.Schema{
@@ -684,10 +869,10 @@ func schema_pkg_apis_stax_v1alpha1_EnvironmentStatus(ref common.ReferenceCallbac
 				Properties: map[string]spec.Schema{
 					"phase": {
 						SchemaProps: spec.SchemaProps{
-							Description: "Phase summarizes the environment's state.\n\nPossible enum values:\n - `\"Degraded\"`\n - `\"Failed\"`\n - `\"Pending\"`\n - `\"Provisioning\"`\n - `\"Ready\"`\n - `\"Resuming\"`\n - `\"Stopped\"`\n - `\"Stopping\"`\n - `\"Terminating\"`",
+							Description: "Phase summarizes the environment's state.\n\nPossible enum values:\n - `\"Degraded\"`\n - `\"Failed\"`\n - `\"Missing\"` is a Baseline's phase once its environment was deleted (possible only while no overlay depends on it).\n - `\"Pending\"`\n - `\"Provisioning\"`\n - `\"Ready\"`\n - `\"Resuming\"`\n - `\"Stopped\"`\n - `\"Stopping\"`\n - `\"Terminating\"`",
 							Type:        []string{"string"},
 							Format:      "",
-							Enum:        []interface{}{"Degraded", "Failed", "Pending", "Provisioning", "Ready", "Resuming", "Stopped", "Stopping", "Terminating"},
+							Enum:        []interface{}{"Degraded", "Failed", "Missing", "Pending", "Provisioning", "Ready", "Resuming", "Stopped", "Stopping", "Terminating"},
 						},
 					},
 					"observedGeneration": {

@@ -49,6 +49,8 @@ func addKnownTypes(scheme *runtime.Scheme) error {
 		&SecretList{},
 		&EnvironmentLogOptions{},
 		&EnvironmentAction{},
+		&Baseline{},
+		&BaselineList{},
 	)
 	metav1.AddToGroupVersion(scheme, SchemeGroupVersion)
 	return nil
@@ -62,6 +64,7 @@ func addFieldLabelConversions(scheme *runtime.Scheme) error {
 	for kind, labels := range map[string][]string{
 		"Environment":       {"metadata.name", "metadata.namespace", "status.phase", "spec.baselineRef.name"},
 		"EnvironmentRecord": {"metadata.name", "metadata.namespace", "environment"},
+		"Baseline":          {"metadata.name", "metadata.namespace", "spec.environmentRef.name"},
 		// Cluster-scoped: no namespace to select on.
 		"Organization": {"metadata.name"},
 	} {

@@ -29,6 +29,8 @@ import (
 // Public to allow building arbitrary schemes.
 // All generated defaulters are covering - they call all nested defaulters.
 func RegisterDefaults(scheme *runtime.Scheme) error {
+	scheme.AddTypeDefaultingFunc(&Baseline{}, func(obj interface{}) { SetObjectDefaults_Baseline(obj.(*Baseline)) })
+	scheme.AddTypeDefaultingFunc(&BaselineList{}, func(obj interface{}) { SetObjectDefaults_BaselineList(obj.(*BaselineList)) })
 	scheme.AddTypeDefaultingFunc(&Environment{}, func(obj interface{}) { SetObjectDefaults_Environment(obj.(*Environment)) })
 	scheme.AddTypeDefaultingFunc(&EnvironmentList{}, func(obj interface{}) { SetObjectDefaults_EnvironmentList(obj.(*EnvironmentList)) })
 	scheme.AddTypeDefaultingFunc(&EnvironmentRecord{}, func(obj interface{}) { SetObjectDefaults_EnvironmentRecord(obj.(*EnvironmentRecord)) })
@@ -37,6 +39,27 @@ func RegisterDefaults(scheme *runtime.Scheme) error {
 	scheme.AddTypeDefaultingFunc(&Organization{}, func(obj interface{}) { SetObjectDefaults_Organization(obj.(*Organization)) })
 	scheme.AddTypeDefaultingFunc(&OrganizationList{}, func(obj interface{}) { SetObjectDefaults_OrganizationList(obj.(*OrganizationList)) })
 	return nil
+}
+
+func SetObjectDefaults_Baseline(in *Baseline) {
+	for i := range in.Status.Blueprint.Services {
+		a := &in.Status.Blueprint.Services[i]
+		SetDefaults_ServiceSpec(a)
+		for j := range a.Ports {
+			b := &a.Ports[j]
+			SetDefaults_ServicePort(b)
+		}
+		if a.Health != nil {
+			SetDefaults_HealthCheck(a.Health)
+		}
+	}
+}
+
+func SetObjectDefaults_BaselineList(in *BaselineList) {
+	for i := range in.Items {
+		a := &in.Items[i]
+		SetObjectDefaults_Baseline(a)
+	}
 }
 
 func SetObjectDefaults_Environment(in *Environment) {

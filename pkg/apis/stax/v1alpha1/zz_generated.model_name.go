@@ -27,8 +27,28 @@ func (in AutoShutdown) OpenAPIModelName() string {
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
+func (in Baseline) OpenAPIModelName() string {
+	return "ai.microstax.stax.v1alpha1.Baseline"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in BaselineList) OpenAPIModelName() string {
+	return "ai.microstax.stax.v1alpha1.BaselineList"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
 func (in BaselineReference) OpenAPIModelName() string {
 	return "ai.microstax.stax.v1alpha1.BaselineReference"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in BaselineSpec) OpenAPIModelName() string {
+	return "ai.microstax.stax.v1alpha1.BaselineSpec"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in BaselineStatus) OpenAPIModelName() string {
+	return "ai.microstax.stax.v1alpha1.BaselineStatus"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
@@ -74,6 +94,11 @@ func (in EnvironmentRecord) OpenAPIModelName() string {
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in EnvironmentRecordList) OpenAPIModelName() string {
 	return "ai.microstax.stax.v1alpha1.EnvironmentRecordList"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in EnvironmentReference) OpenAPIModelName() string {
+	return "ai.microstax.stax.v1alpha1.EnvironmentReference"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.

@@ -53,6 +53,8 @@ func (f *genericInformer) Lister() cache.GenericLister {
 func (f *sharedInformerFactory) ForResource(resource schema.GroupVersionResource) (GenericInformer, error) {
 	switch resource {
 	// Group=stax.microstax.ai, Version=v1alpha1
+	case v1alpha1.SchemeGroupVersion.WithResource("baselines"):
+		return &genericInformer{resource: resource.GroupResource(), informer: f.Stax().V1alpha1().Baselines().Informer()}, nil
 	case v1alpha1.SchemeGroupVersion.WithResource("environments"):
 		return &genericInformer{resource: resource.GroupResource(), informer: f.Stax().V1alpha1().Environments().Informer()}, nil
 	case v1alpha1.SchemeGroupVersion.WithResource("environmentrecords"):

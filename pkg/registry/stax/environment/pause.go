@@ -24,6 +24,9 @@ import (
 type PauseREST struct {
 	store  *genericregistry.Store
 	paused bool
+	// guard is REST.guardUpdate: a stop is refused while overlays depend
+	// on the environment, as a paused patch is.
+	guard rest.ValidateObjectUpdateFunc
 }
 
 var (
@@ -71,8 +74,9 @@ func (r *PauseREST) Create(ctx context.Context, name string, obj runtime.Object,
 			return env, nil
 		}),
 		// Admission judged the action above; the Environment's own
-		// strategy still validates the update.
-		rest.ValidateAllObjectFunc, rest.ValidateAllObjectUpdateFunc, false,
+		// strategy still validates the update, and the guard what its
+		// baselines forbid.
+		rest.ValidateAllObjectFunc, r.guard, false,
 		&metav1.UpdateOptions{DryRun: options.DryRun})
 	if err != nil {
 		return nil, err

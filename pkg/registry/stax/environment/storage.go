@@ -20,6 +20,9 @@ type REST struct {
 	// Quota, when set, refuses creates and updates past the organization's
 	// quota (quota.go).
 	Quota QuotaChecker
+	// Baselines, when set, enforces what Baselines hold of their
+	// environments and checks overlays' spec.baselineRef (baselines.go).
+	Baselines Baselines
 }
 
 var _ rest.ShortNamesProvider = &REST{}
@@ -79,11 +82,12 @@ func NewStorage(scheme *runtime.Scheme, optsGetter generic.RESTOptionsGetter, lo
 	statusStore.ResetFieldsStrategy = status
 
 	log := &LogREST{store: store, source: logs, shutdown: shutdown}
+	env := &REST{Store: store}
 	return &Storage{
-		Environment: &REST{Store: store},
+		Environment: env,
 		Status:      &StatusREST{store: &statusStore},
-		Stop:        &PauseREST{store: store, paused: true},
-		Resume:      &PauseREST{store: store, paused: false},
+		Stop:        &PauseREST{store: store, paused: true, guard: env.guardUpdate},
+		Resume:      &PauseREST{store: store, paused: false, guard: env.guardUpdate},
 		Log:         log,
 		Logs:        &LogsREST{log},
 	}, nil

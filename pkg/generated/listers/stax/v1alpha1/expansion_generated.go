@@ -18,6 +18,14 @@ limitations under the License.
 
 package v1alpha1
 
+// BaselineListerExpansion allows custom methods to be added to
+// BaselineLister.
+type BaselineListerExpansion interface{}
+
+// BaselineNamespaceListerExpansion allows custom methods to be added to
+// BaselineNamespaceLister.
+type BaselineNamespaceListerExpansion interface{}
+
 // EnvironmentListerExpansion allows custom methods to be added to
 // EnvironmentLister.
 type EnvironmentListerExpansion interface{}

@@ -24,6 +24,8 @@ import (
 
 // Interface provides access to all the informers in this group version.
 type Interface interface {
+	// Baselines returns a BaselineInformer.
+	Baselines() TypedBaselineInformer
 	// Environments returns a EnvironmentInformer.
 	Environments() TypedEnvironmentInformer
 	// EnvironmentRecords returns a EnvironmentRecordInformer.
@@ -45,6 +47,11 @@ type version struct {
 // New returns a new Interface.
 func New(f internalinterfaces.SharedInformerFactory, namespace string, tweakListOptions internalinterfaces.TweakListOptionsFunc) Interface {
 	return &version{factory: f, namespace: namespace, tweakListOptions: tweakListOptions}
+}
+
+// Baselines returns a TypedBaselineInformer.
+func (v *version) Baselines() TypedBaselineInformer {
+	return &baselineInformer{factory: v.factory, namespace: v.namespace, tweakListOptions: v.tweakListOptions}
 }
 
 // Environments returns a TypedEnvironmentInformer.

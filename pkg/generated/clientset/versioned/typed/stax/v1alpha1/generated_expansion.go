@@ -18,6 +18,8 @@ limitations under the License.
 
 package v1alpha1
 
+type BaselineExpansion interface{}
+
 type EnvironmentExpansion interface{}
 
 type EnvironmentRecordExpansion interface{}

@@ -28,6 +28,7 @@ import (
 
 type StaxV1alpha1Interface interface {
 	RESTClient() rest.Interface
+	BaselinesGetter
 	EnvironmentsGetter
 	EnvironmentRecordsGetter
 	FederatedTokenRequestsGetter
@@ -40,6 +41,10 @@ type StaxV1alpha1Interface interface {
 // StaxV1alpha1Client is used to interact with features provided by the stax.microstax.ai group.
 type StaxV1alpha1Client struct {
 	restClient rest.Interface
+}
+
+func (c *StaxV1alpha1Client) Baselines(namespace string) BaselineInterface {
+	return newBaselines(c, namespace)
 }
 
 func (c *StaxV1alpha1Client) Environments(namespace string) EnvironmentInterface {

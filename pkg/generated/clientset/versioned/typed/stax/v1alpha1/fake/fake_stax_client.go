@@ -28,6 +28,10 @@ type FakeStaxV1alpha1 struct {
 	*testing.Fake
 }
 
+func (c *FakeStaxV1alpha1) Baselines(namespace string) v1alpha1.BaselineInterface {
+	return newFakeBaselines(c, namespace)
+}
+
 func (c *FakeStaxV1alpha1) Environments(namespace string) v1alpha1.EnvironmentInterface {
 	return newFakeEnvironments(c, namespace)
 }

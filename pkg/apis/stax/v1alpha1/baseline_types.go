@@ -1,0 +1,71 @@
+package v1alpha1
+
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// +genclient
+// +k8s:deepcopy-gen:interfaces=k8s.io/apimachinery/pkg/runtime.Object
+
+// Baseline is a Ready Environment promoted to a stable base that overlays
+// branch from. Its blueprint is frozen at promotion; while it exists the
+// environment's blueprint cannot change, and while overlays depend on it
+// the environment can be neither stopped nor deleted.
+type Baseline struct {
+	metav1.TypeMeta `json:",inline"`
+	// +optional
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	// Spec names the promoted environment.
+	Spec BaselineSpec `json:"spec"`
+	// Status is set by the server and the baseline controller.
+	// +optional
+	Status BaselineStatus `json:"status,omitempty"`
+}
+
+// BaselineSpec is what a client asks for: which environment to promote.
+type BaselineSpec struct {
+	// EnvironmentRef names an Environment in the same namespace. It must be
+	// Ready when the Baseline is created and never changes.
+	EnvironmentRef EnvironmentReference `json:"environmentRef"`
+}
+
+// EnvironmentReference names an Environment in the same organization.
+type EnvironmentReference struct {
+	// Name of the Environment.
+	Name string `json:"name"`
+}
+
+// BaselineStatus is the observed state of a Baseline.
+type BaselineStatus struct {
+	// Blueprint is the environment's blueprint when it was promoted, frozen:
+	// the server sets it at create and nothing changes it.
+	// +optional
+	Blueprint Blueprint `json:"blueprint,omitempty"`
+	// Phase is the phase of the environment, or Missing once it is gone.
+	// +optional
+	Phase EnvironmentPhase `json:"phase,omitempty"`
+	// Overlays counts the Environments whose spec.baselineRef names this
+	// Baseline.
+	// +optional
+	Overlays int32 `json:"overlays,omitempty"`
+}
+
+// BaselineEnvironmentMissing is a Baseline's phase once its environment
+// was deleted (possible only while no overlay depends on it).
+const BaselineEnvironmentMissing EnvironmentPhase = "Missing"
+
+// BaselineFinalizer keeps a Baseline until no Environment names it in
+// spec.baselineRef: the baseline controller removes it.
+const BaselineFinalizer = "stax.microstax.ai/overlays"
+
+// +k8s:deepcopy-gen:interfaces=k8s.io/apimachinery/pkg/runtime.Object
+
+// BaselineList is a list of Baselines.
+type BaselineList struct {
+	metav1.TypeMeta `json:",inline"`
+	// +optional
+	metav1.ListMeta `json:"metadata,omitempty"`
+
+	Items []Baseline `json:"items"`
+}
