@@ -383,13 +383,38 @@ func openStreams(t *testing.T, s *testServer) int {
 
 func waitStreams(t *testing.T, s *testServer, want int) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
+	// Under load, streams have been seen to take tens of seconds to start
+	// or end behind the gateway (see waitStreams' callers); the wait is
+	// generous and its length logged, so a slow release shows.
+	start := time.Now()
+	defer func() {
+		if d := time.Since(start); d > 2*time.Second {
+			t.Logf("the apiserver took %s to serve %d streams", d.Round(time.Millisecond), want)
+		}
+	}()
+	deadline := time.Now().Add(90 * time.Second)
 	for got := openStreams(t, s); got != want; got = openStreams(t, s) {
 		if time.Now().After(deadline) {
-			t.Fatalf("the apiserver serves %d streams, want %d", got, want)
+			t.Fatalf("the apiserver serves %d streams, want %d:\n%s", got, want, streamMetrics(t, s))
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+// streamMetrics are the apiserver's long-running request gauges of
+// environments, to show which stream is missing when a count is off.
+func streamMetrics(t *testing.T, s *testServer) string {
+	body, err := s.Client.Discovery().RESTClient().Get().AbsPath("/metrics").DoRaw(context.Background())
+	if err != nil {
+		return err.Error()
+	}
+	var out []string
+	for _, line := range strings.Split(string(body), "\n") {
+		if strings.HasPrefix(line, "apiserver_longrunning_requests{") && strings.Contains(line, `resource="environments"`) {
+			out = append(out, line)
+		}
+	}
+	return strings.Join(out, "\n")
 }
 
 func causeFields(a *answer) string {
