@@ -18,8 +18,10 @@ import (
 
 var envKind = schema.GroupKind{Group: "stax.microstax.ai", Kind: "Environment"}
 
-// exampleEnvironment is a blueprint the local runtime can run: a web
-// service with a health check, and a worker that waits for it.
+// exampleEnvironment is the request example of the document: a web service
+// with a health check, and a worker that depends on it. The server accepts
+// it (TestOpenAPIExamplesAreAccepted); the local runtime would not make it
+// Ready, since its web listens on 8080 rather than on the PORT it is given.
 var exampleEnvironment = map[string]any{
 	"name":        "shop",
 	"displayName": "Shop, feature branch",

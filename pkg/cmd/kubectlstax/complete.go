@@ -13,11 +13,7 @@ func (o *Options) completeEnvironments(cmd *cobra.Command, args []string, toComp
 	if len(args) > 0 {
 		return nil, cobra.ShellCompDirectiveNoFileComp
 	}
-	ns, err := o.namespace()
-	if err != nil {
-		return nil, cobra.ShellCompDirectiveError
-	}
-	client, err := o.client()
+	client, ns, err := o.clientIn()
 	if err != nil {
 		return nil, cobra.ShellCompDirectiveError
 	}

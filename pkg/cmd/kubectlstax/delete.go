@@ -31,11 +31,7 @@ func newDeleteCommand(o *Options) *cobra.Command {
 }
 
 func (o *Options) delete(ctx context.Context, name string, wait bool, timeout time.Duration) error {
-	ns, err := o.namespace()
-	if err != nil {
-		return err
-	}
-	client, err := o.client()
+	client, ns, err := o.clientIn()
 	if err != nil {
 		return err
 	}

@@ -71,11 +71,7 @@ prefixed with "<service>-<replica>", coloured per service on a terminal.`,
 // logs streams GET environments/NAME/log with params (the query names of
 // EnvironmentLogOptions: service, replica, tailLines, sinceSeconds, follow).
 func (o *Options) logs(ctx context.Context, name string, params map[string]string) error {
-	ns, err := o.namespace()
-	if err != nil {
-		return err
-	}
-	client, err := o.client()
+	client, ns, err := o.clientIn()
 	if err != nil {
 		return err
 	}

@@ -45,11 +45,7 @@ func newPauseCommand(o *Options, verb, short string, want staxv1.EnvironmentPhas
 }
 
 func (o *Options) pause(ctx context.Context, verb, name string, want staxv1.EnvironmentPhase, wait bool, timeout time.Duration) error {
-	ns, err := o.namespace()
-	if err != nil {
-		return err
-	}
-	client, err := o.client()
+	client, ns, err := o.clientIn()
 	if err != nil {
 		return err
 	}

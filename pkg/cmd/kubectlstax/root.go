@@ -112,6 +112,16 @@ func (o *Options) client() (versioned.Interface, error) {
 	return versioned.NewForConfig(cfg)
 }
 
+// clientIn is the clientset and the namespace a command acts in.
+func (o *Options) clientIn() (versioned.Interface, string, error) {
+	ns, err := o.namespace()
+	if err != nil {
+		return nil, "", err
+	}
+	client, err := o.client()
+	return client, ns, err
+}
+
 // namespace is -n, else the kubeconfig context's namespace, else default.
 func (o *Options) namespace() (string, error) {
 	ns, _, err := o.Flags.ToRawKubeConfigLoader().Namespace()

@@ -26,11 +26,7 @@ func newStatusCommand(o *Options) *cobra.Command {
 }
 
 func (o *Options) status(ctx context.Context, name string) error {
-	ns, err := o.namespace()
-	if err != nil {
-		return err
-	}
-	client, err := o.client()
+	client, ns, err := o.clientIn()
 	if err != nil {
 		return err
 	}

@@ -46,11 +46,7 @@ func newTokenMintCommand(o *Options) *cobra.Command {
 				if audience == "" {
 					return usageError("mint needs --audience")
 				}
-				ns, err := o.namespace()
-				if err != nil {
-					return err
-				}
-				client, err := o.client()
+				client, ns, err := o.clientIn()
 				if err != nil {
 					return err
 				}
@@ -158,11 +154,7 @@ and creates a TokenRevocation that lasts until the token expires.`,
 				if !ok || claims.ID == "" {
 					return failed("not a MicroStax token: its claims (jti) cannot be read")
 				}
-				ns, err := o.namespace()
-				if err != nil {
-					return err
-				}
-				client, err := o.client()
+				client, ns, err := o.clientIn()
 				if err != nil {
 					return err
 				}
