@@ -47,6 +47,8 @@ type Controller struct {
 	// baselines, when set (WatchBaselines), lets auto-shutdown see the
 	// overlays that depend on an environment.
 	baselines staxlisters.BaselineLister
+	// stale holds the versions this controller's status writes replaced.
+	stale staleCache
 
 	// ActivePoll is how soon an environment that is changing is looked at
 	// again; SteadyPoll is the same for a Ready or Stopped one.
@@ -87,10 +89,14 @@ func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error
 	cached, err := c.lister.Environments(ns).Get(name)
 	if apierrors.IsNotFound(err) {
 		c.activity.Forget(ns, name)
+		c.stale.forget(key)
 		return 0, nil
 	}
 	if err != nil {
 		return 0, err
+	}
+	if c.stale.behind(cached) {
+		return staleRetry, nil
 	}
 	env := cached.DeepCopy()
 	now := c.now()
@@ -215,9 +221,12 @@ func (c *Controller) writeStatus(ctx context.Context, env *staxv1.Environment, o
 		return status, nil
 	}
 	env.Status = status
-	_, err := c.client.StaxV1alpha1().Environments(env.Namespace).UpdateStatus(ctx, env, metav1.UpdateOptions{})
+	written, err := c.client.StaxV1alpha1().Environments(env.Namespace).UpdateStatus(ctx, env, metav1.UpdateOptions{})
 	if isTooLarge(err) {
 		return c.writeTooLarge(ctx, env, status, err)
+	}
+	if err == nil {
+		c.stale.wrote(env, written)
 	}
 	return status, ignoreGoneOrStale(err)
 }

@@ -47,7 +47,10 @@ func (c *Controller) writeTooLarge(ctx context.Context, env *staxv1.Environment,
 	status.Services = nil
 	setCondition(&status, staxv1.ConditionReady, metav1.ConditionFalse, ReasonStatusTooLarge, msg, env.Generation, now)
 	env.Status = status
-	_, err := c.client.StaxV1alpha1().Environments(env.Namespace).UpdateStatus(ctx, env, metav1.UpdateOptions{})
+	written, err := c.client.StaxV1alpha1().Environments(env.Namespace).UpdateStatus(ctx, env, metav1.UpdateOptions{})
+	if err == nil {
+		c.stale.wrote(env, written)
+	}
 	return status, ignoreGoneOrStale(err)
 }
 
