@@ -252,7 +252,7 @@ func (c CompletedConfig) New() (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	envs.Environment.Baselines = baselines.Baseline
+	envs.Environment.SetBaselines(baselines.Baseline)
 	envs.Environment.Quota = quota.NewEnforcer(orgs, envs.Environment, hasQuota(c.Informers.Stax().V1alpha1().Organizations().Lister()))
 
 	group := genericapiserver.NewDefaultAPIGroupInfo(stax.GroupName, Scheme, ParameterCodec, Codecs)

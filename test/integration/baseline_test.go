@@ -144,6 +144,20 @@ func TestBaselines(t *testing.T) {
 		if _, err := envs.Create(ctx, orphan, metav1.CreateOptions{}); !apierrors.IsInvalid(err) || !hasCause(err, "spec.baselineRef.name") {
 			t.Fatalf("an overlay of a missing baseline: want 422 on spec.baselineRef.name, got %v", err)
 		}
+		// Validated against the union with main's blueprint: a service of
+		// the overlay may depend on the baseline's web, not on what neither has.
+		onWeb := single("on-web")
+		onWeb.Spec.BaselineRef = &staxv1.BaselineReference{Name: "main"}
+		onWeb.Spec.Blueprint.Services[0].Name, onWeb.Spec.Blueprint.Services[0].DependsOn = "api", []string{"web"}
+		dryRun := metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}}
+		if _, err := envs.Create(ctx, onWeb, dryRun); err != nil {
+			t.Fatalf("an overlay's service on the baseline's web: %v", err)
+		}
+		onWeb.Spec.Blueprint.Services[0].DependsOn = []string{"cache"}
+		if _, err := envs.Create(ctx, onWeb, dryRun); !apierrors.IsInvalid(err) || !hasCause(err, "spec.blueprint.services[0].dependsOn[0]") {
+			t.Fatalf("an overlay's service on a service neither has: want 422 on its dependsOn, got %v", err)
+		}
+
 		feature := single("feature")
 		feature.Spec.BaselineRef = &staxv1.BaselineReference{Name: "main"}
 		if _, err := envs.Create(ctx, feature, metav1.CreateOptions{}); err != nil {

@@ -63,6 +63,6 @@ func FuzzDecodeEnvironment(f *testing.F) {
 		if !ok {
 			return // another kind the body named: the handler refuses it
 		}
-		_ = validation.ValidateEnvironment(env, validation.DefaultLimits)
+		_ = validation.ValidateEnvironment(env, nil, validation.DefaultLimits)
 	})
 }

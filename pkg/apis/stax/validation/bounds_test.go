@@ -129,7 +129,7 @@ func TestBlueprintBounds(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			env := validEnvironment()
 			tc.mutate(env)
-			errs := ValidateEnvironment(env, DefaultLimits)
+			errs := ValidateEnvironment(env, nil, DefaultLimits)
 			if !hasError(errs, tc.field, tc.typ, tc.detail) {
 				t.Fatalf("want %s error at %s containing %q, got %v", tc.typ, tc.field, tc.detail, errs)
 			}
@@ -154,7 +154,7 @@ func TestBlueprintAtTheBoundsPasses(t *testing.T) {
 	} {
 		env := validEnvironment()
 		mutate(env)
-		if errs := ValidateEnvironment(env, DefaultLimits); len(errs) != 0 {
+		if errs := ValidateEnvironment(env, nil, DefaultLimits); len(errs) != 0 {
 			t.Errorf("%s at the bound refused: %v", name, errs)
 		}
 	}
@@ -165,10 +165,10 @@ func TestBlueprintAtTheBoundsPasses(t *testing.T) {
 func TestLimitsAreConfigurable(t *testing.T) {
 	env := validEnvironment()
 	withPorts(40)(env)
-	if errs := ValidateEnvironment(env, Limits{MaxPortsPerService: 64}); len(errs) != 0 {
+	if errs := ValidateEnvironment(env, nil, Limits{MaxPortsPerService: 64}); len(errs) != 0 {
 		t.Fatalf("40 ports under a limit of 64 refused: %v", errs)
 	}
-	if errs := ValidateEnvironment(env, Limits{}); !hasError(errs, "spec.blueprint.services[1].ports", field.ErrorTypeTooMany, "") {
+	if errs := ValidateEnvironment(env, nil, Limits{}); !hasError(errs, "spec.blueprint.services[1].ports", field.ErrorTypeTooMany, "") {
 		t.Fatalf("zero Limits must mean the defaults (32 ports): %v", errs)
 	}
 }
@@ -186,26 +186,26 @@ func TestBoundsRatchet(t *testing.T) {
 	withPorts(40)(old)
 	old.Spec.Blueprint.Services[1].Replicas = int32p(80)
 	old.Spec.Blueprint.Services[0].Resources.Limits["cpu"] = intstr.FromString("100")
-	if errs := ValidateEnvironment(old, high); len(errs) != 0 {
+	if errs := ValidateEnvironment(old, nil, high); len(errs) != 0 {
 		t.Fatalf("created under high limits: %v", errs)
 	}
 	// Stored before empty entries were refused.
 	old.Spec.Blueprint.Services[1].Command = []string{"./api", ""}
-	if errs := ValidateEnvironment(old, DefaultLimits); len(errs) < 4 {
+	if errs := ValidateEnvironment(old, nil, DefaultLimits); len(errs) < 4 {
 		t.Fatalf("the old environment should break the default bounds: %v", errs)
 	}
 
 	same := old.DeepCopy()
 	same.Spec.DisplayName = "Renamed"
 	same.Labels = map[string]string{"team": "a"}
-	if errs := ValidateEnvironmentUpdate(same, old, DefaultLimits); len(errs) != 0 {
+	if errs := ValidateEnvironmentUpdate(same, old, nil, DefaultLimits); len(errs) != 0 {
 		t.Errorf("an update that keeps the over-bound parts refused: %v", errs)
 	}
 	smaller := old.DeepCopy()
 	smaller.Spec.Blueprint.Services = smaller.Spec.Blueprint.Services[:120]
 	smaller.Spec.Blueprint.Services[1].Ports = smaller.Spec.Blueprint.Services[1].Ports[:35]
 	smaller.Spec.Blueprint.Services[1].Replicas = int32p(60)
-	if errs := ValidateEnvironmentUpdate(smaller, old, DefaultLimits); len(errs) != 0 {
+	if errs := ValidateEnvironmentUpdate(smaller, old, nil, DefaultLimits); len(errs) != 0 {
 		t.Errorf("an update that shrinks the over-bound parts refused: %v", errs)
 	}
 
@@ -224,7 +224,7 @@ func TestBoundsRatchet(t *testing.T) {
 	} {
 		worse := old.DeepCopy()
 		tc.mutate(worse)
-		if errs := ValidateEnvironmentUpdate(worse, old, DefaultLimits); !hasFieldError(errs, tc.field) {
+		if errs := ValidateEnvironmentUpdate(worse, old, nil, DefaultLimits); !hasFieldError(errs, tc.field) {
 			t.Errorf("%s: want an error at %s, got %v", name, tc.field, errs)
 		}
 	}

@@ -28,14 +28,14 @@ func TestEnvValueFrom(t *testing.T) {
 		env := validEnvironment()
 		api := &env.Spec.Blueprint.Services[1]
 		api.Env = append(api.Env, c.env)
-		if errs := ValidateEnvironment(env, DefaultLimits); !hasError(errs, c.path, c.typ, "") {
+		if errs := ValidateEnvironment(env, nil, DefaultLimits); !hasError(errs, c.path, c.typ, "") {
 			t.Errorf("%+v: want %s %s, got %v", c.env, c.typ, c.path, errs)
 		}
 	}
 	env := validEnvironment()
 	api := &env.Spec.Blueprint.Services[1]
 	api.Env = append(api.Env, stax.EnvVar{Name: "DB", ValueFrom: ref("db", "password")})
-	if errs := ValidateEnvironment(env, DefaultLimits); len(errs) != 0 {
+	if errs := ValidateEnvironment(env, nil, DefaultLimits); len(errs) != 0 {
 		t.Errorf("a valid secretRef refused: %v", errs)
 	}
 }

@@ -19,19 +19,25 @@ import (
 	"github.com/microstax/stax/pkg/dependency"
 )
 
-// ValidateEnvironment checks a new Environment against limits.
-func ValidateEnvironment(env *stax.Environment, limits Limits) field.ErrorList {
+// ValidateEnvironment checks a new Environment against limits. base is the
+// frozen blueprint of the Baseline an overlay names (spec.baselineRef), nil
+// for an environment that is not an overlay: an overlay's blueprint is
+// checked as its union with base (overlay.go).
+func ValidateEnvironment(env *stax.Environment, base *stax.Blueprint, limits Limits) field.ErrorList {
 	allErrs := apimachineryvalidation.ValidateObjectMeta(&env.ObjectMeta, true,
 		apimachineryvalidation.NameIsDNSSubdomain, field.NewPath("metadata"))
-	allErrs = append(allErrs, validateEnvironmentSpec(&env.Spec, nil, field.NewPath("spec"), limits)...)
+	allErrs = append(allErrs, validateEnvironmentSpec(&env.Spec, nil, base, field.NewPath("spec"), limits)...)
 	return allErrs
 }
 
 // ValidateEnvironmentUpdate checks a change to an Environment's spec. The
-// bounds of limits ratchet (bounds.go): what old already held stays allowed.
-func ValidateEnvironmentUpdate(env, old *stax.Environment, limits Limits) field.ErrorList {
+// bounds of limits ratchet (bounds.go): what old already held stays allowed;
+// so do the dependencies old already had on services of a baseline that is
+// gone. base is as for ValidateEnvironment, nil also when the Baseline is
+// gone.
+func ValidateEnvironmentUpdate(env, old *stax.Environment, base *stax.Blueprint, limits Limits) field.ErrorList {
 	allErrs := apimachineryvalidation.ValidateObjectMetaUpdate(&env.ObjectMeta, &old.ObjectMeta, field.NewPath("metadata"))
-	allErrs = append(allErrs, validateEnvironmentSpec(&env.Spec, &old.Spec.Blueprint, field.NewPath("spec"), limits)...)
+	allErrs = append(allErrs, validateEnvironmentSpec(&env.Spec, &old.Spec.Blueprint, base, field.NewPath("spec"), limits)...)
 	allErrs = append(allErrs, apimachineryvalidation.ValidateImmutableField(
 		env.Spec.BaselineRef, old.Spec.BaselineRef, field.NewPath("spec", "baselineRef"))...)
 	return allErrs
@@ -45,20 +51,18 @@ func ValidateEnvironmentStatusUpdate(env, old *stax.Environment) field.ErrorList
 	return allErrs
 }
 
-// ValidateEnvironmentSpec checks a new spec: the blueprint, auto-shutdown
-// and the baseline reference.
-func ValidateEnvironmentSpec(spec *stax.EnvironmentSpec, fldPath *field.Path, limits Limits) field.ErrorList {
-	return validateEnvironmentSpec(spec, nil, fldPath, limits)
-}
-
-// validateEnvironmentSpec checks a spec; old is the stored blueprint on an
-// update, nil on a create.
-func validateEnvironmentSpec(spec *stax.EnvironmentSpec, old *stax.Blueprint, fldPath *field.Path, limits Limits) field.ErrorList {
+// validateEnvironmentSpec checks a spec: the blueprint, auto-shutdown and
+// the baseline reference. old is the stored blueprint on an update, nil on
+// a create; base as for ValidateEnvironment.
+func validateEnvironmentSpec(spec *stax.EnvironmentSpec, old, base *stax.Blueprint, fldPath *field.Path, limits Limits) field.ErrorList {
 	var allErrs field.ErrorList
 	if len(spec.DisplayName) > 253 {
 		allErrs = append(allErrs, field.TooLong(fldPath.Child("displayName"), "", 253))
 	}
-	allErrs = append(allErrs, validateBlueprint(&spec.Blueprint, old, fldPath.Child("blueprint"), limits.WithDefaults())...)
+	if base != nil && spec.BaselineRef == nil {
+		base = nil // only an overlay has a base
+	}
+	allErrs = append(allErrs, validateBlueprint(&spec.Blueprint, old, base, fldPath.Child("blueprint"), limits.WithDefaults())...)
 	if as := spec.AutoShutdown; as != nil {
 		if as.IdleTimeout != nil && as.IdleTimeout.Duration <= 0 {
 			allErrs = append(allErrs, field.Invalid(fldPath.Child("autoShutdown", "idleTimeout"), as.IdleTimeout.Duration.String(), "must be greater than zero"))
@@ -75,15 +79,11 @@ func validateEnvironmentSpec(spec *stax.EnvironmentSpec, old *stax.Blueprint, fl
 	return allErrs
 }
 
-// ValidateBlueprint checks the services of a new blueprint, the graph their
-// dependsOn lists make, and the bounds of limits.
-func ValidateBlueprint(bp *stax.Blueprint, fldPath *field.Path, limits Limits) field.ErrorList {
-	return validateBlueprint(bp, nil, fldPath, limits.WithDefaults())
-}
-
-// validateBlueprint checks bp; old is the stored blueprint on an update
-// (the bounds ratchet against it), nil on a create.
-func validateBlueprint(bp, old *stax.Blueprint, fldPath *field.Path, limits Limits) field.ErrorList {
+// validateBlueprint checks the services of bp, the graph their dependsOn
+// lists make, and the bounds of limits. old is the stored blueprint on an
+// update (the bounds ratchet against it), nil on a create; base, when bp is
+// an overlay's, holds the baseline's services its own may depend on.
+func validateBlueprint(bp, old, base *stax.Blueprint, fldPath *field.Path, limits Limits) field.ErrorList {
 	var allErrs field.ErrorList
 	servicesPath := fldPath.Child("services")
 	if len(bp.Services) == 0 {
@@ -101,24 +101,30 @@ func validateBlueprint(bp, old *stax.Blueprint, fldPath *field.Path, limits Limi
 		allErrs = append(allErrs, validateService(svc, idxPath)...)
 		allErrs = append(allErrs, validateServiceBounds(svc, oldServices[svc.Name], idxPath, limits)...)
 	}
-	// Dependencies are checked once every name is known.
+	// Dependencies are checked once every name is known: the blueprint's
+	// own and, for an overlay, its baseline's.
+	known := names.Union(serviceNames(base))
 	for i := range bp.Services {
 		svc := &bp.Services[i]
 		depPath := servicesPath.Index(i).Child("dependsOn")
 		seen := sets.New[string]()
+		var had sets.Set[string]
+		if o := oldServices[svc.Name]; o != nil {
+			had = sets.New(o.DependsOn...)
+		}
 		for j, dep := range svc.DependsOn {
 			switch {
 			case seen.Has(dep):
 				allErrs = append(allErrs, field.Duplicate(depPath.Index(j), dep))
 			case dep == svc.Name:
 				allErrs = append(allErrs, field.Invalid(depPath.Index(j), dep, "a service cannot depend on itself"))
-			case !names.Has(dep):
+			case !known.Has(dep) && !had.Has(dep):
 				allErrs = append(allErrs, field.NotFound(depPath.Index(j), dep))
 			}
 			seen.Insert(dep)
 		}
 	}
-	if cycle := findCycle(bp.Services); cycle != nil {
+	if cycle := findCycle(unionServices(bp, base)); cycle != nil {
 		return append(allErrs, field.Invalid(servicesPath, strings.Join(cycle, " -> "),
 			"dependsOn must not form a cycle: "+strings.Join(cycle, " -> ")))
 	}

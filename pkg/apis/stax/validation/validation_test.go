@@ -43,7 +43,7 @@ func validEnvironment() *stax.Environment {
 }
 
 func TestValidEnvironmentPasses(t *testing.T) {
-	if errs := ValidateEnvironment(validEnvironment(), DefaultLimits); len(errs) != 0 {
+	if errs := ValidateEnvironment(validEnvironment(), nil, DefaultLimits); len(errs) != 0 {
 		t.Fatalf("valid environment refused: %v", errs)
 	}
 }
@@ -124,7 +124,7 @@ func TestValidateEnvironmentRefusals(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			env := validEnvironment()
 			tc.mutate(env)
-			errs := ValidateEnvironment(env, DefaultLimits)
+			errs := ValidateEnvironment(env, nil, DefaultLimits)
 			if !hasError(errs, tc.field, tc.typ, tc.detail) {
 				t.Fatalf("want %s error at %s containing %q, got %v", tc.typ, tc.field, tc.detail, errs)
 			}
@@ -138,17 +138,17 @@ func TestBaselineRefImmutable(t *testing.T) {
 	old.Spec.BaselineRef = &stax.BaselineReference{Name: "main"}
 	changed := old.DeepCopy()
 	changed.Spec.BaselineRef.Name = "other"
-	if errs := ValidateEnvironmentUpdate(changed, old, DefaultLimits); !hasError(errs, "spec.baselineRef", field.ErrorTypeInvalid, "immutable") {
+	if errs := ValidateEnvironmentUpdate(changed, old, nil, DefaultLimits); !hasError(errs, "spec.baselineRef", field.ErrorTypeInvalid, "immutable") {
 		t.Fatalf("changing baselineRef: want immutable error, got %v", errs)
 	}
 	cleared := old.DeepCopy()
 	cleared.Spec.BaselineRef = nil
-	if errs := ValidateEnvironmentUpdate(cleared, old, DefaultLimits); !hasError(errs, "spec.baselineRef", field.ErrorTypeInvalid, "immutable") {
+	if errs := ValidateEnvironmentUpdate(cleared, old, nil, DefaultLimits); !hasError(errs, "spec.baselineRef", field.ErrorTypeInvalid, "immutable") {
 		t.Fatalf("clearing baselineRef: want immutable error, got %v", errs)
 	}
 	renamed := old.DeepCopy()
 	renamed.Spec.DisplayName = "Renamed"
-	if errs := ValidateEnvironmentUpdate(renamed, old, DefaultLimits); len(errs) != 0 {
+	if errs := ValidateEnvironmentUpdate(renamed, old, nil, DefaultLimits); len(errs) != 0 {
 		t.Fatalf("changing displayName refused: %v", errs)
 	}
 }

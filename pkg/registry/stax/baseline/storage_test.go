@@ -40,7 +40,7 @@ func newStores(t *testing.T) stores {
 		t.Fatal(err)
 	}
 	t.Cleanup(baselines.Baseline.Store.DestroyFunc)
-	envs.Environment.Baselines = baselines.Baseline
+	envs.Environment.SetBaselines(baselines.Baseline)
 	return stores{envs, baselines}
 }
 

@@ -47,37 +47,13 @@ func (r *REST) OverlaysOf(ctx context.Context, baseline string) ([]string, error
 	return names, nil
 }
 
-// checkBaselineRef refuses, with a field error, an overlay whose Baseline
-// does not exist or is being deleted. With the Baseline's finalizer (which
-// its controller removes only once no Environment names it) this keeps an
-// overlay from outliving its baseline.
-func (r *REST) checkBaselineRef(ctx context.Context, env *stax.Environment) error {
-	if env.Spec.BaselineRef == nil || r.Baselines == nil {
-		return nil
-	}
-	name := env.Spec.BaselineRef.Name
-	path := field.NewPath("spec", "baselineRef", "name")
-	obj, err := r.Baselines.Get(ctx, name, &metav1.GetOptions{})
-	switch {
-	case apierrors.IsNotFound(err):
-		return apierrors.NewInvalid(stax.Kind("Environment"), env.Name, field.ErrorList{
-			field.NotFound(path, name)})
-	case err != nil:
-		return err
-	case obj.(*stax.Baseline).DeletionTimestamp != nil:
-		return apierrors.NewInvalid(stax.Kind("Environment"), env.Name, field.ErrorList{
-			field.Invalid(path, name, "the baseline is being deleted")})
-	}
-	return nil
-}
-
 // holders names the Baselines, not being deleted, that freeze the
 // environment's blueprint.
 func (r *REST) holders(ctx context.Context, env string) ([]stax.Baseline, error) {
-	if r.Baselines == nil {
+	if r.bases.baselines == nil {
 		return nil, nil
 	}
-	return r.Baselines.MadeFrom(ctx, env)
+	return r.bases.baselines.MadeFrom(ctx, env)
 }
 
 // dependents describes the overlays that depend on the environment through
@@ -150,20 +126,6 @@ func (r *REST) withGuard(next rest.ValidateObjectUpdateFunc) rest.ValidateObject
 			return nil
 		}
 		return next(ctx, obj, old)
-	}
-}
-
-// withBaselineRef checks the baseline reference before the caller's
-// validation.
-func (r *REST) withBaselineRef(next rest.ValidateObjectFunc) rest.ValidateObjectFunc {
-	return func(ctx context.Context, obj runtime.Object) error {
-		if err := r.checkBaselineRef(ctx, obj.(*stax.Environment)); err != nil {
-			return err
-		}
-		if next == nil {
-			return nil
-		}
-		return next(ctx, obj)
 	}
 }
 

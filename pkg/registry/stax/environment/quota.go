@@ -25,7 +25,6 @@ type QuotaChecker interface {
 // defaulting and validation, holding the organization's lock until the
 // object is stored, so a concurrent create sees this one.
 func (r *REST) Create(ctx context.Context, obj runtime.Object, createValidation rest.ValidateObjectFunc, options *metav1.CreateOptions) (runtime.Object, error) {
-	createValidation = r.withBaselineRef(createValidation) // baselines.go
 	if r.Quota == nil {
 		return r.Store.Create(ctx, obj, createValidation, options)
 	}
@@ -40,7 +39,6 @@ func (r *REST) Create(ctx context.Context, obj runtime.Object, createValidation 
 // Update checks the quota of the new spec (and of a create by apply).
 func (r *REST) Update(ctx context.Context, name string, objInfo rest.UpdatedObjectInfo, createValidation rest.ValidateObjectFunc,
 	updateValidation rest.ValidateObjectUpdateFunc, forceAllowCreate bool, options *metav1.UpdateOptions) (runtime.Object, bool, error) {
-	createValidation = r.withBaselineRef(createValidation) // baselines.go
 	updateValidation = r.withGuard(updateValidation)
 	if r.Quota == nil {
 		return r.Store.Update(ctx, name, objInfo, createValidation, updateValidation, forceAllowCreate, options)

@@ -20,10 +20,15 @@ type REST struct {
 	// Quota, when set, refuses creates and updates past the organization's
 	// quota (quota.go).
 	Quota QuotaChecker
-	// Baselines, when set, enforces what Baselines hold of their
-	// environments and checks overlays' spec.baselineRef (baselines.go).
-	Baselines Baselines
+	// bases, once SetBaselines is called, enforces what Baselines hold of
+	// their environments (baselines.go); the strategy shares it to validate
+	// overlays against their baselines (overlays.go).
+	bases *overlayBases
 }
+
+// SetBaselines connects the baselines store, built after this one since
+// each reads the other.
+func (r *REST) SetBaselines(b Baselines) { r.bases.baselines = b }
 
 var _ rest.ShortNamesProvider = &REST{}
 var _ rest.CategoriesProvider = &REST{}
@@ -57,6 +62,7 @@ type Storage struct {
 // limits bound blueprints; zero fields take validation.DefaultLimits.
 func NewStorage(scheme *runtime.Scheme, optsGetter generic.RESTOptionsGetter, logs LogSource, shutdown <-chan struct{}, limits validation.Limits) (*Storage, error) {
 	strategy := NewStrategy(scheme, limits)
+	bases := strategy.bases
 	store := &genericregistry.Store{
 		NewFunc:                   func() runtime.Object { return &stax.Environment{} },
 		NewListFunc:               func() runtime.Object { return &stax.EnvironmentList{} },
@@ -82,7 +88,7 @@ func NewStorage(scheme *runtime.Scheme, optsGetter generic.RESTOptionsGetter, lo
 	statusStore.ResetFieldsStrategy = status
 
 	log := &LogREST{store: store, source: logs, shutdown: shutdown}
-	env := &REST{Store: store}
+	env := &REST{Store: store, bases: bases}
 	return &Storage{
 		Environment: env,
 		Status:      &StatusREST{store: &statusStore},

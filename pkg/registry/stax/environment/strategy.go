@@ -29,12 +29,14 @@ type environmentStrategy struct {
 	// limits bound blueprints (the --max-* flags). An organization's quota
 	// would choose per-namespace Limits here.
 	limits validation.Limits
+	// bases finds an overlay's baseline blueprint (overlays.go).
+	bases *overlayBases
 }
 
 // NewStrategy returns the strategy for creates, updates and deletes, which
 // bounds blueprints by limits (zero fields: validation.DefaultLimits).
 func NewStrategy(typer runtime.ObjectTyper, limits validation.Limits) environmentStrategy {
-	return environmentStrategy{typer, names.SimpleNameGenerator, limits.WithDefaults()}
+	return environmentStrategy{typer, names.SimpleNameGenerator, limits.WithDefaults(), &overlayBases{}}
 }
 
 func (environmentStrategy) NamespaceScoped() bool { return true }
@@ -86,8 +88,15 @@ func keepCreator(newEnv, oldEnv *stax.Environment) {
 	}
 }
 
+// Validate checks a new environment; an overlay against the union with its
+// baseline, which must exist and not be going away.
 func (s environmentStrategy) Validate(ctx context.Context, obj runtime.Object) field.ErrorList {
-	return validation.ValidateEnvironment(obj.(*stax.Environment), s.limits)
+	env := obj.(*stax.Environment)
+	base, errs := s.bases.forCreate(ctx, env)
+	if len(errs) > 0 {
+		return errs
+	}
+	return validation.ValidateEnvironment(env, base, s.limits)
 }
 
 func (environmentStrategy) WarningsOnCreate(ctx context.Context, obj runtime.Object) []string {
@@ -104,7 +113,12 @@ func (environmentStrategy) Canonicalize(obj runtime.Object) {}
 // limits stays updatable (finalizers, labels, a smaller blueprint) as long
 // as the change does not grow what is over a bound.
 func (s environmentStrategy) ValidateUpdate(ctx context.Context, obj, old runtime.Object) field.ErrorList {
-	return validation.ValidateEnvironmentUpdate(obj.(*stax.Environment), old.(*stax.Environment), s.limits)
+	env := obj.(*stax.Environment)
+	base, errs := s.bases.forUpdate(ctx, env)
+	if len(errs) > 0 {
+		return errs
+	}
+	return validation.ValidateEnvironmentUpdate(env, old.(*stax.Environment), base, s.limits)
 }
 
 func (environmentStrategy) WarningsOnUpdate(ctx context.Context, obj, old runtime.Object) []string {
