@@ -253,6 +253,9 @@ func (c CompletedConfig) New() (*Server, error) {
 		return nil, err
 	}
 	envs.Environment.SetBaselines(baselines.Baseline)
+	// An overlay is an Environment: its create is judged as a direct one.
+	baselines.Overlays.Admit = c.GenericConfig.AdmissionControl
+	baselines.Overlays.Authorize = c.GenericConfig.Authorization.Authorizer
 	envs.Environment.Quota = quota.NewEnforcer(orgs, envs.Environment, hasQuota(c.Informers.Stax().V1alpha1().Organizations().Lister()))
 
 	group := genericapiserver.NewDefaultAPIGroupInfo(stax.GroupName, Scheme, ParameterCodec, Codecs)
@@ -270,6 +273,7 @@ func (c CompletedConfig) New() (*Server, error) {
 		"environmentrecords": records,
 		"baselines":          baselines.Baseline,
 		"baselines/status":   baselines.Status,
+		"baselines/overlays": baselines.Overlays,
 		"tokenrevocations":   revocations,
 		"organizations":      orgs,
 		"secrets":            secrets.Secret,

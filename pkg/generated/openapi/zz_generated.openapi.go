@@ -65,11 +65,14 @@ func GetOpenAPIDefinitions(ref common.ReferenceCallback) map[string]common.OpenA
 		v1alpha1.OrganizationList{}.OpenAPIModelName():            schema_pkg_apis_stax_v1alpha1_OrganizationList(ref),
 		v1alpha1.OrganizationQuota{}.OpenAPIModelName():           schema_pkg_apis_stax_v1alpha1_OrganizationQuota(ref),
 		v1alpha1.OrganizationSpec{}.OpenAPIModelName():            schema_pkg_apis_stax_v1alpha1_OrganizationSpec(ref),
+		v1alpha1.OverlayRequest{}.OpenAPIModelName():              schema_pkg_apis_stax_v1alpha1_OverlayRequest(ref),
+		v1alpha1.OverlayRequestSpec{}.OpenAPIModelName():          schema_pkg_apis_stax_v1alpha1_OverlayRequestSpec(ref),
 		v1alpha1.ResourceRequirements{}.OpenAPIModelName():        schema_pkg_apis_stax_v1alpha1_ResourceRequirements(ref),
 		v1alpha1.ResourceUsage{}.OpenAPIModelName():               schema_pkg_apis_stax_v1alpha1_ResourceUsage(ref),
 		v1alpha1.Secret{}.OpenAPIModelName():                      schema_pkg_apis_stax_v1alpha1_Secret(ref),
 		v1alpha1.SecretKeyReference{}.OpenAPIModelName():          schema_pkg_apis_stax_v1alpha1_SecretKeyReference(ref),
 		v1alpha1.SecretList{}.OpenAPIModelName():                  schema_pkg_apis_stax_v1alpha1_SecretList(ref),
+		v1alpha1.ServiceChange{}.OpenAPIModelName():               schema_pkg_apis_stax_v1alpha1_ServiceChange(ref),
 		v1alpha1.ServicePort{}.OpenAPIModelName():                 schema_pkg_apis_stax_v1alpha1_ServicePort(ref),
 		v1alpha1.ServiceSpec{}.OpenAPIModelName():                 schema_pkg_apis_stax_v1alpha1_ServiceSpec(ref),
 		v1alpha1.ServiceStatus{}.OpenAPIModelName():               schema_pkg_apis_stax_v1alpha1_ServiceStatus(ref),
@@ -1535,6 +1538,108 @@ func schema_pkg_apis_stax_v1alpha1_OrganizationSpec(ref common.ReferenceCallback
 	}
 }
 
+func schema_pkg_apis_stax_v1alpha1_OverlayRequest(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "OverlayRequest is the body of POST baselines/{name}/overlays: it asks for a new overlay of the baseline, an Environment that runs only the services it changes or adds, each merged over the baseline's frozen blueprint. The answer is that Environment.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"kind": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"apiVersion": {
+						SchemaProps: spec.SchemaProps{
+							Description: "APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"metadata": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Standard object metadata. metadata.name, when set, must be the baseline's name.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1.ObjectMeta{}.OpenAPIModelName()),
+						},
+					},
+					"spec": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Spec is the overlay to create.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1alpha1.OverlayRequestSpec{}.OpenAPIModelName()),
+						},
+					},
+				},
+				Required: []string{"spec"},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.OverlayRequestSpec{}.OpenAPIModelName(), v1.ObjectMeta{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_stax_v1alpha1_OverlayRequestSpec(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "OverlayRequestSpec names the overlay and lists its service changes.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"name": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Name of the Environment to create, in the baseline's namespace.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"displayName": {
+						SchemaProps: spec.SchemaProps{
+							Description: "DisplayName of the Environment.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"autoShutdown": {
+						SchemaProps: spec.SchemaProps{
+							Description: "AutoShutdown of the Environment.",
+							Ref:         ref(v1alpha1.AutoShutdown{}.OpenAPIModelName()),
+						},
+					},
+					"services": {
+						VendorExtensible: spec.VendorExtensible{
+							Extensions: spec.Extensions{
+								"x-kubernetes-list-map-keys": []interface{}{
+									"name",
+								},
+								"x-kubernetes-list-type": "map",
+							},
+						},
+						SchemaProps: spec.SchemaProps{
+							Description: "Services are the overlay's own services, at least one: each a change to a service of the baseline or a whole new service.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(v1alpha1.ServiceChange{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+				},
+				Required: []string{"name", "services"},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.AutoShutdown{}.OpenAPIModelName(), v1alpha1.ServiceChange{}.OpenAPIModelName()},
+	}
+}
+
 func schema_pkg_apis_stax_v1alpha1_ResourceRequirements(ref common.ReferenceCallback) common.OpenAPIDefinition {
 	return common.OpenAPIDefinition{
 		Schema: spec.Schema{
@@ -1760,6 +1865,155 @@ func schema_pkg_apis_stax_v1alpha1_SecretList(ref common.ReferenceCallback) comm
 		},
 		Dependencies: []string{
 			v1alpha1.Secret{}.OpenAPIModelName(), v1.ListMeta{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_stax_v1alpha1_ServiceChange(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "ServiceChange changes one service of the baseline (the fields set replace the baseline's; env is merged by name) or, when the baseline has no service of that name, adds a whole new service, which needs an image or a command.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"name": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Name of the service.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"image": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Image replaces the baseline's image.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"command": {
+						VendorExtensible: spec.VendorExtensible{
+							Extensions: spec.Extensions{
+								"x-kubernetes-list-type": "atomic",
+							},
+						},
+						SchemaProps: spec.SchemaProps{
+							Description: "Command replaces the baseline's command.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Type:   []string{"string"},
+										Format: "",
+									},
+								},
+							},
+						},
+					},
+					"args": {
+						VendorExtensible: spec.VendorExtensible{
+							Extensions: spec.Extensions{
+								"x-kubernetes-list-type": "atomic",
+							},
+						},
+						SchemaProps: spec.SchemaProps{
+							Description: "Args replace the baseline's args.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Type:   []string{"string"},
+										Format: "",
+									},
+								},
+							},
+						},
+					},
+					"env": {
+						VendorExtensible: spec.VendorExtensible{
+							Extensions: spec.Extensions{
+								"x-kubernetes-list-map-keys": []interface{}{
+									"name",
+								},
+								"x-kubernetes-list-type": "map",
+							},
+						},
+						SchemaProps: spec.SchemaProps{
+							Description: "Env is merged by name into the baseline's variables: a variable named here replaces the baseline's of that name, the others stay.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(v1alpha1.EnvVar{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+					"replicas": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Replicas replaces the baseline's count. A new service defaults to 1.",
+							Type:        []string{"integer"},
+							Format:      "int32",
+						},
+					},
+					"resources": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Resources replace the baseline's requests and limits, each as a whole when set.",
+							Ref:         ref(v1alpha1.ResourceRequirements{}.OpenAPIModelName()),
+						},
+					},
+					"health": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Health replaces the baseline's health check.",
+							Ref:         ref(v1alpha1.HealthCheck{}.OpenAPIModelName()),
+						},
+					},
+					"ports": {
+						VendorExtensible: spec.VendorExtensible{
+							Extensions: spec.Extensions{
+								"x-kubernetes-list-map-keys": []interface{}{
+									"name",
+								},
+								"x-kubernetes-list-type": "map",
+							},
+						},
+						SchemaProps: spec.SchemaProps{
+							Description: "Ports of a new service. A service of the baseline keeps its own: setting them for one is refused.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(v1alpha1.ServicePort{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+					"dependsOn": {
+						VendorExtensible: spec.VendorExtensible{
+							Extensions: spec.Extensions{
+								"x-kubernetes-list-type": "set",
+							},
+						},
+						SchemaProps: spec.SchemaProps{
+							Description: "DependsOn of a new service, naming the overlay's services or the baseline's. A service of the baseline keeps its own: setting them for one is refused.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Type:   []string{"string"},
+										Format: "",
+									},
+								},
+							},
+						},
+					},
+				},
+				Required: []string{"name"},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.EnvVar{}.OpenAPIModelName(), v1alpha1.HealthCheck{}.OpenAPIModelName(), v1alpha1.ResourceRequirements{}.OpenAPIModelName(), v1alpha1.ServicePort{}.OpenAPIModelName()},
 	}
 }
 

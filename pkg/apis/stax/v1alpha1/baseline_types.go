@@ -5,6 +5,7 @@ import (
 )
 
 // +genclient
+// +genclient:method=CreateOverlay,verb=create,subresource=overlays,input=OverlayRequest,result=Environment
 // +k8s:deepcopy-gen:interfaces=k8s.io/apimachinery/pkg/runtime.Object
 
 // Baseline is a Ready Environment promoted to a stable base that overlays

@@ -38,6 +38,7 @@ func RegisterDefaults(scheme *runtime.Scheme) error {
 	scheme.AddTypeDefaultingFunc(&FederatedTokenRequest{}, func(obj interface{}) { SetObjectDefaults_FederatedTokenRequest(obj.(*FederatedTokenRequest)) })
 	scheme.AddTypeDefaultingFunc(&Organization{}, func(obj interface{}) { SetObjectDefaults_Organization(obj.(*Organization)) })
 	scheme.AddTypeDefaultingFunc(&OrganizationList{}, func(obj interface{}) { SetObjectDefaults_OrganizationList(obj.(*OrganizationList)) })
+	scheme.AddTypeDefaultingFunc(&OverlayRequest{}, func(obj interface{}) { SetObjectDefaults_OverlayRequest(obj.(*OverlayRequest)) })
 	return nil
 }
 
@@ -116,5 +117,18 @@ func SetObjectDefaults_OrganizationList(in *OrganizationList) {
 	for i := range in.Items {
 		a := &in.Items[i]
 		SetObjectDefaults_Organization(a)
+	}
+}
+
+func SetObjectDefaults_OverlayRequest(in *OverlayRequest) {
+	for i := range in.Spec.Services {
+		a := &in.Spec.Services[i]
+		if a.Health != nil {
+			SetDefaults_HealthCheck(a.Health)
+		}
+		for j := range a.Ports {
+			b := &a.Ports[j]
+			SetDefaults_ServicePort(b)
+		}
 	}
 }

@@ -177,6 +177,16 @@ func (in OrganizationSpec) OpenAPIModelName() string {
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
+func (in OverlayRequest) OpenAPIModelName() string {
+	return "ai.microstax.stax.v1alpha1.OverlayRequest"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in OverlayRequestSpec) OpenAPIModelName() string {
+	return "ai.microstax.stax.v1alpha1.OverlayRequestSpec"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
 func (in ResourceRequirements) OpenAPIModelName() string {
 	return "ai.microstax.stax.v1alpha1.ResourceRequirements"
 }
@@ -199,6 +209,11 @@ func (in SecretKeyReference) OpenAPIModelName() string {
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in SecretList) OpenAPIModelName() string {
 	return "ai.microstax.stax.v1alpha1.SecretList"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in ServiceChange) OpenAPIModelName() string {
+	return "ai.microstax.stax.v1alpha1.ServiceChange"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.

@@ -20,8 +20,10 @@ import (
 )
 
 // Environments is what the baselines REST reads of the environments store
-// (environment.REST): consistent reads of the request's namespace.
+// (environment.REST): consistent reads of the request's namespace, and
+// the create that overlays go through.
 type Environments interface {
+	EnvironmentCreater
 	Get(ctx context.Context, name string, options *metav1.GetOptions) (runtime.Object, error)
 	// OverlaysOf names the Environments whose spec.baselineRef names the
 	// baseline.
@@ -54,6 +56,7 @@ type StatusREST struct {
 type Storage struct {
 	Baseline *REST
 	Status   *StatusREST
+	Overlays *OverlaysREST
 }
 
 // NewStorage builds the store of baselines; envs is the environments
@@ -81,7 +84,11 @@ func NewStorage(scheme *runtime.Scheme, optsGetter generic.RESTOptionsGetter, en
 	status := statusStrategy{s}
 	statusStore.UpdateStrategy = status
 	statusStore.ResetFieldsStrategy = status
-	return &Storage{Baseline: &REST{Store: store, envs: envs}, Status: &StatusREST{store: &statusStore}}, nil
+	return &Storage{
+		Baseline: &REST{Store: store, envs: envs},
+		Status:   &StatusREST{store: &statusStore},
+		Overlays: &OverlaysREST{baselines: store, envs: envs, scheme: scheme},
+	}, nil
 }
 
 // Create promotes the environment: it must be Ready (else 409 naming its

@@ -89,6 +89,12 @@ func ExtractBaseline(baseline *staxv1alpha1.Baseline, fieldManager string) (*Bas
 	return ExtractBaselineFrom(baseline, fieldManager, "")
 }
 
+// ExtractBaselineOverlays extracts the applied configuration owned by fieldManager from
+// baseline for the overlays subresource.
+func ExtractBaselineOverlays(baseline *staxv1alpha1.Baseline, fieldManager string) (*BaselineApplyConfiguration, error) {
+	return ExtractBaselineFrom(baseline, fieldManager, "overlays")
+}
+
 // ExtractBaselineStatus extracts the applied configuration owned by fieldManager from
 // baseline for the status subresource.
 func ExtractBaselineStatus(baseline *staxv1alpha1.Baseline, fieldManager string) (*BaselineApplyConfiguration, error) {

@@ -51,6 +51,8 @@ type BaselineInterface interface {
 	Apply(ctx context.Context, baseline *applyconfigurationstaxv1alpha1.BaselineApplyConfiguration, opts v1.ApplyOptions) (result *staxv1alpha1.Baseline, err error)
 	// Add a +genclient:noStatus comment above the type to avoid generating ApplyStatus().
 	ApplyStatus(ctx context.Context, baseline *applyconfigurationstaxv1alpha1.BaselineApplyConfiguration, opts v1.ApplyOptions) (result *staxv1alpha1.Baseline, err error)
+	CreateOverlay(ctx context.Context, baselineName string, overlayRequest *staxv1alpha1.OverlayRequest, opts v1.CreateOptions) (*staxv1alpha1.Environment, error)
+
 	BaselineExpansion
 }
 
@@ -71,4 +73,19 @@ func newBaselines(c *StaxV1alpha1Client, namespace string) *baselines {
 			func() *staxv1alpha1.BaselineList { return &staxv1alpha1.BaselineList{} },
 		),
 	}
+}
+
+// CreateOverlay takes the representation of a overlayRequest and creates it.  Returns the server's representation of the environment, and an error, if there is any.
+func (c *baselines) CreateOverlay(ctx context.Context, baselineName string, overlayRequest *staxv1alpha1.OverlayRequest, opts v1.CreateOptions) (result *staxv1alpha1.Environment, err error) {
+	result = &staxv1alpha1.Environment{}
+	err = c.GetClient().Post().
+		Namespace(c.GetNamespace()).
+		Resource("baselines").
+		Name(baselineName).
+		SubResource("overlays").
+		VersionedParams(&opts, scheme.ParameterCodec).
+		Body(overlayRequest).
+		Do(ctx).
+		Into(result)
+	return
 }

@@ -19,10 +19,14 @@ limitations under the License.
 package fake
 
 import (
+	context "context"
+
 	v1alpha1 "github.com/microstax/stax/pkg/apis/stax/v1alpha1"
 	staxv1alpha1 "github.com/microstax/stax/pkg/generated/applyconfiguration/stax/v1alpha1"
 	typedstaxv1alpha1 "github.com/microstax/stax/pkg/generated/clientset/versioned/typed/stax/v1alpha1"
+	v1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	gentype "k8s.io/client-go/gentype"
+	testing "k8s.io/client-go/testing"
 )
 
 // fakeBaselines implements BaselineInterface
@@ -48,4 +52,16 @@ func newFakeBaselines(fake *FakeStaxV1alpha1, namespace string) typedstaxv1alpha
 		),
 		fake,
 	}
+}
+
+// CreateOverlay takes the representation of a overlayRequest and creates it.  Returns the server's representation of the environment, and an error, if there is any.
+func (c *fakeBaselines) CreateOverlay(ctx context.Context, baselineName string, overlayRequest *v1alpha1.OverlayRequest, opts v1.CreateOptions) (result *v1alpha1.Environment, err error) {
+	emptyResult := &v1alpha1.Environment{}
+	obj, err := c.Fake.
+		Invokes(testing.NewCreateSubresourceActionWithOptions(c.Resource(), baselineName, "overlays", c.Namespace(), overlayRequest, opts), emptyResult)
+
+	if obj == nil {
+		return emptyResult, err
+	}
+	return obj.(*v1alpha1.Environment), err
 }

@@ -1,0 +1,87 @@
+package v1alpha1
+
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// +k8s:deepcopy-gen:interfaces=k8s.io/apimachinery/pkg/runtime.Object
+
+// OverlayRequest is the body of POST baselines/{name}/overlays: it asks
+// for a new overlay of the baseline, an Environment that runs only the
+// services it changes or adds, each merged over the baseline's frozen
+// blueprint. The answer is that Environment.
+type OverlayRequest struct {
+	metav1.TypeMeta `json:",inline"`
+	// Standard object metadata. metadata.name, when set, must be the
+	// baseline's name.
+	// +optional
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	// Spec is the overlay to create.
+	Spec OverlayRequestSpec `json:"spec"`
+}
+
+// OverlayRequestSpec names the overlay and lists its service changes.
+type OverlayRequestSpec struct {
+	// Name of the Environment to create, in the baseline's namespace.
+	Name string `json:"name"`
+	// DisplayName of the Environment.
+	// +optional
+	DisplayName string `json:"displayName,omitempty"`
+	// AutoShutdown of the Environment.
+	// +optional
+	AutoShutdown *AutoShutdown `json:"autoShutdown,omitempty"`
+	// Services are the overlay's own services, at least one: each a change
+	// to a service of the baseline or a whole new service.
+	// +listType=map
+	// +listMapKey=name
+	Services []ServiceChange `json:"services"`
+}
+
+// ServiceChange changes one service of the baseline (the fields set
+// replace the baseline's; env is merged by name) or, when the baseline has
+// no service of that name, adds a whole new service, which needs an image
+// or a command.
+type ServiceChange struct {
+	// Name of the service.
+	Name string `json:"name"`
+	// Image replaces the baseline's image.
+	// +optional
+	Image string `json:"image,omitempty"`
+	// Command replaces the baseline's command.
+	// +optional
+	// +listType=atomic
+	Command []string `json:"command,omitempty"`
+	// Args replace the baseline's args.
+	// +optional
+	// +listType=atomic
+	Args []string `json:"args,omitempty"`
+	// Env is merged by name into the baseline's variables: a variable
+	// named here replaces the baseline's of that name, the others stay.
+	// +optional
+	// +listType=map
+	// +listMapKey=name
+	Env []EnvVar `json:"env,omitempty"`
+	// Replicas replaces the baseline's count. A new service defaults to 1.
+	// +optional
+	Replicas *int32 `json:"replicas,omitempty"`
+	// Resources replace the baseline's requests and limits, each as a
+	// whole when set.
+	// +optional
+	Resources *ResourceRequirements `json:"resources,omitempty"`
+	// Health replaces the baseline's health check.
+	// +optional
+	Health *HealthCheck `json:"health,omitempty"`
+	// Ports of a new service. A service of the baseline keeps its own:
+	// setting them for one is refused.
+	// +optional
+	// +listType=map
+	// +listMapKey=name
+	Ports []ServicePort `json:"ports,omitempty"`
+	// DependsOn of a new service, naming the overlay's services or the
+	// baseline's. A service of the baseline keeps its own: setting them for
+	// one is refused.
+	// +optional
+	// +listType=set
+	DependsOn []string `json:"dependsOn,omitempty"`
+}
