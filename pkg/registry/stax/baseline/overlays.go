@@ -97,8 +97,22 @@ func (r *OverlaysREST) Create(ctx context.Context, name string, obj runtime.Obje
 	if err != nil {
 		return nil, err
 	}
-	return r.envs.Create(ctx, env, envValidation, &metav1.CreateOptions{
+	return r.envs.Create(asEnvironmentCreate(ctx, env.Name), env, envValidation, &metav1.CreateOptions{
 		DryRun: options.DryRun, FieldManager: options.FieldManager})
+}
+
+// asEnvironmentCreate makes the request's context say it creates the
+// Environment name, as it now does: the store names the resource of its
+// errors ("environments ... already exists") after the request's.
+func asEnvironmentCreate(ctx context.Context, name string) context.Context {
+	info, ok := genericapirequest.RequestInfoFrom(ctx)
+	if !ok {
+		return ctx
+	}
+	env := *info
+	env.Resource, env.Subresource, env.Name, env.Verb = "environments", "", name, "create"
+	env.Parts = []string{"environments", name}
+	return genericapirequest.WithRequestInfo(ctx, &env)
 }
 
 // overlay builds the Environment the request asks for, defaulted as one
