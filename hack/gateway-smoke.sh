@@ -79,9 +79,8 @@ check '.error.reason == "Unauthorized"'
 ORG='' req GET /v1/organization 400
 check '.error.reason == "BadRequest"'
 # Rows of the reference not built yet: 501 in the envelope, not 404.
-req POST /v1/baselines/x/overlays 501
-check '.error.reason == "NotImplemented"'
 req GET /v1/organization/usage 501
+check '.error.reason == "NotImplemented"'
 ORG=globex req GET /v1/organization 403
 check '.error.reason == "Forbidden"'
 
@@ -157,6 +156,24 @@ check 'any(.data.items[]; .metadata.name == "smoke-stable")'
 req GET /v1/baselines/smoke-stable 200
 check '.data.status.phase == "Ready"'
 req GET /v1/baselines/nope 404
+
+# Branch an overlay from it: an Environment of its own changed services.
+req POST /v1/baselines/smoke-stable/overlays 202 -H 'Content-Type: application/json' \
+  -d '{"name":"smoke-feature","services":[{"name":"web","env":[{"name":"FEATURE","value":"on"}]}]}'
+check '.data.spec.baselineRef.name == "smoke-stable" and (.data.spec.blueprint.services | length) == 1'
+[ "$(header Location)" = /v1/environments/smoke-feature ] || fail "Location: $(header Location)"
+req POST /v1/baselines/smoke-stable/overlays 409 -H 'Content-Type: application/json' -d '{"name":"smoke-feature","services":[{"name":"web","replicas":2}]}'
+req POST /v1/baselines/smoke-stable/overlays 422 -H 'Content-Type: application/json' -d '{"name":"x","services":[]}'
+check '.error.details.causes[0].field == "spec.services"'
+req POST /v1/baselines/nope/overlays 404 -H 'Content-Type: application/json' -d '{"name":"x","services":[{"name":"web","replicas":2}]}'
+# The baseline's environment is stopped further on: the overlay goes first.
+req DELETE /v1/environments/smoke-feature 202
+for _ in $(seq 150); do
+  code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $TOKEN" -H "X-Organization-ID: acme" "$GW/v1/environments/smoke-feature")
+  [ "$code" = 404 ] && break
+  sleep 0.2
+done
+req GET /v1/environments/smoke-feature 404
 
 sleep 1 # a few lines of output
 req GET "/v1/environments/smoke/logs?tail=3&service=web" 200

@@ -18,6 +18,16 @@ var baselineKind = schema.GroupKind{Group: "stax.microstax.ai", Kind: "Baseline"
 // is Ready.
 var exampleBaseline = map[string]any{"name": "shop-stable", "environment": "shop"}
 
+// exampleOverlay branches from exampleBaseline: its web with one more
+// variable, and a new service.
+var exampleOverlay = map[string]any{
+	"name": "shop-feature",
+	"services": []any{
+		map[string]any{"name": "web", "env": []any{map[string]any{"name": "FEATURE_CHECKOUT", "value": "on"}}},
+		map[string]any{"name": "mailer", "command": []any{"sleep", "infinity"}, "dependsOn": []any{"web"}},
+	},
+}
+
 var baselineRoutes = []*Route{
 	{Method: "POST", Path: "/v1/baselines", Tag: tagBranching, Summary: "Promote a Ready environment to a stable baseline (its blueprint is frozen)",
 		Call: "create baselines", Success: 201, Errors: []int{409, 413, 415, 422}, Body: "BaselineRequest", Example: exampleBaseline,
@@ -28,6 +38,11 @@ var baselineRoutes = []*Route{
 		Data:  schemaBaselineList, serve: listBaselines},
 	{Method: "GET", Path: "/v1/baselines/{id}", Tag: tagBranching, Summary: "Retrieve a baseline: its frozen blueprint, phase and overlays",
 		Call: "get baselines", Success: 200, Errors: []int{404}, Data: schemaBaseline, serve: getBaseline},
+	{Method: "POST", Path: "/v1/baselines/{id}/overlays", Tag: tagBranching,
+		Summary: "Create a branch environment (overlay) from a baseline: it runs only the services it changes or adds; " +
+			"its progress is on WS /v1/environments/{name}/progress",
+		Call: "create baselines/overlays", Success: 202, Errors: []int{404, 409, 413, 415, 422}, Body: "OverlayRequest", Example: exampleOverlay,
+		Data: schemaEnvironment, Headers: []string{"Location"}, serve: createOverlay},
 }
 
 // baselineBody turns {name, environment} into a Baseline of org. Each
@@ -89,4 +104,40 @@ func listBaselines(g *Gateway, r *request) error {
 
 func getBaseline(g *Gateway, r *request) error {
 	return r.forward(g.up.baselines(http.MethodGet, r.org).Name(r.name()), http.StatusOK)
+}
+
+// overlayBody turns a request body into the OverlayRequest of baselines/
+// overlays: a whole manifest (kind: OverlayRequest) as it is, or the short
+// form {name, displayName, autoShutdown, services}, which is its spec.
+// The apiserver validates, strictly.
+func overlayBody(fields map[string]json.RawMessage) ([]byte, error) {
+	if _, manifest := fields["kind"]; manifest {
+		return json.Marshal(fields)
+	}
+	return json.Marshal(map[string]any{
+		"apiVersion": "stax.microstax.ai/v1alpha1", "kind": "OverlayRequest", "spec": fields,
+	})
+}
+
+// createOverlay answers 202 with the overlay Environment, as a create of
+// an environment does: it is provisioned from then on.
+func createOverlay(g *Gateway, r *request) error {
+	fields, err := readObject(r)
+	if err != nil {
+		return err
+	}
+	body, err := overlayBody(fields)
+	if err != nil {
+		return err
+	}
+	data, err := raw(r.ctx(), g.up.baselines(http.MethodPost, r.org).Name(r.name()).SubResource("overlays").
+		Param("fieldValidation", strict).Body(body))
+	if err != nil {
+		return err
+	}
+	var obj metav1.PartialObjectMetadata
+	_ = json.Unmarshal(data, &obj)
+	r.w.Header().Set("Location", "/v1/environments/"+obj.Name)
+	r.writeData(http.StatusAccepted, data)
+	return nil
 }

@@ -13,7 +13,6 @@ import (
 // their handlers (overlays in baselines.go, shadow.go, stubs.go, diagnose.go).
 
 var branchingRoutes = []*Route{
-	notBuilt("POST", "/v1/baselines/{id}/overlays", tagBranching, "Create a branch environment (overlay) from a baseline", "branching"),
 	notBuilt("PATCH", "/v1/environments/{id}/shadow", tagBranching, "Enable or disable behavioural traffic mirroring", "shadow traffic"),
 	notBuilt("GET", "/v1/environments/{id}/diffs", tagBranching, "Behavioural diffs, overlay vs baseline", "behavioural diffs"),
 }

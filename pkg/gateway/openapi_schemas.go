@@ -30,6 +30,8 @@ var (
 	schemaOrganization = staxv1.Organization{}.OpenAPIModelName()
 	schemaBaseline     = staxv1.Baseline{}.OpenAPIModelName()
 	schemaBaselineList = staxv1.BaselineList{}.OpenAPIModelName()
+	schemaOverlay      = staxv1.OverlayRequest{}.OpenAPIModelName()
+	schemaOverlaySpec  = staxv1.OverlayRequestSpec{}.OpenAPIModelName()
 	schemaServiceState = staxv1.ServiceStatus{}.OpenAPIModelName()
 	schemaCondition    = metav1.Condition{}.OpenAPIModelName()
 	schemaTime         = metav1.Time{}.OpenAPIModelName()
@@ -42,7 +44,7 @@ func componentSchemas() (map[string]any, error) {
 	cfg := &common.OpenAPIV3Config{GetDefinitions: generatedopenapi.GetOpenAPIDefinitions}
 	defs, err := builder3.BuildOpenAPIDefinitionsForResources(cfg, schemaEnvironment, schemaBlueprint, schemaAutoShutdown,
 		schemaReview, schemaTokenSpec, schemaTokenStatus, schemaOrganization, schemaServiceState, schemaCondition, schemaDetails,
-		schemaBaseline, schemaBaselineList)
+		schemaBaseline, schemaBaselineList, schemaOverlay)
 	if err != nil {
 		return nil, err
 	}
@@ -167,6 +169,10 @@ var gatewaySchemas = map[string]any{
 		"properties": map[string]any{
 			"name":        typ("string", "DNS-1123 name of the baseline; promoting again takes a new name"),
 			"environment": typ("string", "name of a Ready environment of the organization")}},
+	"OverlayRequest": map[string]any{
+		"description": "the overlay to create: the short form (the spec of an OverlayRequest: name, services, displayName, autoShutdown), " +
+			"or a whole OverlayRequest manifest (kind: OverlayRequest)",
+		"anyOf": []any{schemaRef(schemaOverlaySpec), schemaRef(schemaOverlay)}},
 	"LiveStatus": obj("", map[string]any{
 		"name": typ("string", ""), "generation": typ("integer", ""), "status": schemaRef(schemaEnvStatus)}),
 	"Validation": obj("", map[string]any{"valid": typ("boolean", ""),

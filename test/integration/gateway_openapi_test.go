@@ -77,25 +77,39 @@ func TestOpenAPIExamplesAreAccepted(t *testing.T) {
 		}
 	}
 	// The create first: the examples of an environment's routes act on the
-	// environment the create example makes. The promotion last: it needs
-	// that environment Ready.
+	// environment the create example makes. The promotion after them: it
+	// needs that environment Ready. The examples of a baseline's routes
+	// last: they act on the baseline the promotion makes.
 	promotes := func(ex example) bool { return ex.method == "POST" && ex.path == "/v1/baselines" }
+	ofBaseline := func(ex example) bool { return strings.HasPrefix(ex.path, "/v1/baselines/{id}") }
+	stage := func(ex example) int {
+		switch {
+		case ofBaseline(ex):
+			return 2
+		case promotes(ex):
+			return 1
+		}
+		return 0
+	}
 	sort.Slice(examples, func(i, j int) bool {
-		if promotes(examples[i]) != promotes(examples[j]) {
-			return promotes(examples[j])
+		if stage(examples[i]) != stage(examples[j]) {
+			return stage(examples[i]) < stage(examples[j])
 		}
 		return !strings.Contains(examples[i].path, "{id}") && strings.Contains(examples[j].path, "{id}") ||
 			strings.Contains(examples[i].path, "{id}") == strings.Contains(examples[j].path, "{id}") && examples[i].path < examples[j].path
 	})
-	if len(examples) < 5 {
-		t.Fatalf("%d examples in the document, want one for each request body (5)", len(examples))
+	if len(examples) < 6 {
+		t.Fatalf("%d examples in the document, want one for each request body (6)", len(examples))
 	}
-	var created struct {
+	var created, promoted struct {
 		Metadata struct{ Name string } `json:"metadata"`
 	}
 	for _, ex := range examples {
 		t.Run(ex.method+" "+ex.path, func(t *testing.T) {
 			path := strings.ReplaceAll(ex.path, "{id}", created.Metadata.Name)
+			if ofBaseline(ex) {
+				path = strings.ReplaceAll(ex.path, "{id}", promoted.Metadata.Name)
+			}
 			if promotes(ex) {
 				// Only a Ready environment is promoted.
 				env, err := s.Client.StaxV1alpha1().Environments(ns).Get(ctx, created.Metadata.Name, metav1.GetOptions{})
@@ -111,6 +125,11 @@ func TestOpenAPIExamplesAreAccepted(t *testing.T) {
 			if ex.method == "POST" && ex.path == "/v1/environments" {
 				if err := json.Unmarshal(a.Data, &created); err != nil || created.Metadata.Name == "" {
 					t.Fatalf("the create example made no environment: %v %s", err, a.Data)
+				}
+			}
+			if promotes(ex) {
+				if err := json.Unmarshal(a.Data, &promoted); err != nil || promoted.Metadata.Name == "" {
+					t.Fatalf("the promotion example made no baseline: %v %s", err, a.Data)
 				}
 			}
 		})

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -167,6 +168,50 @@ func TestOverlays(t *testing.T) {
 			}
 		})
 	}
+
+	t.Run("through the gateway", func(t *testing.T) {
+		if _, err := s.Client.StaxV1alpha1().Organizations().Create(ctx, &staxv1.Organization{
+			ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		c := &restClient{t: t, base: startGateway(t, s), token: mintWithCLI(t, s, ns, "alice"), org: ns, http: &http.Client{Timeout: time.Minute}}
+		var env staxv1.Environment
+		a := c.do("POST", "/v1/baselines/main/overlays", "application/json",
+			`{"name":"gw","services":[{"name":"api","env":[{"name":"FEATURE","value":"on"}]}]}`).expect(t, "create overlay", 202, &env)
+		if a.Header.Get("Location") != "/v1/environments/gw" || env.Spec.BaselineRef.Name != "main" ||
+			env.Annotations[staxv1.AnnotationCreatedBy] != "alice" {
+			t.Fatalf("created: Location %q, %+v", a.Header.Get("Location"), env.ObjectMeta)
+		}
+		// Its progress on the environments' stream: the controller's status
+		// writes, made here by hand (no controller runs).
+		progress := c.dial("/v1/environments/gw/progress")
+		env.Status.Phase, env.Status.ObservedGeneration = staxv1.EnvironmentReady, env.Generation
+		if _, err := s.Client.StaxV1alpha1().Environments(ns).UpdateStatus(ctx, &env, metav1.UpdateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		followProgress(t, progress, staxv1.EnvironmentReady)
+
+		// The manifest form, YAML.
+		c.do("POST", "/v1/baselines/main/overlays", "application/yaml",
+			"kind: OverlayRequest\napiVersion: stax.microstax.ai/v1alpha1\nspec:\n  name: gw-yaml\n  services:\n  - name: db\n    replicas: 0\n").
+			expect(t, "a manifest", 202, nil)
+		for _, tc := range []struct {
+			what, path, body string
+			status           int
+			field            string
+		}{
+			{"unknown baseline", "/v1/baselines/nope/overlays", `{"name":"x","services":[{"name":"api","image":"a:2"}]}`, 404, ""},
+			{"name taken", "/v1/baselines/main/overlays", `{"name":"gw","services":[{"name":"api","image":"a:2"}]}`, 409, ""},
+			{"no change", "/v1/baselines/main/overlays", `{"name":"x","services":[]}`, 422, "spec.services"},
+			{"a field not allowed", "/v1/baselines/main/overlays", `{"name":"x","services":[{"name":"api","ports":[{"name":"h","port":1}]}]}`, 422, "spec.services[0].ports"},
+			{"an unknown field", "/v1/baselines/main/overlays", `{"name":"x","services":[{"name":"api","volumes":[]}]}`, 400, ""},
+		} {
+			a := c.do("POST", tc.path, "application/json", tc.body).expect(t, tc.what, tc.status, nil)
+			if tc.field != "" && (a.Error.Details == nil || len(a.Error.Details.Causes) == 0 || a.Error.Details.Causes[0].Field != tc.field) {
+				t.Errorf("%s: want a cause at %s, got %+v", tc.what, tc.field, a.Error)
+			}
+		}
+	})
 
 	t.Run("a baseline being deleted", func(t *testing.T) {
 		storedBaseline(t, s, "old")
