@@ -33,8 +33,14 @@ func explain(err error, namespace, name string) error {
 
 // invalidMessage lists the field path of every cause of a 422.
 func invalidMessage(s metav1.Status, name string) string {
+	return causesMessage(fmt.Sprintf("environment %q is invalid:", name), s)
+}
+
+// causesMessage is head, then the field path of every cause of s (or its
+// message when it has none).
+func causesMessage(head string, s metav1.Status) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "environment %q is invalid:", name)
+	b.WriteString(head)
 	if s.Details == nil || len(s.Details.Causes) == 0 {
 		fmt.Fprintf(&b, " %s", s.Message)
 		return b.String()
@@ -43,6 +49,15 @@ func invalidMessage(s metav1.Status, name string) string {
 		fmt.Fprintf(&b, "\n  * %s: %s", c.Field, c.Message)
 	}
 	return b.String()
+}
+
+// apiStatus is the Status of an API error; of another error, its message.
+func apiStatus(err error) metav1.Status {
+	var status apierrors.APIStatus
+	if errors.As(err, &status) {
+		return status.Status()
+	}
+	return metav1.Status{Message: err.Error()}
 }
 
 // applyConflictMessage names each field another manager owns.
