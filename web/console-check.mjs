@@ -197,6 +197,8 @@ blueprint:
     }
     throw new Error(`Tab never reached #${id}`);
   };
+  const listening = () => [...document.querySelectorAll('#log .line')].filter((l) => l.textContent.includes('api listening')).length;
+  const started = await page.evaluate(listening);
   await page.focus('main h1');
   await tabTo('stop');
   await page.keyboard.press('Enter');
@@ -207,7 +209,9 @@ blueprint:
   step = 'resume by keyboard';
   await page.keyboard.press('Enter');
   await until('Ready again', () => document.querySelector('#phase')?.textContent === 'Ready' && document.querySelector('#paused')?.textContent === 'no');
-  log('stop and resume by keyboard: Stopped, then Ready');
+  // The logs follow the new run of the service.
+  await until('the resumed service logging', `(${listening})() > ${started}`);
+  log(`stop and resume by keyboard: Stopped, then Ready; logs state "${await text('#log-state')}"`);
 
   step = 'promote';
   await page.click('#promote');

@@ -37,6 +37,8 @@ export const environmentView = {
             replace(services, (p.services || []).map(serviceRow));
             if (p.type === 'DELETED')
                 deleted();
+            else if (p.phase === 'Ready' || p.phase === 'Degraded')
+                logs.revive();
         };
         const deleted = () => {
             gone = true;

@@ -11,6 +11,7 @@ export function logPanel(id) {
     let paused = false;
     let held = [];
     let running = false;
+    let closed = false;
     const add = (lines) => {
         const stick = out.scrollTop + out.clientHeight >= out.scrollHeight - 4;
         for (const l of lines)
@@ -22,6 +23,7 @@ export function logPanel(id) {
     };
     const open = () => {
         ws?.close();
+        closed = false;
         replace(state, 'connecting…');
         const params = { tail: '100' };
         if (select.value)
@@ -35,8 +37,10 @@ export function logPanel(id) {
             else
                 add([line]);
         }, (reason) => {
-            if (ws === mine)
-                replace(state, `stream closed${reason ? `: ${reason}` : ''}`);
+            if (ws !== mine)
+                return;
+            closed = true;
+            replace(state, `stream closed${reason ? `: ${reason}` : ''}`);
         });
         ws = mine;
     };
@@ -67,6 +71,10 @@ export function logPanel(id) {
         start() {
             running = true;
             open();
+        },
+        revive() {
+            if (running && closed)
+                open();
         },
         stop() {
             running = false;

@@ -45,6 +45,7 @@ export const environmentView: View = {
       replace(conditions, (p.conditions || []).map(conditionRow));
       replace(services, (p.services || []).map(serviceRow));
       if (p.type === 'DELETED') deleted();
+      else if (p.phase === 'Ready' || p.phase === 'Degraded') logs.revive();
     };
     const deleted = () => {
       gone = true;

@@ -17,6 +17,7 @@ export function logPanel(id: string) {
   let paused = false;
   let held: string[] = [];
   let running = false;
+  let closed = false;
 
   const add = (lines: string[]) => {
     const stick = out.scrollTop + out.clientHeight >= out.scrollHeight - 4;
@@ -26,6 +27,7 @@ export function logPanel(id: string) {
   };
   const open = () => {
     ws?.close();
+    closed = false;
     replace(state, 'connecting…');
     const params: Record<string, string> = { tail: '100' };
     if (select.value) params.service = select.value;
@@ -35,7 +37,9 @@ export function logPanel(id: string) {
       if (paused) held.push(line);
       else add([line]);
     }, (reason) => {
-      if (ws === mine) replace(state, `stream closed${reason ? `: ${reason}` : ''}`);
+      if (ws !== mine) return;
+      closed = true;
+      replace(state, `stream closed${reason ? `: ${reason}` : ''}`);
     });
     ws = mine;
   };
@@ -69,6 +73,11 @@ export function logPanel(id: string) {
     start() {
       running = true;
       open();
+    },
+    // revive follows again a stream the server ended (a stop ends the
+    // services' output), once the environment runs again.
+    revive() {
+      if (running && closed) open();
     },
     stop() {
       running = false;
