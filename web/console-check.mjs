@@ -167,6 +167,9 @@ blueprint:
     name: tr.dataset.service, health: tr.children[1].textContent, replicas: tr.children[2].textContent, endpoint: tr.children[3].textContent })));
   if (rows.length !== 2 || rows.some((r) => r.health !== 'Healthy' || r.replicas !== '1/1' || !r.endpoint)) throw new Error(`services: ${JSON.stringify(rows)}`);
   if (!(await page.$('#conditions tr[data-condition="Ready"]'))) throw new Error('no Ready condition');
+  const phases = await page.$$eval('#timeline li', (lis) => lis.map((l) => l.dataset.phase));
+  if (phases.at(-1) !== 'Ready' || new Set(phases).size !== phases.length) throw new Error(`phases seen: ${phases}`);
+  log(`phases seen: ${phases.join(' → ')}`);
   log(`Ready: ${rows.map((r) => `${r.name} ${r.health} ${r.replicas} at ${r.endpoint}`).join('; ')}`);
 
   step = 'logs';
@@ -202,7 +205,8 @@ blueprint:
   await page.focus('main h1');
   await tabTo('stop');
   await page.keyboard.press('Enter');
-  await until('Stopped, live', () => document.querySelector('#phase')?.textContent === 'Stopped' && document.querySelector('#paused')?.textContent === 'yes');
+  await until('Stopped, live', () => document.querySelector('#phase')?.textContent === 'Stopped' && document.querySelector('#paused')?.textContent === 'yes'
+    && document.querySelector('#timeline li:last-child')?.dataset.phase === 'Stopped');
   if ((await page.evaluate(() => document.activeElement?.id)) !== 'resume') throw new Error('focus did not move to Resume');
   if (!(await page.isDisabled('#stop'))) throw new Error('Stop is enabled on a stopped environment');
   await shot('04-stopped');

@@ -17,7 +17,9 @@ export const environmentView = {
         const promote = h('button', { type: 'button', id: 'promote' }, 'Promote to baseline');
         const del = h('button', { type: 'button', id: 'delete', class: 'danger' }, 'Delete');
         const dialog = h('div', { id: 'action-form' });
+        const timeline = h('ol', { id: 'timeline', class: 'timeline', 'aria-label': 'Phases seen' });
         const logs = logPanel(id);
+        let lastPhase = '';
         let ws = null;
         let gone = false;
         const setPaused = (paused) => {
@@ -33,6 +35,10 @@ export const environmentView = {
         };
         const showProgress = (p) => {
             replace(phase, badge(p.phase));
+            if (p.phase && p.phase !== lastPhase) {
+                lastPhase = p.phase;
+                timeline.appendChild(h('li', { 'data-phase': p.phase }, badge(p.phase), ' ', h('time', { datetime: new Date().toISOString() }, new Date().toLocaleTimeString())));
+            }
             replace(conditions, (p.conditions || []).map(conditionRow));
             replace(services, (p.services || []).map(serviceRow));
             if (p.type === 'DELETED')
@@ -107,7 +113,7 @@ export const environmentView = {
             replace(dialog, h('div', { class: 'inline-form', role: 'group', 'aria-label': 'Confirm deletion' }, h('p', {}, `Delete ${id} and all its services? It then shows among the historical environments.`), confirm, cancel));
             cancel.focus();
         });
-        replace(root, h('div', { class: 'view-head' }, h('h1', { tabindex: '-1' }, id), phase, live), h('p', {}, h('a', { href: href('/environments') }, '← All environments')), meta, h('div', { class: 'actions', role: 'toolbar', 'aria-label': 'Environment actions' }, stop, resume, promote, del), dialog, notice, h('h2', {}, 'Services'), h('table', { class: 'list', id: 'services' }, h('thead', {}, h('tr', {}, ...['Service', 'Health', 'Replicas', 'Endpoint', 'Restarts', 'Message'].map((c) => h('th', { scope: 'col' }, c)))), services), h('h2', {}, 'Conditions'), h('table', { class: 'list', id: 'conditions' }, h('thead', {}, h('tr', {}, ...['Type', 'Status', 'Reason', 'Message', 'Since'].map((c) => h('th', { scope: 'col' }, c)))), conditions), logs.element);
+        replace(root, h('div', { class: 'view-head' }, h('h1', { tabindex: '-1' }, id), phase, live), h('p', {}, h('a', { href: href('/environments') }, '← All environments')), meta, h('div', { class: 'actions', role: 'toolbar', 'aria-label': 'Environment actions' }, stop, resume, promote, del), dialog, notice, h('h2', {}, 'Progress'), timeline, h('h2', {}, 'Services'), h('table', { class: 'list', id: 'services' }, h('thead', {}, h('tr', {}, ...['Service', 'Health', 'Replicas', 'Endpoint', 'Restarts', 'Message'].map((c) => h('th', { scope: 'col' }, c)))), services), h('h2', {}, 'Conditions'), h('table', { class: 'list', id: 'conditions' }, h('thead', {}, h('tr', {}, ...['Type', 'Status', 'Reason', 'Message', 'Since'].map((c) => h('th', { scope: 'col' }, c)))), conditions), logs.element);
         call('GET', envPath(id)).then(({ data }) => {
             showEnv(data);
             if (data.status)

@@ -20,7 +20,9 @@ export const environmentView: View = {
     const promote = h('button', { type: 'button', id: 'promote' }, 'Promote to baseline');
     const del = h('button', { type: 'button', id: 'delete', class: 'danger' }, 'Delete');
     const dialog = h('div', { id: 'action-form' });
+    const timeline = h('ol', { id: 'timeline', class: 'timeline', 'aria-label': 'Phases seen' });
     const logs = logPanel(id);
+    let lastPhase = '';
     let ws: WebSocket | null = null;
     let gone = false;
 
@@ -42,6 +44,10 @@ export const environmentView: View = {
     };
     const showProgress = (p: Progress) => {
       replace(phase, badge(p.phase));
+      if (p.phase && p.phase !== lastPhase) {
+        lastPhase = p.phase;
+        timeline.appendChild(h('li', { 'data-phase': p.phase }, badge(p.phase), ' ', h('time', { datetime: new Date().toISOString() }, new Date().toLocaleTimeString())));
+      }
       replace(conditions, (p.conditions || []).map(conditionRow));
       replace(services, (p.services || []).map(serviceRow));
       if (p.type === 'DELETED') deleted();
@@ -126,6 +132,7 @@ export const environmentView: View = {
       meta,
       h('div', { class: 'actions', role: 'toolbar', 'aria-label': 'Environment actions' }, stop, resume, promote, del),
       dialog, notice,
+      h('h2', {}, 'Progress'), timeline,
       h('h2', {}, 'Services'),
       h('table', { class: 'list', id: 'services' },
         h('thead', {}, h('tr', {}, ...['Service', 'Health', 'Replicas', 'Endpoint', 'Restarts', 'Message'].map((c) => h('th', { scope: 'col' }, c)))),
