@@ -96,10 +96,17 @@ try {
   await axe('sign-in, refused');
   await shot('01-refused-token');
   log(`refused token: "${refusal}"`);
+  // A good token for another organization: refused by the gateway (403).
+  expectedFailures = [403];
+  await page.fill('#token', token);
+  await page.fill('#org', 'globex');
+  await page.click('button[type=submit]');
+  await until('a refusal for the organization', () => /may not act/.test(document.querySelector('#signin-status [role=alert]')?.textContent || ''));
+  log(`other organization: "${await text('#signin-status')}"`);
+  await page.fill('#org', org);
   expectedFailures = [];
 
   step = 'sign in';
-  await page.fill('#token', token);
   await page.click('button[type=submit]');
   await until('the environments view', () => document.querySelector('#environments') && document.querySelector('.status')?.textContent);
   if ((await text('.status')) !== 'No environments match.') throw new Error(`empty list: ${await text('.status')}`);

@@ -12,7 +12,7 @@ export function renderSignIn(root, notice, done) {
             org.value = o;
     });
     org.addEventListener('input', () => (org.dataset.edited = '1'));
-    const button = h('button', { type: 'submit' }, 'Sign in');
+    const button = h('button', { type: 'submit', class: 'primary' }, 'Sign in');
     const form = h('form', { class: 'card signin', novalidate: true }, h('h1', { tabindex: '-1' }, 'Sign in to MicroStax'), h('p', {}, 'Paste a MicroStax token. It is kept in this tab only (session storage) and sent to this gateway alone.'), h('label', { for: 'token' }, 'Token'), token, h('label', { for: 'org' }, 'Organization'), org, h('div', { class: 'actions' }, button), status);
     form.addEventListener('submit', async (ev) => {
         ev.preventDefault();
