@@ -221,7 +221,8 @@ blueprint:
   await page.keyboard.press('Enter');
   await until('Ready again', () => document.querySelector('#phase')?.textContent === 'Ready' && document.querySelector('#paused')?.textContent === 'no');
   // The logs follow the new run of the service.
-  await until('the resumed service logging', `(${listening})() > ${started}`);
+  await until('the resumed service logging', (n) => [...document.querySelectorAll('#log .line')]
+    .filter((l) => l.textContent.includes('api listening')).length > n, started);
   log(`stop and resume by keyboard: Stopped, then Ready; logs state "${await text('#log-state')}"`);
 
   step = 'promote';
