@@ -79,6 +79,8 @@ func New(c Config) (*Gateway, error) {
 	g.mux.HandleFunc("GET /v1/openapi.json", serveOpenAPI)
 	g.mux.Handle("GET /v1/docs/", explorerHandler())
 	g.mux.Handle("GET /v1/docs", http.RedirectHandler("/v1/docs/", http.StatusMovedPermanently))
+	g.mux.Handle("GET /console/", consoleHandler())
+	g.mux.Handle("GET /console", http.RedirectHandler("/console/", http.StatusMovedPermanently))
 	if g.handler, err = withCORS(g.mux, c.CORSAllowedOrigins); err != nil {
 		return nil, err
 	}
