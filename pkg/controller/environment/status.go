@@ -31,7 +31,7 @@ type observation struct {
 	// baseline is what an overlay's sync saw of its baseline; nil for an
 	// environment that is no overlay.
 	baseline *baselineView
-	now           time.Time
+	now      time.Time
 }
 
 // nextStatus derives the environment's status from what the runtime reports.

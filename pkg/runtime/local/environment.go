@@ -19,15 +19,15 @@ type environment struct {
 
 	// op serialises Apply, Stop and Delete; mu guards the fields below and
 	// is never held while waiting for processes.
-	op         sync.Mutex
-	mu         sync.Mutex
-	plan       runtime.Plan
-	services   map[string]*service
-	proxies    map[string]frontend
+	op       sync.Mutex
+	mu       sync.Mutex
+	plan     runtime.Plan
+	services map[string]*service
+	proxies  map[string]frontend
 	// routes are the routing tables of the services' HTTP fronts, by
 	// service: overlays register their replicas here (routeOverlay), and
 	// the tables outlive fronts closed by a Stop.
-	routes map[string]*front.Table
+	routes     map[string]*front.Table
 	frontPorts map[string]int // kept across Stop so endpoints survive a resume
 	stopped    bool
 	gone       bool                  // deleted; a new environment takes the name
