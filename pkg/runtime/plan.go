@@ -112,14 +112,14 @@ func checkLabel(what, name string) error {
 }
 
 // Shared is the baseline service an overlay shares under name, if any.
-func (p Plan) Shared(name string) (SharedService, bool) {
+func (p Plan) Shared(name string) (BaselineService, bool) {
 	if p.Baseline == nil {
-		return SharedService{}, false
+		return BaselineService{}, false
 	}
 	for _, s := range p.Baseline.Shared {
 		if s.Name == name {
 			return s, true
 		}
 	}
-	return SharedService{}, false
+	return BaselineService{}, false
 }

@@ -32,7 +32,7 @@ func TestPlanValidate(t *testing.T) {
 		{"probe without port", func(p *Plan) { p.Services[1].Ports = nil }, "has a health check but no port"},
 		{"probe of a missing port", func(p *Plan) { p.Services[1].Ports[0].Name = "web" }, `health check port "http" is not a port`},
 		{"shared and own", func(p *Plan) {
-			p.Baseline = &BaselineLink{Environment: "main", Shared: []SharedService{{Name: "db"}}}
+			p.Baseline = &BaselineLink{Environment: "main", Shared: []BaselineService{{Name: "db"}}}
 		}, `service "db" is both the overlay's and shared with the baseline`},
 		{"baseline environment", func(p *Plan) { p.Baseline = &BaselineLink{Environment: "Main"} }, `invalid baseline environment name "Main"`},
 		{"probe without period", func(p *Plan) {
@@ -55,7 +55,7 @@ func TestPlanValidate(t *testing.T) {
 // An overlay's services may depend on what it shares with its baseline.
 func TestPlanValidateOverlay(t *testing.T) {
 	p := Plan{Organization: "acme", Environment: "feature", Services: []ServicePlan{{Name: "api", DependsOn: []string{"db"}}},
-		Baseline: &BaselineLink{Environment: "main", Shared: []SharedService{{Name: "db", Endpoint: "127.0.0.1:5432", Port: 5432}}}}
+		Baseline: &BaselineLink{Environment: "main", Shared: []BaselineService{{Name: "db", Endpoint: "127.0.0.1:5432", Port: 5432}}}}
 	if err := p.Validate(); err != nil {
 		t.Fatal(err)
 	}

@@ -32,11 +32,14 @@ type BaselineLink struct {
 	// Environment is the baseline's environment, in the same organization.
 	Environment string
 	// Shared are the baseline's services the overlay does not change.
-	Shared []SharedService
+	Shared []BaselineService
+	// Changed are the baseline's services the overlay runs its own version
+	// of: the runtime routes requests with the overlay's key to it.
+	Changed []BaselineService
 }
 
-// SharedService is a baseline service an overlay reaches.
-type SharedService struct {
+// BaselineService is a service of the baseline, as the baseline runs it.
+type BaselineService struct {
 	Name string
 	// Endpoint is where the baseline reports the service (host:port),
 	// empty while it reports none.

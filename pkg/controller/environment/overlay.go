@@ -68,7 +68,7 @@ func notFoundOr(err error) string {
 
 // link is what the overlay's plan shares with the baseline: every service
 // of the frozen blueprint the overlay does not run itself, at the endpoint
-// the baseline's environment reports for it.
+// the baseline's environment reports for it; and those it changes.
 func (v *baselineView) link(plan runtime.Plan) *runtime.BaselineLink {
 	own := map[string]bool{}
 	for _, s := range plan.Services {
@@ -76,14 +76,15 @@ func (v *baselineView) link(plan runtime.Plan) *runtime.BaselineLink {
 	}
 	l := &runtime.BaselineLink{Environment: v.envName}
 	for _, s := range v.blueprint.Services {
-		if own[s.Name] {
-			continue
-		}
-		shared := runtime.SharedService{Name: s.Name, Endpoint: v.endpoint(s.Name)}
+		bs := runtime.BaselineService{Name: s.Name, Endpoint: v.endpoint(s.Name)}
 		if len(s.Ports) > 0 {
-			shared.Port = s.Ports[0].Port
+			bs.Port = s.Ports[0].Port
 		}
-		l.Shared = append(l.Shared, shared)
+		if own[s.Name] {
+			l.Changed = append(l.Changed, bs)
+		} else {
+			l.Shared = append(l.Shared, bs)
+		}
 	}
 	return l
 }

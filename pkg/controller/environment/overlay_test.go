@@ -87,8 +87,9 @@ func TestOverlayPlanAndStatus(t *testing.T) {
 	if len(plan.Services) != 1 || plan.Services[0].Name != "api" {
 		t.Fatalf("the overlay runs %+v, want only api", plan.Services)
 	}
-	want := &runtime.BaselineLink{Environment: "shop", Shared: []runtime.SharedService{
-		{Name: "db", Endpoint: "127.0.0.1:4001", Port: 5432}, {Name: "web", Endpoint: "127.0.0.1:4003", Port: 80}}}
+	want := &runtime.BaselineLink{Environment: "shop", Shared: []runtime.BaselineService{
+		{Name: "db", Endpoint: "127.0.0.1:4001", Port: 5432}, {Name: "web", Endpoint: "127.0.0.1:4003", Port: 80}},
+		Changed: []runtime.BaselineService{{Name: "api", Endpoint: "127.0.0.1:4002", Port: 8080}}}
 	if !reflect.DeepEqual(plan.Baseline, want) {
 		t.Fatalf("baseline link %+v, want %+v", plan.Baseline, want)
 	}
