@@ -169,8 +169,12 @@ func (r *Runtime) unroute(ctx context.Context, org, overlay, baseEnv string) err
 			}
 		}
 		for _, del := range []func() error{
-			func() error { return r.client.AppsV1().Deployments(baseNs).Delete(ctx, routerName(svc), metav1.DeleteOptions{}) },
-			func() error { return r.client.CoreV1().Services(baseNs).Delete(ctx, directName(svc), metav1.DeleteOptions{}) },
+			func() error {
+				return r.client.AppsV1().Deployments(baseNs).Delete(ctx, routerName(svc), metav1.DeleteOptions{})
+			},
+			func() error {
+				return r.client.CoreV1().Services(baseNs).Delete(ctx, directName(svc), metav1.DeleteOptions{})
+			},
 			func() error { return r.client.CoreV1().ConfigMaps(baseNs).Delete(ctx, cm.Name, metav1.DeleteOptions{}) },
 		} {
 			if err := del(); err != nil && !apierrors.IsNotFound(err) {

@@ -140,9 +140,18 @@ func TestRouterLifecycle(t *testing.T) {
 		t.Errorf("after the overlay, api selects %v", sel)
 	}
 	for _, gone := range []func() error{
-		func() error { _, err := client.CoreV1().ConfigMaps(baseNs).Get(ctx, "stax-router-api", metav1.GetOptions{}); return err },
-		func() error { _, err := client.CoreV1().Services(baseNs).Get(ctx, "stax-baseline-api", metav1.GetOptions{}); return err },
-		func() error { _, err := client.AppsV1().Deployments(baseNs).Get(ctx, "stax-router-api", metav1.GetOptions{}); return err },
+		func() error {
+			_, err := client.CoreV1().ConfigMaps(baseNs).Get(ctx, "stax-router-api", metav1.GetOptions{})
+			return err
+		},
+		func() error {
+			_, err := client.CoreV1().Services(baseNs).Get(ctx, "stax-baseline-api", metav1.GetOptions{})
+			return err
+		},
+		func() error {
+			_, err := client.AppsV1().Deployments(baseNs).Get(ctx, "stax-router-api", metav1.GetOptions{})
+			return err
+		},
 	} {
 		if gone() == nil {
 			t.Error("a router object outlived the overlay")
