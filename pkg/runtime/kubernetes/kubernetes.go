@@ -15,7 +15,8 @@ import (
 // Config says which cluster environments run on.
 type Config struct {
 	// Client talks to the target cluster; it needs to manage namespaces,
-	// Deployments and Services, and to read pods and their logs.
+	// Deployments, Services, Secrets and (for overlays' routers)
+	// ConfigMaps, and to read pods and their logs.
 	Client kubernetes.Interface
 	// RouterImage is the image of cmd/stax-router placed before baseline
 	// Services that overlays change; DefaultRouterImage if empty.
