@@ -23,8 +23,11 @@ type Front struct {
 	Default Backends
 	// Routes, if set, sends requests with a routed key elsewhere.
 	Routes *Table
-	// Wait is how long a request waits for a ready replica (a restart in
-	// progress) before it is answered 502. Zero: not at all.
+	// Wait is how long a request to the default replicas waits for a ready
+	// one (a restart in progress) before it is answered 502. Zero: not at
+	// all. A routed request does not wait: an overlay without a ready
+	// replica (stopped, say) is answered 502 at once rather than stalling
+	// every hop of the chain.
 	Wait time.Duration
 	// Name is the service, for error bodies.
 	Name string
@@ -71,7 +74,7 @@ func (f *Front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, fmt.Sprintf("stax front %s: %v", f.Name, err), http.StatusBadRequest)
 		return
 	}
-	addr := f.pick(r.Context(), rt.backends)
+	addr := f.pick(r.Context(), rt.backends, rt.wait)
 	if addr == "" {
 		http.Error(w, fmt.Sprintf("stax front %s: no ready replica for %s", f.Name, rt.name), http.StatusBadGateway)
 		return
@@ -84,6 +87,7 @@ func (f *Front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 type route struct {
 	name     string // "default" or "overlay=<key>"
 	backends Backends
+	wait     time.Duration // for a ready replica
 }
 
 // route resolves the request's routing key: the overlay's replicas when
@@ -97,12 +101,12 @@ func (f *Front) route(r *http.Request) (route, error) {
 	if b, ok := f.Routes.Lookup(key); ok {
 		return route{name: "overlay=" + key, backends: b}, nil
 	}
-	return route{name: "default", backends: f.Default}, nil
+	return route{name: "default", backends: f.Default, wait: f.Wait}, nil
 }
 
-// pick is the next ready replica, round robin, waiting up to Wait for one.
-func (f *Front) pick(ctx context.Context, b Backends) string {
-	deadline := time.Now().Add(f.Wait)
+// pick is the next ready replica, round robin, waiting up to wait for one.
+func (f *Front) pick(ctx context.Context, b Backends, wait time.Duration) string {
+	deadline := time.Now().Add(wait)
 	for {
 		if addrs := b(); len(addrs) > 0 {
 			return addrs[f.next.Add(1)%uint64(len(addrs))]

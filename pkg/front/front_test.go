@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // backend is a real HTTP server answering with its name.
@@ -128,6 +129,7 @@ func TestOverlayWithoutReadyReplicasIs502(t *testing.T) {
 	routes := NewTable()
 	routes.Set("feature", static())
 	f := New("api", static(backend(t, "baseline")), routes)
+	f.Wait = time.Hour // the default's wait: a routed request does not wait
 	code, body, _ := get(t, http.DefaultClient, serve(t, f), HeaderOverlay, "feature")
 	if code != http.StatusBadGateway || !strings.Contains(body, "stax front api: no ready replica for overlay=feature") {
 		t.Fatalf("got %d %q", code, body)

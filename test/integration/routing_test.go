@@ -158,7 +158,30 @@ func TestOverlayRouting(t *testing.T) {
 		}
 	})
 
+	t.Run("a stopped overlay's key is answered 502, not by the baseline", func(t *testing.T) {
+		pause := func(paused bool) {
+			patch := []byte(`{"spec":{"paused":` + strconv.FormatBool(paused) + `}}`)
+			if _, err := envs.Patch(ctx, "feature", types.MergePatchType, patch, metav1.PatchOptions{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		pause(true)
+		waitFor(t, s, "feature", "Stopped", phaseIs(staxv1.EnvironmentStopped))
+		code, _, body := chainOf(t, web, "X-Stax-Overlay", "feature")
+		if code != http.StatusOK || !strings.Contains(body, `"status":502`) || !strings.Contains(body, "stax front api: no ready replica for overlay=feature") {
+			t.Errorf("web's answer: want its api hop answered 502 naming the overlay, got %d %s", code, body)
+		}
+		pause(false)
+		waitFor(t, s, "feature", "Ready again", phaseIs(staxv1.EnvironmentReady))
+		if _, chain, body := chainOf(t, web, "X-Stax-Overlay", "feature"); len(chain) != 3 || chain[1] != (hop{"api", "v2"}) {
+			t.Errorf("after the resume: %s", body)
+		}
+	})
+
 	t.Run("deleting the overlay leaves the baseline alone", func(t *testing.T) {
+		if procs := processesOf(t, "feature"); len(procs) != 1 {
+			t.Fatalf("the overlay runs %v before the delete", procs)
+		}
 		if err := envs.Delete(ctx, "feature", metav1.DeleteOptions{}); err != nil {
 			t.Fatal(err)
 		}
