@@ -77,7 +77,8 @@ func (e *environment) unrouteOverlay() {
 	}
 }
 
-// sharedEndpoint is where the overlay reaches a service of its baseline.
+// sharedEndpointLocked is where the overlay reaches a service of its
+// baseline; e.mu is held.
 func (e *environment) sharedEndpointLocked(name string) string {
 	s, _ := e.plan.Shared(name)
 	return s.Endpoint
