@@ -4,15 +4,19 @@
 // It listens on 127.0.0.1:$PORT and serves:
 //
 //	GET /healthz  200, or 503 during -unhealthy-for after start or always with -fail-health
-//	GET /         JSON: its name and, for every environment variable ending
-//	              in _URL, what a GET of that URL answered
+//	GET /         JSON: its name and version, for every environment variable
+//	              ending in _URL what a GET of that URL answered, and the
+//	              chain of {service, version} that served the request
+//
+// It propagates the routing key (docs/branching.md, "Routing by key"): the
+// baggage and X-Stax-Overlay headers of a request go on every request it
+// makes to its dependencies for it.
 //
 // It logs one line per request to stdout, a line every -tick if set, and
 // exits with code 3 after -exit-after if set.
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -25,11 +29,13 @@ import (
 	"strings"
 	"time"
 
+	"github.com/microstax/stax/pkg/front"
 	"github.com/microstax/stax/pkg/runtime"
 )
 
 type config struct {
 	name         string
+	version      string
 	unhealthyFor time.Duration
 	failHealth   bool
 	tick         time.Duration
@@ -39,6 +45,7 @@ type config struct {
 func main() {
 	var c config
 	flag.StringVar(&c.name, "name", "", "name to answer with (default $SERVICE_NAME, then $STAX_SERVICE)")
+	flag.StringVar(&c.version, "version", os.Getenv("VERSION"), "version to answer with (default $VERSION)")
 	flag.DurationVar(&c.unhealthyFor, "unhealthy-for", 0, "answer 503 on /healthz for this long after start")
 	flag.BoolVar(&c.failHealth, "fail-health", false, "always answer 503 on /healthz")
 	flag.DurationVar(&c.tick, "tick", 0, "log a line at this interval (0: never)")
@@ -80,9 +87,18 @@ func main() {
 
 // answer is the JSON body of GET /.
 type answer struct {
-	Name string `json:"name"`
+	Name    string `json:"name"`
+	Version string `json:"version,omitempty"`
+	// Chain is who served the request: this service, then the chains of
+	// its upstreams in the order of their variables.
+	Chain []hop `json:"chain"`
 	// Upstreams maps each *_URL variable to what its URL answered.
 	Upstreams map[string]upstream `json:"upstreams,omitempty"`
+}
+
+type hop struct {
+	Service string `json:"service"`
+	Version string `json:"version,omitempty"`
 }
 
 type upstream struct {
@@ -110,7 +126,7 @@ func newHandler(c config, started time.Time, environ []string) http.Handler {
 		fmt.Fprintln(w, "ok")
 	})
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
-		a := answer{Name: c.name}
+		a := answer{Name: c.name, Version: c.version, Chain: []hop{{Service: c.name, Version: c.version}}}
 		keys := make([]string, 0, len(urls))
 		for k := range urls {
 			keys = append(keys, k)
@@ -120,7 +136,12 @@ func newHandler(c config, started time.Time, environ []string) http.Handler {
 			if a.Upstreams == nil {
 				a.Upstreams = map[string]upstream{}
 			}
-			a.Upstreams[k] = get(r.Context(), client, urls[k])
+			u := get(r, client, urls[k])
+			a.Upstreams[k] = u
+			var inner answer
+			if json.Unmarshal(u.Body, &inner) == nil {
+				a.Chain = append(a.Chain, inner.Chain...)
+			}
 		}
 		w.Header().Set("Content-Type", "application/json")
 		json.NewEncoder(w).Encode(a)
@@ -128,12 +149,18 @@ func newHandler(c config, started time.Time, environ []string) http.Handler {
 	return logRequests(mux)
 }
 
-func get(ctx context.Context, client *http.Client, url string) upstream {
+// get asks an upstream on behalf of in, passing its routing key on.
+func get(in *http.Request, client *http.Client, url string) upstream {
 	u := upstream{URL: url}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	req, err := http.NewRequestWithContext(in.Context(), http.MethodGet, url, nil)
 	if err != nil {
 		u.Error = err.Error()
 		return u
+	}
+	for _, h := range front.PropagatedHeaders {
+		for _, v := range in.Header.Values(h) {
+			req.Header.Add(h, v)
+		}
 	}
 	resp, err := client.Do(req)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"testing"
 	"time"
 )
@@ -50,5 +51,39 @@ func TestRootReportsUpstreams(t *testing.T) {
 	var inner answer
 	if err := json.Unmarshal(up.Body, &inner); err != nil || inner.Name != "db" {
 		t.Fatalf("upstream body %s: %v", up.Body, err)
+	}
+}
+
+// The routing key reaches every hop, and the chain says who served each.
+func TestPropagatesTheRoutingKey(t *testing.T) {
+	var seen []string
+	db := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		seen = append(seen, r.Header.Get("Baggage"), r.Header.Get("X-Stax-Overlay"))
+		newHandler(config{name: "db", version: "v1"}, time.Now(), nil).ServeHTTP(w, r)
+	}))
+	defer db.Close()
+	api := httptest.NewServer(newHandler(config{name: "api", version: "v2"}, time.Now(), []string{"DB_URL=" + db.URL}))
+	defer api.Close()
+	web := httptest.NewServer(newHandler(config{name: "web", version: "v1"}, time.Now(), []string{"API_URL=" + api.URL}))
+	defer web.Close()
+
+	req, _ := http.NewRequest(http.MethodGet, web.URL+"/", nil)
+	req.Header.Set("Baggage", "user=1,stax-overlay=feature")
+	req.Header.Set("X-Stax-Overlay", "feature")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var a answer
+	if err := json.NewDecoder(resp.Body).Decode(&a); err != nil {
+		t.Fatal(err)
+	}
+	want := []hop{{"web", "v1"}, {"api", "v2"}, {"db", "v1"}}
+	if !reflect.DeepEqual(a.Chain, want) {
+		t.Errorf("chain %+v, want %+v", a.Chain, want)
+	}
+	if !reflect.DeepEqual(seen, []string{"user=1,stax-overlay=feature", "feature"}) {
+		t.Errorf("db saw headers %q", seen)
 	}
 }

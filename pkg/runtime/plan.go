@@ -41,14 +41,36 @@ func (p Plan) Validate() error {
 			}
 		}
 	}
+	shared := map[string]bool{}
+	if b := p.Baseline; b != nil {
+		if err := checkLabel("baseline environment", b.Environment); err != nil {
+			return err
+		}
+		for _, s := range b.Shared {
+			if byName[s.Name] != nil {
+				return fmt.Errorf("service %q is both the overlay's and shared with the baseline", s.Name)
+			}
+			shared[s.Name] = true
+		}
+	}
 	for _, s := range p.Services {
 		for _, d := range s.DependsOn {
-			if byName[d] == nil {
+			if byName[d] == nil && !shared[d] {
 				return fmt.Errorf("service %q depends on unknown service %q", s.Name, d)
 			}
 		}
 	}
-	if cycle := dependency.FindCycle(names, func(n string) []string { return byName[n].DependsOn }); cycle != nil {
+	// Shared services run in the baseline: no cycle passes through them here.
+	own := func(n string) []string {
+		var out []string
+		for _, d := range byName[n].DependsOn {
+			if byName[d] != nil {
+				out = append(out, d)
+			}
+		}
+		return out
+	}
+	if cycle := dependency.FindCycle(names, own); cycle != nil {
 		return fmt.Errorf("dependency cycle %s", strings.Join(cycle, " -> "))
 	}
 	return nil
@@ -87,4 +109,17 @@ func checkLabel(what, name string) error {
 		return fmt.Errorf("invalid %s name %q: %s", what, name, msgs[0])
 	}
 	return nil
+}
+
+// Shared is the baseline service an overlay shares under name, if any.
+func (p Plan) Shared(name string) (BaselineService, bool) {
+	if p.Baseline == nil {
+		return BaselineService{}, false
+	}
+	for _, s := range p.Baseline.Shared {
+		if s.Name == name {
+			return s, true
+		}
+	}
+	return BaselineService{}, false
 }

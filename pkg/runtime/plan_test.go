@@ -31,6 +31,10 @@ func TestPlanValidate(t *testing.T) {
 		{"cycle", func(p *Plan) { p.Services[0].DependsOn = []string{"api"} }, "dependency cycle db -> api -> db"},
 		{"probe without port", func(p *Plan) { p.Services[1].Ports = nil }, "has a health check but no port"},
 		{"probe of a missing port", func(p *Plan) { p.Services[1].Ports[0].Name = "web" }, `health check port "http" is not a port`},
+		{"shared and own", func(p *Plan) {
+			p.Baseline = &BaselineLink{Environment: "main", Shared: []BaselineService{{Name: "db"}}}
+		}, `service "db" is both the overlay's and shared with the baseline`},
+		{"baseline environment", func(p *Plan) { p.Baseline = &BaselineLink{Environment: "Main"} }, `invalid baseline environment name "Main"`},
 		{"probe without period", func(p *Plan) {
 			h := *probe
 			h.Period = 0
@@ -45,6 +49,21 @@ func TestPlanValidate(t *testing.T) {
 				t.Fatalf("Validate() = %v, want an error containing %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// An overlay's services may depend on what it shares with its baseline.
+func TestPlanValidateOverlay(t *testing.T) {
+	p := Plan{Organization: "acme", Environment: "feature", Services: []ServicePlan{{Name: "api", DependsOn: []string{"db"}}},
+		Baseline: &BaselineLink{Environment: "main", Shared: []BaselineService{{Name: "db", Endpoint: "127.0.0.1:5432", Port: 5432}}}}
+	if err := p.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if s, ok := p.Shared("db"); !ok || s.Endpoint != "127.0.0.1:5432" {
+		t.Errorf("Shared(db) = %+v, %v", s, ok)
+	}
+	if _, ok := p.Shared("api"); ok {
+		t.Error("an own service is not shared")
 	}
 }
 

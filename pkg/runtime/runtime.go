@@ -22,6 +22,30 @@ type Plan struct {
 	Environment  string
 	// Services in blueprint order.
 	Services []ServicePlan
+	// Baseline is set on an overlay: it runs only Services, and reaches the
+	// rest of its topology in the baseline.
+	Baseline *BaselineLink
+}
+
+// BaselineLink is what an overlay shares with its baseline.
+type BaselineLink struct {
+	// Environment is the baseline's environment, in the same organization.
+	Environment string
+	// Shared are the baseline's services the overlay does not change.
+	Shared []BaselineService
+	// Changed are the baseline's services the overlay runs its own version
+	// of: the runtime routes requests with the overlay's key to it.
+	Changed []BaselineService
+}
+
+// BaselineService is a service of the baseline, as the baseline runs it.
+type BaselineService struct {
+	Name string
+	// Endpoint is where the baseline reports the service (host:port),
+	// empty while it reports none.
+	Endpoint string
+	// Port is the service's first port, 0 if it has none.
+	Port int32
 }
 
 // ServicePlan is the desired state of one service.
@@ -59,6 +83,16 @@ type Port struct {
 	Name     string
 	Port     int32
 	Protocol string
+	// AppProtocol "http" (AppProtocolHTTP) asks for an HTTP-aware front.
+	AppProtocol string
+}
+
+// AppProtocolHTTP is the AppProtocol of a port that speaks HTTP.
+const AppProtocolHTTP = "http"
+
+// HTTP says the service's first port, the one its front serves, speaks HTTP.
+func (s ServicePlan) HTTP() bool {
+	return len(s.Ports) > 0 && s.Ports[0].AppProtocol == AppProtocolHTTP
 }
 
 // HealthCheck says how readiness of a replica is probed.

@@ -100,6 +100,15 @@ const (
 	ProtocolUDP Protocol = "UDP"
 )
 
+// AppProtocolHTTP on a port makes its front HTTP-aware.
+const AppProtocolHTTP = "http"
+
+// Values of ServiceStatus.Source.
+const (
+	ServiceOwn    = "own"
+	ServiceShared = "shared"
+)
+
 // ServicePort is one named port of a service.
 type ServicePort struct {
 	// Name identifies the port within its service.
@@ -108,6 +117,10 @@ type ServicePort struct {
 	Port int32
 	// Protocol of the port. Defaults to TCP.
 	Protocol Protocol
+	// AppProtocol is what the port speaks above its protocol, as a
+	// Kubernetes ServicePort's; "http" makes its front HTTP-aware (per
+	// request, routing by key).
+	AppProtocol string
 }
 
 // ResourceList maps a resource name (cpu, memory, ...) to a quantity. Values
@@ -221,6 +234,9 @@ type ServiceStatus struct {
 	Restarts int32
 	// Message explains the health, for example why it is unhealthy.
 	Message string
+	// Source, on an overlay, is ServiceOwn for a service the overlay runs
+	// and ServiceShared for one of its baseline, reached at Endpoint.
+	Source string
 }
 
 // +k8s:deepcopy-gen:interfaces=k8s.io/apimachinery/pkg/runtime.Object

@@ -7,6 +7,8 @@ package environment
 import (
 	"context"
 	"errors"
+	"fmt"
+	"sync"
 	"time"
 
 	apiequality "k8s.io/apimachinery/pkg/api/equality"
@@ -49,6 +51,9 @@ type Controller struct {
 	baselines staxlisters.BaselineLister
 	// stale holds the versions this controller's status writes replaced.
 	stale staleCache
+	// links holds, by key, the baseline link an overlay's plan was last
+	// applied with, so that a moved baseline endpoint re-applies it.
+	links sync.Map
 
 	// ActivePoll is how soon an environment that is changing is looked at
 	// again; SteadyPoll is the same for a Ready or Stopped one.
@@ -90,6 +95,7 @@ func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error
 	if apierrors.IsNotFound(err) {
 		c.activity.Forget(ns, name)
 		c.stale.forget(key)
+		c.links.Delete(key)
 		return 0, nil
 	}
 	if err != nil {
@@ -176,7 +182,7 @@ func (c *Controller) autoShutdown(ctx context.Context, env *staxv1.Environment, 
 // runtime restarted and holds it stopped) and reports what it then sees.
 func (c *Controller) observe(ctx context.Context, env *staxv1.Environment, now time.Time) (observation, error) {
 	ns, name := env.Namespace, env.Name
-	obs := observation{now: now}
+	obs := observation{now: now, baseline: c.baselineOf(env)}
 	var err error
 	if env.Spec.Paused {
 		if err := c.runtime.Stop(ctx, ns, name); err != nil && !errors.Is(err, runtime.ErrNotFound) {
@@ -194,8 +200,15 @@ func (c *Controller) observe(ctx context.Context, env *staxv1.Environment, now t
 	if err != nil && !unknown {
 		return obs, err
 	}
-	if unknown || env.Status.ObservedGeneration != env.Generation || wasStopped(env) || allStopped(obs.state) || waitingForSecret(env) {
-		plan := planFor(env)
+	plan := planFor(env)
+	linkChanged := false
+	if obs.baseline != nil {
+		plan.Baseline = obs.baseline.link(plan)
+		link := fmt.Sprint(*plan.Baseline)
+		last, _ := c.links.Load(ns + "/" + name)
+		linkChanged = last != link
+	}
+	if unknown || env.Status.ObservedGeneration != env.Generation || wasStopped(env) || allStopped(obs.state) || waitingForSecret(env) || linkChanged {
 		var missing *missingSecretError
 		if err := c.resolveSecrets(ctx, env, &plan); errors.As(err, &missing) {
 			obs.missingSecret = missing.Error()
@@ -204,6 +217,9 @@ func (c *Controller) observe(ctx context.Context, env *staxv1.Environment, now t
 			return obs, err
 		}
 		if obs.applyErr = c.runtime.Apply(ctx, plan); obs.applyErr == nil {
+			if plan.Baseline != nil {
+				c.links.Store(ns+"/"+name, fmt.Sprint(*plan.Baseline))
+			}
 			if obs.state, err = c.runtime.Status(ctx, ns, name); err != nil {
 				return obs, err
 			}

@@ -36,7 +36,7 @@ func planFor(env *staxv1.Environment) runtime.Plan {
 			sp.Env = append(sp.Env, runtime.EnvVar{Name: e.Name, Value: e.Value, Secret: secret})
 		}
 		for _, p := range s.Ports {
-			sp.Ports = append(sp.Ports, runtime.Port{Name: p.Name, Port: p.Port, Protocol: string(p.Protocol)})
+			sp.Ports = append(sp.Ports, runtime.Port{Name: p.Name, Port: p.Port, Protocol: string(p.Protocol), AppProtocol: p.AppProtocol})
 		}
 		if h := s.Health; h != nil {
 			hc := &runtime.HealthCheck{

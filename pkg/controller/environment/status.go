@@ -28,7 +28,10 @@ type observation struct {
 	// missingSecret says which secretRef has no Secret or key yet.
 	missingSecret string
 	stopped       bool // the environment is paused and every process has ended
-	now           time.Time
+	// baseline is what an overlay's sync saw of its baseline; nil for an
+	// environment that is no overlay.
+	baseline *baselineView
+	now      time.Time
 }
 
 // nextStatus derives the environment's status from what the runtime reports.
@@ -38,12 +41,19 @@ func nextStatus(env *staxv1.Environment, obs observation) staxv1.EnvironmentStat
 	now := metav1.NewTime(obs.now)
 	st.ObservedGeneration = env.Generation
 	st.Services = servicesStatus(env, obs.state)
+	total := len(st.Services) // what this environment runs
+	if obs.baseline != nil {
+		for i := range st.Services {
+			st.Services[i].Source = staxv1.ServiceOwn
+		}
+		st.Services = append(st.Services, obs.baseline.sharedStatus(planFor(env))...)
+	}
 	if !obs.state.LastProbe.IsZero() {
 		t := metav1.NewTime(obs.state.LastProbe)
 		st.LastProbeTime = &t
 	}
 
-	ready, total, firstProblem := 0, len(st.Services), ""
+	ready, firstProblem := 0, ""
 	degraded := false
 	for _, s := range obs.state.Services {
 		if s.Desired == 0 || s.Ready >= s.Desired {
@@ -86,6 +96,10 @@ func nextStatus(env *staxv1.Environment, obs observation) staxv1.EnvironmentStat
 		}
 		setCondition(&st, staxv1.ConditionProvisioned, metav1.ConditionTrue, ReasonProvisioned, "the runtime runs every service of the blueprint", env.Generation, now)
 		switch {
+		case obs.baseline != nil && obs.baseline.unavailable != "":
+			// The overlay's own services may run, but what they reach does not.
+			st.Phase = staxv1.EnvironmentDegraded
+			setCondition(&st, staxv1.ConditionReady, metav1.ConditionFalse, ReasonBaselineUnavailable, obs.baseline.unavailable, env.Generation, now)
 		case ready == total && len(obs.state.Services) == total:
 			st.Phase = staxv1.EnvironmentReady
 			setCondition(&st, staxv1.ConditionReady, metav1.ConditionTrue, ReasonAllReady, fmt.Sprintf("%d/%d services ready", ready, total), env.Generation, now)

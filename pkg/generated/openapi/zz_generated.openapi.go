@@ -2048,6 +2048,13 @@ func schema_pkg_apis_stax_v1alpha1_ServicePort(ref common.ReferenceCallback) com
 							Enum:        []interface{}{"TCP", "UDP"},
 						},
 					},
+					"appProtocol": {
+						SchemaProps: spec.SchemaProps{
+							Description: "AppProtocol is what the port speaks above its protocol, as a Kubernetes ServicePort's; \"http\" makes its front HTTP-aware (per request, routing by key).",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
 				},
 				Required: []string{"name", "port"},
 			},
@@ -2260,6 +2267,13 @@ func schema_pkg_apis_stax_v1alpha1_ServiceStatus(ref common.ReferenceCallback) c
 					"message": {
 						SchemaProps: spec.SchemaProps{
 							Description: "Message explains the health, for example why it is unhealthy.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"source": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Source, on an overlay, is \"own\" for a service the overlay runs and \"shared\" for one of its baseline, reached at Endpoint.",
 							Type:        []string{"string"},
 							Format:      "",
 						},

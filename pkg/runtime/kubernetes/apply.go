@@ -48,7 +48,10 @@ func (r *Runtime) Apply(ctx context.Context, plan runtime.Plan) error {
 	if err := r.prune(ctx, plan, ns, existing.Items, inPlan); err != nil {
 		return err
 	}
-	return r.pruneSecrets(ctx, plan, ns, inPlan)
+	if err := r.pruneSecrets(ctx, plan, ns, inPlan); err != nil {
+		return err
+	}
+	return r.route(ctx, plan, ns)
 }
 
 func (r *Runtime) applyNamespace(ctx context.Context, plan runtime.Plan, ns string) error {
@@ -66,9 +69,13 @@ func (r *Runtime) applyNamespace(ctx context.Context, plan runtime.Plan, ns stri
 	for i, s := range plan.Services {
 		names[i] = s.Name
 	}
+	annotations := map[string]string{AnnotationServices: strings.Join(names, ",")}
+	if plan.Baseline != nil {
+		annotations[AnnotationBaseline] = plan.Baseline.Environment
+	}
 	_, err = r.client.CoreV1().Namespaces().Apply(ctx, corev1ac.Namespace(ns).
 		WithLabels(envLabels(plan.Organization, plan.Environment)).
-		WithAnnotations(map[string]string{AnnotationServices: strings.Join(names, ",")}), applyOptions)
+		WithAnnotations(annotations), applyOptions)
 	return err
 }
 
@@ -100,7 +107,16 @@ func (r *Runtime) applyService(ctx context.Context, plan runtime.Plan, s runtime
 		}
 		return nil
 	}
-	_, err := r.client.CoreV1().Services(ns).Apply(ctx, service(plan, s, ns), applyOptions)
+	svc := service(plan, s, ns)
+	routed, err := r.routedSelector(ctx, ns, s.Name)
+	if err != nil {
+		return err
+	}
+	if routed != nil {
+		// Overlays route through a router before it: keep it there.
+		svc.Spec.Selector = routed
+	}
+	_, err = r.client.CoreV1().Services(ns).Apply(ctx, svc, applyOptions)
 	return err
 }
 

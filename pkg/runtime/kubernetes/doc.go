@@ -45,4 +45,12 @@
 //     with "<pod> ": by time stamp when not following, as they come when
 //     following.
 //   - Delete deletes the namespace; the cluster removes the rest.
+//   - An overlay (a plan with Baseline) gets only its own services in its
+//     namespace, which carries the annotation stax.microstax.ai/baseline;
+//     <DEP>_URL of a service it shares is
+//     http://<dep>.<baseline ns>.svc:<port>. Before each baseline Service
+//     it changes, Apply places a router (router.go: a ConfigMap of routes,
+//     a stax-router Deployment, a Service to the baseline's own pods, and
+//     the baseline Service's selector switched to the router). Delete of an
+//     overlay first removes its routes; the last one out removes the router.
 package kubernetes

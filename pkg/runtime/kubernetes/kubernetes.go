@@ -15,14 +15,19 @@ import (
 // Config says which cluster environments run on.
 type Config struct {
 	// Client talks to the target cluster; it needs to manage namespaces,
-	// Deployments and Services, and to read pods and their logs.
+	// Deployments, Services, Secrets and (for overlays' routers)
+	// ConfigMaps, and to read pods and their logs.
 	Client kubernetes.Interface
+	// RouterImage is the image of cmd/stax-router placed before baseline
+	// Services that overlays change; DefaultRouterImage if empty.
+	RouterImage string
 }
 
 // Runtime runs environments on a Kubernetes cluster. It keeps no state of
 // its own: everything it needs is in the cluster.
 type Runtime struct {
-	client kubernetes.Interface
+	client      kubernetes.Interface
+	routerImage string
 }
 
 var _ runtime.Runtime = (*Runtime)(nil)
@@ -32,13 +37,23 @@ func New(cfg Config) (*Runtime, error) {
 	if cfg.Client == nil {
 		return nil, errors.New("kubernetes runtime: no client")
 	}
-	return &Runtime{client: cfg.Client}, nil
+	image := cfg.RouterImage
+	if image == "" {
+		image = DefaultRouterImage
+	}
+	return &Runtime{client: cfg.Client, routerImage: image}, nil
 }
 
 // Delete deletes the environment's namespace; the cluster's namespace
 // controller removes what is in it.
 func (r *Runtime) Delete(ctx context.Context, org, env string) error {
 	ns := NamespaceName(org, env)
+	if cur, err := r.client.CoreV1().Namespaces().Get(ctx, ns, metav1.GetOptions{}); err == nil && cur.Annotations[AnnotationBaseline] != "" {
+		// An overlay: its routes in the baseline go first, nothing else there.
+		if err := r.unroute(ctx, org, env, cur.Annotations[AnnotationBaseline]); err != nil {
+			return err
+		}
+	}
 	err := r.client.CoreV1().Namespaces().Delete(ctx, ns, metav1.DeleteOptions{})
 	if apierrors.IsNotFound(err) {
 		return fmt.Errorf("namespace %s: %w", ns, runtime.ErrNotFound)

@@ -111,6 +111,10 @@ func environ(plan runtime.Plan, s runtime.ServicePlan, ns string) []runtime.EnvV
 			if ep := endpoint(plan, dep, ns); ep != "" {
 				return "http://" + ep
 			}
+			// An overlay reaches what it shares in the baseline's namespace.
+			if sh, ok := plan.Shared(dep); ok && sh.Port != 0 {
+				return "http://" + serviceAddress(dep, NamespaceName(plan.Organization, plan.Baseline.Environment), sh.Port)
+			}
 			return ""
 		}})
 }

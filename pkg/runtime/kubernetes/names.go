@@ -18,6 +18,9 @@ const (
 	AnnotationReplicas = "stax.microstax.ai/replicas"
 	// AnnotationServices on the namespace lists the plan's services in order.
 	AnnotationServices = "stax.microstax.ai/services"
+	// AnnotationBaseline on an overlay's namespace names its baseline's
+	// environment, so that Delete finds the routes to remove.
+	AnnotationBaseline = "stax.microstax.ai/baseline"
 
 	// FieldManager owns what Apply writes.
 	FieldManager = "stax-runtime"

@@ -22,6 +22,10 @@
 //     (when still free) a server restart, and is given to each dependent as
 //     <SERVICE>_URL=http://127.0.0.1:<port>. A connection made while no
 //     replica is ready waits up to 5s for one.
+//   - A first port with AppProtocol "http" gets pkg/front's HTTP-aware
+//     front instead: per request, keep-alive, streaming, routing by key.
+//     An overlay's own services are routed on its baseline's fronts under
+//     the overlay's name (overlay.go).
 //   - Environment: PATH, HOME, USER, LANG, TZ and TMPDIR of the server,
 //     then the contract of runtime.Environ: the blueprint Env, then PORT*,
 //     <DEP>_URL, STAX_ORGANIZATION, STAX_ENVIRONMENT, STAX_SERVICE and

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/microstax/stax/pkg/front"
 	"github.com/microstax/stax/pkg/runtime"
 )
 
@@ -18,11 +19,15 @@ type environment struct {
 
 	// op serialises Apply, Stop and Delete; mu guards the fields below and
 	// is never held while waiting for processes.
-	op         sync.Mutex
-	mu         sync.Mutex
-	plan       runtime.Plan
-	services   map[string]*service
-	proxies    map[string]*proxy
+	op       sync.Mutex
+	mu       sync.Mutex
+	plan     runtime.Plan
+	services map[string]*service
+	proxies  map[string]frontend
+	// routes are the routing tables of the services' HTTP fronts, by
+	// service: overlays register their replicas here (routeOverlay), and
+	// the tables outlive fronts closed by a Stop.
+	routes     map[string]*front.Table
 	frontPorts map[string]int // kept across Stop so endpoints survive a resume
 	stopped    bool
 	gone       bool                  // deleted; a new environment takes the name
@@ -34,7 +39,7 @@ type environment struct {
 
 func newEnvironment(rt *Runtime, org, name string) *environment {
 	return &environment{rt: rt, org: org, name: name,
-		services: map[string]*service{}, proxies: map[string]*proxy{},
+		services: map[string]*service{}, proxies: map[string]frontend{}, routes: map[string]*front.Table{},
 		frontPorts: map[string]int{}, retiring: map[*service]struct{}{},
 		changed: make(chan struct{})}
 }
@@ -107,12 +112,27 @@ func (e *environment) apply(plan runtime.Plan, probePorts map[string]int) error 
 		}
 	}
 	var start []*service
-	var closeProxies []*proxy
+	var closeProxies []frontend
 	e.mu.Lock()
 	e.plan, e.stopped = plan, false
 	inPlan := map[string]bool{}
 	for _, sp := range plan.Services {
 		inPlan[sp.Name] = true
+		if p := e.proxies[sp.Name]; p != nil && p.http() != sp.HTTP() {
+			// The port's protocol changed: a new front, on the same port.
+			closeProxies = append(closeProxies, p)
+			delete(e.proxies, sp.Name)
+		}
+	}
+	if len(closeProxies) > 0 {
+		e.mu.Unlock()
+		for _, p := range closeProxies {
+			p.close()
+		}
+		closeProxies = nil
+		e.mu.Lock()
+	}
+	for _, sp := range plan.Services {
 		if err := e.ensureProxyLocked(sp); err != nil {
 			e.mu.Unlock()
 			return err
@@ -167,7 +187,14 @@ func (e *environment) ensureProxyLocked(sp runtime.ServicePlan) error {
 		return nil
 	}
 	name := sp.Name
-	p, err := listenProxy(e.frontPorts[name], func() []string { return e.readyAddrs(name) })
+	backends := func() []string { return e.readyAddrs(name) }
+	var p frontend
+	var err error
+	if sp.HTTP() {
+		p, err = listenHTTPFront(e.frontPorts[name], name, backends, e.routeTableLocked(name))
+	} else {
+		p, err = listenProxy(e.frontPorts[name], backends)
+	}
 	if err != nil {
 		return err
 	}
@@ -200,7 +227,7 @@ func (e *environment) stop(ctx context.Context) error {
 		all = append(all, s)
 	}
 	proxies := e.proxies
-	e.proxies = map[string]*proxy{}
+	e.proxies = map[string]frontend{}
 	err := e.saveLocked()
 	e.mu.Unlock()
 	for _, s := range all {
@@ -230,14 +257,15 @@ func (e *environment) readyAddrs(name string) []string {
 	return s.readyAddrs()
 }
 
-// endpoint is the front address of a service, empty if it has no ports.
+// endpoint is the front address of a service, or the baseline's of a
+// service an overlay shares; empty if it has no ports.
 func (e *environment) endpoint(name string) string {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if p, ok := e.frontPorts[name]; ok {
 		return loopback(p)
 	}
-	return ""
+	return e.sharedEndpointLocked(name)
 }
 
 // unhealthy returns the names that are not healthy services of the

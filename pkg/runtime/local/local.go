@@ -117,7 +117,11 @@ func (r *Runtime) Apply(ctx context.Context, plan runtime.Plan) error {
 		return err
 	}
 	return r.locked(plan.Organization, plan.Environment, true, func(e *environment) error {
-		return e.apply(plan, probePorts)
+		if err := e.apply(plan, probePorts); err != nil {
+			return err
+		}
+		e.routeOverlay()
+		return nil
 	})
 }
 
@@ -152,6 +156,8 @@ func (r *Runtime) Delete(ctx context.Context, org, env string) error {
 		if err := e.stop(ctx); err != nil {
 			return err
 		}
+		// An overlay's routes go; the baseline's processes are not touched.
+		e.unrouteOverlay()
 		e.gone = true
 		r.mu.Lock()
 		delete(r.envs, org+"/"+env)

@@ -96,9 +96,20 @@ func (s *service) fail(reason, msg string) {
 // waitForDependencies blocks until every dependency is healthy or the
 // generation is cancelled, which it reports as false.
 func (s *service) waitForDependencies() bool {
+	var own, shared []string
+	for _, d := range s.plan.DependsOn {
+		if s.env.isShared(d) {
+			shared = append(shared, d)
+		} else {
+			own = append(own, d)
+		}
+	}
 	for {
 		changed := s.env.watch()
-		missing := s.env.unhealthy(s.plan.DependsOn)
+		missing := s.env.unhealthy(own)
+		// An overlay waits for the baseline's services as for its own.
+		missingShared, baseChanged := s.env.sharedUnhealthy(shared)
+		missing = append(missing, missingShared...)
 		s.mu.Lock()
 		s.waitingFor = missing
 		s.mu.Unlock()
@@ -109,6 +120,7 @@ func (s *service) waitForDependencies() bool {
 		case <-s.ctx.Done():
 			return false
 		case <-changed:
+		case <-baseChanged:
 		}
 	}
 }

@@ -131,6 +131,15 @@ const (
 	ProtocolUDP Protocol = "UDP"
 )
 
+// AppProtocolHTTP on a port makes its front HTTP-aware.
+const AppProtocolHTTP = "http"
+
+// Values of ServiceStatus.Source.
+const (
+	ServiceOwn    = "own"
+	ServiceShared = "shared"
+)
+
 // ServicePort is one named port of a service.
 type ServicePort struct {
 	// Name identifies the port within its service.
@@ -140,6 +149,11 @@ type ServicePort struct {
 	// Protocol of the port. Defaults to TCP.
 	// +optional
 	Protocol Protocol `json:"protocol,omitempty"`
+	// AppProtocol is what the port speaks above its protocol, as a
+	// Kubernetes ServicePort's; "http" makes its front HTTP-aware (per
+	// request, routing by key).
+	// +optional
+	AppProtocol string `json:"appProtocol,omitempty"`
 }
 
 // ResourceList maps a resource name (cpu, memory, ...) to a quantity. Values
@@ -280,6 +294,10 @@ type ServiceStatus struct {
 	// Message explains the health, for example why it is unhealthy.
 	// +optional
 	Message string `json:"message,omitempty"`
+	// Source, on an overlay, is "own" for a service the overlay runs and
+	// "shared" for one of its baseline, reached at Endpoint.
+	// +optional
+	Source string `json:"source,omitempty"`
 }
 
 // +k8s:deepcopy-gen:interfaces=k8s.io/apimachinery/pkg/runtime.Object

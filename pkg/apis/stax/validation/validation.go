@@ -189,6 +189,10 @@ func validateService(svc *stax.ServiceSpec, fldPath *field.Path) field.ErrorList
 		if port.Protocol != stax.ProtocolTCP && port.Protocol != stax.ProtocolUDP {
 			allErrs = append(allErrs, field.NotSupported(p.Child("protocol"), port.Protocol, []stax.Protocol{stax.ProtocolTCP, stax.ProtocolUDP}))
 		}
+		if port.AppProtocol != "" && (port.AppProtocol != stax.AppProtocolHTTP || port.Protocol != stax.ProtocolTCP) {
+			// Only HTTP over TCP has an aware front; any other would be ignored.
+			allErrs = append(allErrs, field.NotSupported(p.Child("appProtocol"), port.AppProtocol, []string{stax.AppProtocolHTTP + " (over TCP)"}))
+		}
 	}
 
 	allErrs = append(allErrs, validateResourceList(svc.Resources.Requests, fldPath.Child("resources", "requests"))...)

@@ -76,6 +76,11 @@ func TestValidateEnvironmentRefusals(t *testing.T) {
 		}, "spec.blueprint.services[1].ports[1].name", field.ErrorTypeDuplicate, ""},
 		{"unknown protocol", func(e *stax.Environment) { e.Spec.Blueprint.Services[0].Ports[0].Protocol = "SCTP" },
 			"spec.blueprint.services[0].ports[0].protocol", field.ErrorTypeNotSupported, ""},
+		{"unknown app protocol", func(e *stax.Environment) { e.Spec.Blueprint.Services[0].Ports[0].AppProtocol = "grpc" },
+			"spec.blueprint.services[0].ports[0].appProtocol", field.ErrorTypeNotSupported, ""},
+		{"http over udp", func(e *stax.Environment) {
+			e.Spec.Blueprint.Services[0].Ports[0].Protocol, e.Spec.Blueprint.Services[0].Ports[0].AppProtocol = stax.ProtocolUDP, stax.AppProtocolHTTP
+		}, "spec.blueprint.services[0].ports[0].appProtocol", field.ErrorTypeNotSupported, ""},
 		{"dependsOn unknown service", func(e *stax.Environment) { e.Spec.Blueprint.Services[2].DependsOn = []string{"cache"} },
 			"spec.blueprint.services[2].dependsOn[0]", field.ErrorTypeNotFound, ""},
 		{"dependsOn itself", func(e *stax.Environment) { e.Spec.Blueprint.Services[2].DependsOn = []string{"web"} },

@@ -33,6 +33,10 @@ type ServicePortApplyConfiguration struct {
 	Port *int32 `json:"port,omitempty"`
 	// Protocol of the port. Defaults to TCP.
 	Protocol *staxv1alpha1.Protocol `json:"protocol,omitempty"`
+	// AppProtocol is what the port speaks above its protocol, as a
+	// Kubernetes ServicePort's; "http" makes its front HTTP-aware (per
+	// request, routing by key).
+	AppProtocol *string `json:"appProtocol,omitempty"`
 }
 
 // ServicePortApplyConfiguration constructs a declarative configuration of the ServicePort type for use with
@@ -62,5 +66,13 @@ func (b *ServicePortApplyConfiguration) WithPort(value int32) *ServicePortApplyC
 // If called multiple times, the Protocol field is set to the value of the last call.
 func (b *ServicePortApplyConfiguration) WithProtocol(value staxv1alpha1.Protocol) *ServicePortApplyConfiguration {
 	b.Protocol = &value
+	return b
+}
+
+// WithAppProtocol sets the AppProtocol field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the AppProtocol field is set to the value of the last call.
+func (b *ServicePortApplyConfiguration) WithAppProtocol(value string) *ServicePortApplyConfiguration {
+	b.AppProtocol = &value
 	return b
 }

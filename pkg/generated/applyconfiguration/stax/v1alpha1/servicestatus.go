@@ -37,6 +37,9 @@ type ServiceStatusApplyConfiguration struct {
 	Restarts *int32 `json:"restarts,omitempty"`
 	// Message explains the health, for example why it is unhealthy.
 	Message *string `json:"message,omitempty"`
+	// Source, on an overlay, is "own" for a service the overlay runs and
+	// "shared" for one of its baseline, reached at Endpoint.
+	Source *string `json:"source,omitempty"`
 }
 
 // ServiceStatusApplyConfiguration constructs a declarative configuration of the ServiceStatus type for use with
@@ -98,5 +101,13 @@ func (b *ServiceStatusApplyConfiguration) WithRestarts(value int32) *ServiceStat
 // If called multiple times, the Message field is set to the value of the last call.
 func (b *ServiceStatusApplyConfiguration) WithMessage(value string) *ServiceStatusApplyConfiguration {
 	b.Message = &value
+	return b
+}
+
+// WithSource sets the Source field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the Source field is set to the value of the last call.
+func (b *ServiceStatusApplyConfiguration) WithSource(value string) *ServiceStatusApplyConfiguration {
+	b.Source = &value
 	return b
 }
