@@ -33,6 +33,14 @@ type EnvironmentRecord struct {
 	RunningSeconds int64
 	// Usage is the resources it used.
 	Usage ResourceUsage
+	// Owner is the environment's stax.microstax.ai/owner label, else its
+	// creator; the environment's labels are the record's.
+	Owner string
+	// Baseline names the Baseline the environment was an overlay of.
+	Baseline string
+	// Segments and DailyUsage are its status's, the last segment closed.
+	Segments   []RunSegment
+	DailyUsage []DailyUsage
 }
 
 // ResourceUsage is compute used over time, from the blueprint's requests.
