@@ -1,6 +1,10 @@
 package stax
 
-import "time"
+import (
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
 
 // PriceSheet is what an hour of each requested resource costs an
 // organization. Prices are decimal strings ("0.031611"), never negative.
@@ -22,10 +26,11 @@ type PriceSheet struct {
 // EnvironmentRecords unless it says otherwise.
 const DefaultRecordRetention = 400 * 24 * time.Hour
 
-// RecordRetention is the one statement of how long org's records are kept.
-func RecordRetention(spec *OrganizationSpec) time.Duration {
-	if spec != nil && spec.RecordRetention != nil && spec.RecordRetention.Duration > 0 {
-		return spec.RecordRetention.Duration
+// RecordRetention is the one statement of how long an organization keeps
+// its records, from its spec.recordRetention (internal or versioned).
+func RecordRetention(d *metav1.Duration) time.Duration {
+	if d != nil && d.Duration > 0 {
+		return d.Duration
 	}
 	return DefaultRecordRetention
 }

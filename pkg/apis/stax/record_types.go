@@ -53,6 +53,10 @@ type ResourceUsage struct {
 	ReplicaHours string
 }
 
+// LabelRecordEnvironment, on a record, names its environment; the
+// environment's own labels are copied beside it.
+const LabelRecordEnvironment = "stax.microstax.ai/environment"
+
 // +k8s:deepcopy-gen:interfaces=k8s.io/apimachinery/pkg/runtime.Object
 
 // EnvironmentRecordList is a list of EnvironmentRecords.

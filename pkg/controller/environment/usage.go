@@ -3,6 +3,7 @@ package environment
 import (
 	"k8s.io/utils/clock"
 
+	"github.com/microstax/stax/pkg/apis/stax"
 	staxv1 "github.com/microstax/stax/pkg/apis/stax/v1alpha1"
 )
 
@@ -36,12 +37,9 @@ func recordLabels(env *staxv1.Environment) map[string]string {
 	for k, v := range env.Labels {
 		labels[k] = v
 	}
-	labels[RecordEnvironmentLabel] = env.Name
+	labels[stax.LabelRecordEnvironment] = env.Name
 	return labels
 }
-
-// RecordEnvironmentLabel names a record's environment.
-const RecordEnvironmentLabel = "stax.microstax.ai/environment"
 
 func baselineOf(env *staxv1.Environment) string {
 	if env.Spec.BaselineRef == nil {

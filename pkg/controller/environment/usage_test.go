@@ -7,6 +7,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/util/intstr"
 
+	"github.com/microstax/stax/pkg/apis/stax"
 	staxv1 "github.com/microstax/stax/pkg/apis/stax/v1alpha1"
 	"github.com/microstax/stax/pkg/cost"
 	"github.com/microstax/stax/pkg/runsegment"
@@ -46,7 +47,7 @@ func TestSegmentsFollowRunAndStop(t *testing.T) {
 	}
 
 	r := recordFor(e, t0.Add(80*time.Minute))
-	if r.Owner != "grace" || r.Labels["team"] != "core" || r.Labels[RecordEnvironmentLabel] != "e" {
+	if r.Owner != "grace" || r.Labels["team"] != "core" || r.Labels[stax.LabelRecordEnvironment] != "e" {
 		t.Errorf("record owner %q labels %v", r.Owner, r.Labels)
 	}
 	if len(r.Segments) != 3 || r.Segments[2].End == nil || !r.Segments[2].End.Time.Equal(t0.Add(80*time.Minute)) {
