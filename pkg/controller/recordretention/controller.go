@@ -9,11 +9,13 @@ import (
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/klog/v2"
 	"k8s.io/utils/clock"
 
 	"github.com/microstax/stax/pkg/apis/stax"
+	staxv1 "github.com/microstax/stax/pkg/apis/stax/v1alpha1"
 	"github.com/microstax/stax/pkg/controller/worker"
 	"github.com/microstax/stax/pkg/generated/clientset/versioned"
 	staxinformers "github.com/microstax/stax/pkg/generated/informers/externalversions/stax/v1alpha1"
@@ -42,7 +44,26 @@ func New(client versioned.Interface, records staxinformers.EnvironmentRecordInfo
 	}
 	c.queue = worker.New("environmentrecords", c.sync)
 	_, _ = records.Informer().AddEventHandler(c.queue.Handler())
+	// A changed retention applies to the organization's records at once.
+	_, _ = orgs.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc:    c.enqueueRecordsOf,
+		UpdateFunc: func(_, obj interface{}) { c.enqueueRecordsOf(obj) },
+	})
 	return c
+}
+
+func (c *Controller) enqueueRecordsOf(obj interface{}) {
+	org, ok := obj.(*staxv1.Organization)
+	if !ok {
+		return
+	}
+	records, err := c.records.EnvironmentRecords(org.Name).List(labels.Everything())
+	if err != nil {
+		return
+	}
+	for _, r := range records {
+		c.queue.Enqueue(r)
+	}
 }
 
 // SetClock makes the controller read the time from clk.
