@@ -16,7 +16,7 @@ import (
 // TestGatewayUsageAndPricing: GET /v1/organization/usage answers in the
 // envelope for a member of the organization and refuses a bad query with
 // its field; the price sheet is refused to a member (403) and set by an
-// admin, and the usage prices with it.
+// admin, and the usage prices with it; kubectl stax usage shows it.
 func TestGatewayUsageAndPricing(t *testing.T) {
 	s := startInProcess(t, storeOnly)
 	ctx := context.Background()
@@ -50,4 +50,8 @@ func TestGatewayUsageAndPricing(t *testing.T) {
 	if a := c.do("GET", "/v1/organization/usage?window=forever", "", "").expect(t, "bad window", 422, nil); causeFields(a) != "window" {
 		t.Errorf("bad window: causes %q", causeFields(a))
 	}
+	// kubectl stax usage, through real kubectl.
+	expectStax(t, s.Kubeconfig, "", 0, []string{"Organization acme", "LABEL:TEAM", "TOTAL", "Forecast (EUR)", "Savings (EUR)"},
+		"usage", "-n", ns, "--window", "7d", "--by", "label:team")
+	expectStax(t, s.Kubeconfig, "", 1, []string{"window"}, "usage", "-n", ns, "--window", "soon")
 }

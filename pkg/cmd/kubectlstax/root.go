@@ -59,6 +59,7 @@ Exit codes: 0 done, 1 failed or Degraded, 2 usage, 3 timed out.`,
 		newDeleteCommand(o),
 		newLogsCommand(o),
 		newTokenCommand(o),
+		newUsageCommand(o),
 	)
 	return cmd
 }
