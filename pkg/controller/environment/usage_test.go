@@ -65,3 +65,18 @@ func TestSegmentsFollowRunAndStop(t *testing.T) {
 		t.Errorf("owner without the label %q, want the creator", r.Owner)
 	}
 }
+
+// TestOverlayCountsItsOwnServices: an overlay's segments hold its own
+// blueprint's services only; the baseline's run in the baseline.
+func TestOverlayCountsItsOwnServices(t *testing.T) {
+	e := env(staxv1.EnvironmentPending, false)
+	e.Spec.BaselineRef = &staxv1.BaselineReference{Name: "shop-stable"}
+	e.Spec.Blueprint.Services = e.Spec.Blueprint.Services[1:] // api only: db comes from the baseline
+	e.Status = nextStatus(e, observation{now: time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)})
+	if segs := e.Status.Segments; len(segs) != 1 || len(segs[0].Services) != 1 || segs[0].Services[0].Name != "api" {
+		t.Fatalf("overlay segments %+v", segs)
+	}
+	if r := recordFor(e, time.Date(2026, 11, 27, 13, 0, 0, 0, time.UTC)); r.Baseline != "shop-stable" {
+		t.Errorf("record baseline %q", r.Baseline)
+	}
+}
