@@ -79,7 +79,7 @@ check '.error.reason == "Unauthorized"'
 ORG='' req GET /v1/organization 400
 check '.error.reason == "BadRequest"'
 # Rows of the reference not built yet: 501 in the envelope, not 404.
-req GET /v1/organization/usage 501
+req GET /v1/organization/compliance-report 501
 check '.error.reason == "NotImplemented"'
 ORG=globex req GET /v1/organization 403
 check '.error.reason == "Forbidden"'
@@ -88,6 +88,11 @@ req GET /v1/organization 200
 check '.data.metadata.name == "acme" and .meta.signatureVerified == true'
 [ "$(header RateLimit-Limit)" = 100 ] || fail "RateLimit-Limit $(header RateLimit-Limit)"
 request_id=$(jq -r .meta.requestId "$work/body")
+
+req GET '/v1/organization/usage?window=7d&aggregate=label:team&step=1d' 200
+check '.data.aggregate == "label:team" and .data.pricing.currency == "USD" and (.data.series | length) == 7'
+req GET '/v1/organization/usage?window=soon' 422
+check '.error.reason == "Invalid"'
 
 req GET /v1/identity/verify 200
 check '.data.authenticated and .data.signatures.classical and .data.signatures.postQuantum and .data.organization == "acme"'

@@ -18,6 +18,7 @@ import (
 	unionauthz "k8s.io/apiserver/pkg/authorization/union"
 	"k8s.io/apiserver/pkg/registry/rest"
 	genericapiserver "k8s.io/apiserver/pkg/server"
+	"k8s.io/utils/clock"
 
 	"github.com/microstax/stax/pkg/activity"
 	"github.com/microstax/stax/pkg/apis/stax"
@@ -92,6 +93,8 @@ type ExtraConfig struct {
 	// MaxYAMLExpandedBytes bounds a YAML body with its aliases written out;
 	// 0 is the generic config's MaxRequestBodyBytes.
 	MaxYAMLExpandedBytes int64
+	// Clock, when set, is the "now" of usage answers (tests inject one).
+	Clock clock.PassiveClock
 }
 
 // Config is the generic server configuration plus ours.
@@ -258,6 +261,12 @@ func (c CompletedConfig) New() (*Server, error) {
 	baselines.Overlays.Authorize = c.GenericConfig.Authorization.Authorizer
 	envs.Environment.Quota = quota.NewEnforcer(orgs, envs.Environment, hasQuota(c.Informers.Stax().V1alpha1().Organizations().Lister()))
 
+	usage := organizationstore.NewUsageREST(orgs, envs.Environment, records, baselines.Baseline)
+	usage.LastUsed = c.Activity.Last
+	if c.Clock != nil {
+		usage.SetClock(c.Clock)
+	}
+
 	group := genericapiserver.NewDefaultAPIGroupInfo(stax.GroupName, Scheme, ParameterCodec, Codecs)
 	group.NegotiatedSerializer = acceptEmptyActionBody(group.NegotiatedSerializer)
 	group.VersionedResourcesStorageMap["v1alpha1"] = map[string]rest.Storage{
@@ -269,14 +278,15 @@ func (c CompletedConfig) New() (*Server, error) {
 		// request timeout, so followers through it use this name.
 		"environments/log": envs.Log,
 		// The former name: the same answer with a Warning header.
-		"environments/logs":  envs.Logs,
-		"environmentrecords": records,
-		"baselines":          baselines.Baseline,
-		"baselines/status":   baselines.Status,
-		"baselines/overlays": baselines.Overlays,
-		"tokenrevocations":   revocations,
-		"organizations":      orgs,
-		"secrets":            secrets.Secret,
+		"environments/logs":   envs.Logs,
+		"environmentrecords":  records,
+		"baselines":           baselines.Baseline,
+		"baselines/status":    baselines.Status,
+		"baselines/overlays":  baselines.Overlays,
+		"tokenrevocations":    revocations,
+		"organizations":       orgs,
+		"organizations/usage": usage,
+		"secrets":             secrets.Secret,
 		// The values, for the platform only.
 		"secrets/values": secrets.Values,
 		// Identity endpoints: answered, never stored.

@@ -8,9 +8,11 @@ import (
 	"time"
 
 	"k8s.io/apimachinery/pkg/util/sets"
+	"k8s.io/utils/clock"
 
 	"github.com/microstax/stax/pkg/controller/baseline"
 	"github.com/microstax/stax/pkg/controller/environment"
+	"github.com/microstax/stax/pkg/controller/recordretention"
 	"github.com/microstax/stax/pkg/controller/tokenrevocation"
 	"github.com/microstax/stax/pkg/generated/clientset/versioned"
 	"github.com/microstax/stax/pkg/generated/informers/externalversions"
@@ -26,14 +28,17 @@ const (
 	// BaselineController keeps Baselines' status in step with their
 	// environments and overlays, and lets deleted ones go.
 	BaselineController = "baseline"
+	// RecordRetentionController deletes EnvironmentRecords past their
+	// organization's retention.
+	RecordRetentionController = "recordretention"
 )
 
 // Known are the controllers that can be started.
-var Known = sets.New(EnvironmentController, TokenRevocationController, BaselineController)
+var Known = sets.New(EnvironmentController, TokenRevocationController, BaselineController, RecordRetentionController)
 
 // Defaults are the controllers stax-apiserver and stax-controller-manager
 // run unless told otherwise.
-var Defaults = []string{EnvironmentController, TokenRevocationController, BaselineController}
+var Defaults = []string{EnvironmentController, TokenRevocationController, BaselineController, RecordRetentionController}
 
 // Config is what the controllers run with.
 type Config struct {
@@ -49,6 +54,8 @@ type Config struct {
 	Activity environment.Activity
 	// Workers per controller.
 	Workers int
+	// Clock, when set, is the controllers' time (tests inject a fake one).
+	Clock clock.PassiveClock
 }
 
 // Controllers are built controllers, ready to run.
@@ -77,6 +84,9 @@ func New(names []string, cfg Config) (*Controllers, error) {
 			ec.WatchSecrets(cfg.Informers.Stax().V1alpha1().Secrets())
 			// Auto-shutdown waits while overlays depend on an environment.
 			ec.WatchBaselines(cfg.Informers.Stax().V1alpha1().Baselines())
+			if cfg.Clock != nil {
+				ec.SetClock(cfg.Clock)
+			}
 			c.run = append(c.run, func(ctx context.Context) { ec.Run(ctx, workers) })
 		case TokenRevocationController:
 			tc := tokenrevocation.New(cfg.Client, cfg.Informers.Stax().V1alpha1().TokenRevocations())
@@ -86,6 +96,13 @@ func New(names []string, cfg Config) (*Controllers, error) {
 			v1 := cfg.Informers.Stax().V1alpha1()
 			bc := baseline.New(cfg.Client, v1.Baselines(), v1.Environments())
 			c.run = append(c.run, func(ctx context.Context) { bc.Run(ctx, 1) })
+		case RecordRetentionController:
+			v1 := cfg.Informers.Stax().V1alpha1()
+			rc := recordretention.New(cfg.Client, v1.EnvironmentRecords(), v1.Organizations())
+			if cfg.Clock != nil {
+				rc.SetClock(cfg.Clock)
+			}
+			c.run = append(c.run, func(ctx context.Context) { rc.Run(ctx, 1) })
 		default:
 			return nil, fmt.Errorf("unknown controller %q", name)
 		}

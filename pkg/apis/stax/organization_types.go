@@ -53,6 +53,10 @@ type OrganizationSpec struct {
 	// Quota caps what the organization's environments may ask for, in
 	// total; nil, or a nil field, is unlimited. Set by platform admins only.
 	Quota *OrganizationQuota
+	// Pricing is the price sheet of usage; nil takes the defaults.
+	Pricing *PriceSheet
+	// RecordRetention is how long EnvironmentRecords are kept; nil: 400 days.
+	RecordRetention *metav1.Duration
 }
 
 // OrganizationQuota is the total an organization's environments may ask for.

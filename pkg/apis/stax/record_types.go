@@ -33,6 +33,14 @@ type EnvironmentRecord struct {
 	RunningSeconds int64
 	// Usage is the resources it used.
 	Usage ResourceUsage
+	// Owner is the environment's stax.microstax.ai/owner label, else its
+	// creator; the environment's labels are the record's.
+	Owner string
+	// Baseline names the Baseline the environment was an overlay of.
+	Baseline string
+	// Segments and DailyUsage are its status's, the last segment closed.
+	Segments   []RunSegment
+	DailyUsage []DailyUsage
 }
 
 // ResourceUsage is compute used over time, from the blueprint's requests.
@@ -44,6 +52,10 @@ type ResourceUsage struct {
 	// ReplicaHours is replicas times hours run.
 	ReplicaHours string
 }
+
+// LabelRecordEnvironment, on a record, names its environment; the
+// environment's own labels are copied beside it.
+const LabelRecordEnvironment = "stax.microstax.ai/environment"
 
 // +k8s:deepcopy-gen:interfaces=k8s.io/apimachinery/pkg/runtime.Object
 

@@ -47,6 +47,7 @@ func addKnownTypes(scheme *runtime.Scheme) error {
 		&Baseline{},
 		&BaselineList{},
 		&OverlayRequest{},
+		&OrganizationUsageOptions{}, &OrganizationUsage{},
 	)
 	return nil
 }

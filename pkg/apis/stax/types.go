@@ -216,6 +216,11 @@ type EnvironmentStatus struct {
 	StoppedAt *metav1.Time
 	// RunningSeconds is how long, in all, the environment has run.
 	RunningSeconds int64
+	// Segments are the latest stretches of running, the last one open while
+	// it runs; older ones are folded into DailyUsage.
+	Segments []RunSegment
+	// DailyUsage is the usage of segments folded away, by UTC day.
+	DailyUsage []DailyUsage
 }
 
 // ServiceStatus is the observed state of one service.

@@ -62,6 +62,7 @@ Exit codes: 0 done, 1 failed or Degraded, 2 usage, 3 timed out.`,
 		newTokenCommand(o),
 		newPromoteCommand(o),
 		newBranchCommand(o),
+		newUsageCommand(o),
 	)
 	return cmd
 }

@@ -18,6 +18,7 @@ import (
 	genericapiserver "k8s.io/apiserver/pkg/server"
 	genericoptions "k8s.io/apiserver/pkg/server/options"
 	utilfeature "k8s.io/apiserver/pkg/util/feature"
+	"k8s.io/utils/clock"
 	netutils "k8s.io/utils/net"
 
 	"github.com/microstax/stax/artifacts"
@@ -79,6 +80,9 @@ type Options struct {
 	BlueprintLimits *BlueprintLimitsOptions
 	// MaxYAMLExpandedBytes bounds a YAML body with its aliases written out.
 	MaxYAMLExpandedBytes int64
+	// Clock, when set, is the time of the controllers and of usage answers
+	// (not a flag: tests inject a fake one).
+	Clock clock.PassiveClock
 
 	Stdout, Stderr io.Writer
 }

@@ -111,6 +111,7 @@ func (o *Options) Run(ctx context.Context) error {
 	// the server's post-start hook starts it with everything registered.
 	controllers, err := controller.New(o.Controllers, controller.Config{
 		Client: completed.Client, Informers: completed.Informers, Runtime: rt, Activity: completed.Activity,
+		Clock: o.Clock,
 	})
 	if err != nil {
 		return err
@@ -193,6 +194,7 @@ func (o *Options) Config(etcdServers []string) (*apiserver.Config, error) {
 		Informers:            controller.NewInformerFactory(client),
 		BlueprintLimits:      o.BlueprintLimits.Limits,
 		MaxYAMLExpandedBytes: o.MaxYAMLExpandedBytes,
+		Clock:                o.Clock,
 	}}, nil
 }
 

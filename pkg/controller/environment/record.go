@@ -7,6 +7,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	staxv1 "github.com/microstax/stax/pkg/apis/stax/v1alpha1"
+	"github.com/microstax/stax/pkg/runsegment"
 )
 
 // recordFor is the history entry of an environment being deleted at now.
@@ -30,7 +31,7 @@ func recordFor(env *staxv1.Environment, now time.Time) *staxv1.EnvironmentRecord
 		ObjectMeta: metav1.ObjectMeta{
 			Name:      RecordName(env),
 			Namespace: env.Namespace,
-			Labels:    map[string]string{"stax.microstax.ai/environment": env.Name},
+			Labels:    recordLabels(env),
 		},
 		Environment:    env.Name,
 		EnvironmentUID: string(env.UID),
@@ -46,6 +47,10 @@ func recordFor(env *staxv1.Environment, now time.Time) *staxv1.EnvironmentRecord
 			MemoryGiBHours: decimal(mem * hours),
 			ReplicaHours:   decimal(replicas * hours),
 		},
+		Owner:      runsegment.Owner(env.Labels, env.Annotations),
+		Baseline:   baselineOf(env),
+		Segments:   runsegment.Close(env.Status.Segments, now),
+		DailyUsage: env.Status.DailyUsage,
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	staxv1 "github.com/microstax/stax/pkg/apis/stax/v1alpha1"
+	"github.com/microstax/stax/pkg/runsegment"
 	"github.com/microstax/stax/pkg/runtime"
 )
 
@@ -116,6 +117,7 @@ func nextStatus(env *staxv1.Environment, obs observation) staxv1.EnvironmentStat
 				fmt.Sprintf("%d/%d services ready; %s", ready, total, firstProblem), env.Generation, now)
 		}
 	}
+	runsegment.Track(&st, requestsOf(env), obs.now)
 	return st
 }
 

@@ -44,6 +44,8 @@ func ForKind(kind schema.GroupVersionKind) interface{} {
 		return &staxv1alpha1.BaselineStatusApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("Blueprint"):
 		return &staxv1alpha1.BlueprintApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("DailyUsage"):
+		return &staxv1alpha1.DailyUsageApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("Environment"):
 		return &staxv1alpha1.EnvironmentApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("EnvironmentReference"):
@@ -66,18 +68,28 @@ func ForKind(kind schema.GroupVersionKind) interface{} {
 		return &staxv1alpha1.OrganizationQuotaApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("OrganizationSpec"):
 		return &staxv1alpha1.OrganizationSpecApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("PriceSheet"):
+		return &staxv1alpha1.PriceSheetApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("ResourceRequirements"):
 		return &staxv1alpha1.ResourceRequirementsApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("ResourceUsage"):
+		return &staxv1alpha1.ResourceUsageApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("RunSegment"):
+		return &staxv1alpha1.RunSegmentApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("Secret"):
 		return &staxv1alpha1.SecretApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("SecretKeyReference"):
 		return &staxv1alpha1.SecretKeyReferenceApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("ServicePort"):
 		return &staxv1alpha1.ServicePortApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("ServiceRequests"):
+		return &staxv1alpha1.ServiceRequestsApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("ServiceSpec"):
 		return &staxv1alpha1.ServiceSpecApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("ServiceStatus"):
 		return &staxv1alpha1.ServiceStatusApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("ServiceUsage"):
+		return &staxv1alpha1.ServiceUsageApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("TCPHealthCheck"):
 		return &staxv1alpha1.TCPHealthCheckApplyConfiguration{}
 

@@ -41,6 +41,8 @@ func GetOpenAPIDefinitions(ref common.ReferenceCallback) map[string]common.OpenA
 		v1alpha1.BaselineSpec{}.OpenAPIModelName():                schema_pkg_apis_stax_v1alpha1_BaselineSpec(ref),
 		v1alpha1.BaselineStatus{}.OpenAPIModelName():              schema_pkg_apis_stax_v1alpha1_BaselineStatus(ref),
 		v1alpha1.Blueprint{}.OpenAPIModelName():                   schema_pkg_apis_stax_v1alpha1_Blueprint(ref),
+		v1alpha1.CostRange{}.OpenAPIModelName():                   schema_pkg_apis_stax_v1alpha1_CostRange(ref),
+		v1alpha1.DailyUsage{}.OpenAPIModelName():                  schema_pkg_apis_stax_v1alpha1_DailyUsage(ref),
 		v1alpha1.EnvVar{}.OpenAPIModelName():                      schema_pkg_apis_stax_v1alpha1_EnvVar(ref),
 		v1alpha1.EnvVarSource{}.OpenAPIModelName():                schema_pkg_apis_stax_v1alpha1_EnvVarSource(ref),
 		v1alpha1.Environment{}.OpenAPIModelName():                 schema_pkg_apis_stax_v1alpha1_Environment(ref),
@@ -55,6 +57,8 @@ func GetOpenAPIDefinitions(ref common.ReferenceCallback) map[string]common.OpenA
 		v1alpha1.FederatedTokenRequest{}.OpenAPIModelName():       schema_pkg_apis_stax_v1alpha1_FederatedTokenRequest(ref),
 		v1alpha1.FederatedTokenRequestSpec{}.OpenAPIModelName():   schema_pkg_apis_stax_v1alpha1_FederatedTokenRequestSpec(ref),
 		v1alpha1.FederatedTokenRequestStatus{}.OpenAPIModelName(): schema_pkg_apis_stax_v1alpha1_FederatedTokenRequestStatus(ref),
+		v1alpha1.ForecastBackTest{}.OpenAPIModelName():            schema_pkg_apis_stax_v1alpha1_ForecastBackTest(ref),
+		v1alpha1.ForecastFigures{}.OpenAPIModelName():             schema_pkg_apis_stax_v1alpha1_ForecastFigures(ref),
 		v1alpha1.HTTPHealthCheck{}.OpenAPIModelName():             schema_pkg_apis_stax_v1alpha1_HTTPHealthCheck(ref),
 		v1alpha1.HealthCheck{}.OpenAPIModelName():                 schema_pkg_apis_stax_v1alpha1_HealthCheck(ref),
 		v1alpha1.IdentityReview{}.OpenAPIModelName():              schema_pkg_apis_stax_v1alpha1_IdentityReview(ref),
@@ -65,22 +69,34 @@ func GetOpenAPIDefinitions(ref common.ReferenceCallback) map[string]common.OpenA
 		v1alpha1.OrganizationList{}.OpenAPIModelName():            schema_pkg_apis_stax_v1alpha1_OrganizationList(ref),
 		v1alpha1.OrganizationQuota{}.OpenAPIModelName():           schema_pkg_apis_stax_v1alpha1_OrganizationQuota(ref),
 		v1alpha1.OrganizationSpec{}.OpenAPIModelName():            schema_pkg_apis_stax_v1alpha1_OrganizationSpec(ref),
+		v1alpha1.OrganizationUsage{}.OpenAPIModelName():           schema_pkg_apis_stax_v1alpha1_OrganizationUsage(ref),
+		v1alpha1.OrganizationUsageOptions{}.OpenAPIModelName():    schema_pkg_apis_stax_v1alpha1_OrganizationUsageOptions(ref),
 		v1alpha1.OverlayRequest{}.OpenAPIModelName():              schema_pkg_apis_stax_v1alpha1_OverlayRequest(ref),
 		v1alpha1.OverlayRequestSpec{}.OpenAPIModelName():          schema_pkg_apis_stax_v1alpha1_OverlayRequestSpec(ref),
+		v1alpha1.PriceSheet{}.OpenAPIModelName():                  schema_pkg_apis_stax_v1alpha1_PriceSheet(ref),
 		v1alpha1.ResourceRequirements{}.OpenAPIModelName():        schema_pkg_apis_stax_v1alpha1_ResourceRequirements(ref),
 		v1alpha1.ResourceUsage{}.OpenAPIModelName():               schema_pkg_apis_stax_v1alpha1_ResourceUsage(ref),
+		v1alpha1.RunSegment{}.OpenAPIModelName():                  schema_pkg_apis_stax_v1alpha1_RunSegment(ref),
+		v1alpha1.SavingsRecommendation{}.OpenAPIModelName():       schema_pkg_apis_stax_v1alpha1_SavingsRecommendation(ref),
 		v1alpha1.Secret{}.OpenAPIModelName():                      schema_pkg_apis_stax_v1alpha1_Secret(ref),
 		v1alpha1.SecretKeyReference{}.OpenAPIModelName():          schema_pkg_apis_stax_v1alpha1_SecretKeyReference(ref),
 		v1alpha1.SecretList{}.OpenAPIModelName():                  schema_pkg_apis_stax_v1alpha1_SecretList(ref),
 		v1alpha1.ServiceChange{}.OpenAPIModelName():               schema_pkg_apis_stax_v1alpha1_ServiceChange(ref),
 		v1alpha1.ServicePort{}.OpenAPIModelName():                 schema_pkg_apis_stax_v1alpha1_ServicePort(ref),
+		v1alpha1.ServiceRequests{}.OpenAPIModelName():             schema_pkg_apis_stax_v1alpha1_ServiceRequests(ref),
 		v1alpha1.ServiceSpec{}.OpenAPIModelName():                 schema_pkg_apis_stax_v1alpha1_ServiceSpec(ref),
 		v1alpha1.ServiceStatus{}.OpenAPIModelName():               schema_pkg_apis_stax_v1alpha1_ServiceStatus(ref),
+		v1alpha1.ServiceUsage{}.OpenAPIModelName():                schema_pkg_apis_stax_v1alpha1_ServiceUsage(ref),
 		v1alpha1.SignatureVerification{}.OpenAPIModelName():       schema_pkg_apis_stax_v1alpha1_SignatureVerification(ref),
 		v1alpha1.TCPHealthCheck{}.OpenAPIModelName():              schema_pkg_apis_stax_v1alpha1_TCPHealthCheck(ref),
 		v1alpha1.TokenRevocation{}.OpenAPIModelName():             schema_pkg_apis_stax_v1alpha1_TokenRevocation(ref),
 		v1alpha1.TokenRevocationList{}.OpenAPIModelName():         schema_pkg_apis_stax_v1alpha1_TokenRevocationList(ref),
 		v1alpha1.TokenRevocationSpec{}.OpenAPIModelName():         schema_pkg_apis_stax_v1alpha1_TokenRevocationSpec(ref),
+		v1alpha1.TrendForecast{}.OpenAPIModelName():               schema_pkg_apis_stax_v1alpha1_TrendForecast(ref),
+		v1alpha1.UsageForecast{}.OpenAPIModelName():               schema_pkg_apis_stax_v1alpha1_UsageForecast(ref),
+		v1alpha1.UsageGroup{}.OpenAPIModelName():                  schema_pkg_apis_stax_v1alpha1_UsageGroup(ref),
+		v1alpha1.UsagePoint{}.OpenAPIModelName():                  schema_pkg_apis_stax_v1alpha1_UsagePoint(ref),
+		v1alpha1.UsageSavings{}.OpenAPIModelName():                schema_pkg_apis_stax_v1alpha1_UsageSavings(ref),
 		resource.Quantity{}.OpenAPIModelName():                    schema_apimachinery_pkg_api_resource_Quantity(ref),
 		v1.APIGroup{}.OpenAPIModelName():                          schema_pkg_apis_meta_v1_APIGroup(ref),
 		v1.APIGroupList{}.OpenAPIModelName():                      schema_pkg_apis_meta_v1_APIGroupList(ref),
@@ -381,6 +397,84 @@ func schema_pkg_apis_stax_v1alpha1_Blueprint(ref common.ReferenceCallback) commo
 		},
 		Dependencies: []string{
 			v1alpha1.ServiceSpec{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_stax_v1alpha1_CostRange(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "CostRange is an expected cost and, for a model's forecast, its interval.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"expected": {
+						SchemaProps: spec.SchemaProps{
+							Default: "",
+							Type:    []string{"string"},
+							Format:  "",
+						},
+					},
+					"low": {
+						SchemaProps: spec.SchemaProps{
+							Type:   []string{"string"},
+							Format: "",
+						},
+					},
+					"high": {
+						SchemaProps: spec.SchemaProps{
+							Type:   []string{"string"},
+							Format: "",
+						},
+					},
+				},
+				Required: []string{"expected"},
+			},
+		},
+	}
+}
+
+func schema_pkg_apis_stax_v1alpha1_DailyUsage(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "DailyUsage is what an environment used on one UTC day, from segments folded away.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"date": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Date is the day, YYYY-MM-DD in UTC.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"services": {
+						VendorExtensible: spec.VendorExtensible{
+							Extensions: spec.Extensions{
+								"x-kubernetes-list-map-keys": []interface{}{
+									"name",
+								},
+								"x-kubernetes-list-type": "map",
+							},
+						},
+						SchemaProps: spec.SchemaProps{
+							Description: "Services are each service's usage that day.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(v1alpha1.ServiceUsage{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+				},
+				Required: []string{"date"},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.ServiceUsage{}.OpenAPIModelName()},
 	}
 }
 
@@ -735,12 +829,62 @@ func schema_pkg_apis_stax_v1alpha1_EnvironmentRecord(ref common.ReferenceCallbac
 							Ref:         ref(v1alpha1.ResourceUsage{}.OpenAPIModelName()),
 						},
 					},
+					"owner": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Owner is the environment's stax.microstax.ai/owner label, else its creator. The environment's labels are copied into the record's.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"baseline": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Baseline names the Baseline the environment was an overlay of.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"segments": {
+						VendorExtensible: spec.VendorExtensible{
+							Extensions: spec.Extensions{
+								"x-kubernetes-list-type": "atomic",
+							},
+						},
+						SchemaProps: spec.SchemaProps{
+							Description: "Segments are the environment's last stretches of running, all closed.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(v1alpha1.RunSegment{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+					"dailyUsage": {
+						VendorExtensible: spec.VendorExtensible{
+							Extensions: spec.Extensions{
+								"x-kubernetes-list-type": "atomic",
+							},
+						},
+						SchemaProps: spec.SchemaProps{
+							Description: "DailyUsage is its earlier usage, by UTC day.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(v1alpha1.DailyUsage{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
 				},
 				Required: []string{"environment", "environmentUID", "blueprint", "createdAt", "deletedAt", "runningSeconds", "usage"},
 			},
 		},
 		Dependencies: []string{
-			v1alpha1.Blueprint{}.OpenAPIModelName(), v1alpha1.ResourceUsage{}.OpenAPIModelName(), v1.ObjectMeta{}.OpenAPIModelName(), v1.Time{}.OpenAPIModelName()},
+			v1alpha1.Blueprint{}.OpenAPIModelName(), v1alpha1.DailyUsage{}.OpenAPIModelName(), v1alpha1.ResourceUsage{}.OpenAPIModelName(), v1alpha1.RunSegment{}.OpenAPIModelName(), v1.ObjectMeta{}.OpenAPIModelName(), v1.Time{}.OpenAPIModelName()},
 	}
 }
 
@@ -964,11 +1108,47 @@ func schema_pkg_apis_stax_v1alpha1_EnvironmentStatus(ref common.ReferenceCallbac
 							Format:      "int64",
 						},
 					},
+					"segments": {
+						VendorExtensible: spec.VendorExtensible{
+							Extensions: spec.Extensions{
+								"x-kubernetes-list-type": "atomic",
+							},
+						},
+						SchemaProps: spec.SchemaProps{
+							Description: "Segments are the latest stretches of running, the last one open (no end) while it runs; past a limit the oldest are folded into dailyUsage.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(v1alpha1.RunSegment{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+					"dailyUsage": {
+						VendorExtensible: spec.VendorExtensible{
+							Extensions: spec.Extensions{
+								"x-kubernetes-list-type": "atomic",
+							},
+						},
+						SchemaProps: spec.SchemaProps{
+							Description: "DailyUsage is the usage of segments folded away, by UTC day.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(v1alpha1.DailyUsage{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
 				},
 			},
 		},
 		Dependencies: []string{
-			v1alpha1.ServiceStatus{}.OpenAPIModelName(), v1.Condition{}.OpenAPIModelName(), v1.Time{}.OpenAPIModelName()},
+			v1alpha1.DailyUsage{}.OpenAPIModelName(), v1alpha1.RunSegment{}.OpenAPIModelName(), v1alpha1.ServiceStatus{}.OpenAPIModelName(), v1.Condition{}.OpenAPIModelName(), v1.Time{}.OpenAPIModelName()},
 	}
 }
 
@@ -1078,6 +1258,82 @@ func schema_pkg_apis_stax_v1alpha1_FederatedTokenRequestStatus(ref common.Refere
 		},
 		Dependencies: []string{
 			v1.Time{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_stax_v1alpha1_ForecastBackTest(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "ForecastBackTest is how well the model forecast days it was not shown.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"days": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Days held out.",
+							Default:     0,
+							Type:        []string{"integer"},
+							Format:      "int32",
+						},
+					},
+					"meanAbsoluteError": {
+						SchemaProps: spec.SchemaProps{
+							Description: "MeanAbsoluteError of the daily forecasts, in the currency.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"meanAbsolutePercentageError": {
+						SchemaProps: spec.SchemaProps{
+							Description: "MeanAbsolutePercentageError over the days that cost anything, in percent.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"coverage": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Coverage is the share of held-out days inside the interval, 0 to 1.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+				},
+				Required: []string{"days", "meanAbsoluteError", "meanAbsolutePercentageError", "coverage"},
+			},
+		},
+	}
+}
+
+func schema_pkg_apis_stax_v1alpha1_ForecastFigures(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "ForecastFigures are costs to come.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"restOfMonth": {
+						SchemaProps: spec.SchemaProps{
+							Description: "RestOfMonth is from now to the end of the UTC month.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1alpha1.CostRange{}.OpenAPIModelName()),
+						},
+					},
+					"next30Days": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Next30Days is from now to 30 days from now.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1alpha1.CostRange{}.OpenAPIModelName()),
+						},
+					},
+				},
+				Required: []string{"restOfMonth", "next30Days"},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.CostRange{}.OpenAPIModelName()},
 	}
 }
 
@@ -1530,11 +1786,191 @@ func schema_pkg_apis_stax_v1alpha1_OrganizationSpec(ref common.ReferenceCallback
 							Ref:         ref(v1alpha1.OrganizationQuota{}.OpenAPIModelName()),
 						},
 					},
+					"pricing": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Pricing is the price sheet organizations/usage prices with; unset takes the defaults. Admins of the organization may change it.",
+							Ref:         ref(v1alpha1.PriceSheet{}.OpenAPIModelName()),
+						},
+					},
+					"recordRetention": {
+						SchemaProps: spec.SchemaProps{
+							Description: "RecordRetention is how long EnvironmentRecords are kept after their environment's deletion; unset keeps them 400 days. Admins of the organization may change it.",
+							Ref:         ref(v1.Duration{}.OpenAPIModelName()),
+						},
+					},
 				},
 			},
 		},
 		Dependencies: []string{
-			v1alpha1.OrganizationQuota{}.OpenAPIModelName()},
+			v1alpha1.OrganizationQuota{}.OpenAPIModelName(), v1alpha1.PriceSheet{}.OpenAPIModelName(), v1.Duration{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_stax_v1alpha1_OrganizationUsage(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "OrganizationUsage is the answer of GET organizations/{name}/usage: what the organization's environments held in the window and what it cost, a forecast, and what was and could be saved. Amounts are decimal strings in Pricing.Currency; resource-hours are requests × hours run.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"kind": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"apiVersion": {
+						SchemaProps: spec.SchemaProps{
+							Description: "APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"metadata": {
+						SchemaProps: spec.SchemaProps{
+							Description: "metadata.name is the organization's.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1.ObjectMeta{}.OpenAPIModelName()),
+						},
+					},
+					"start": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Start and End bound the window.",
+							Ref:         ref(v1.Time{}.OpenAPIModelName()),
+						},
+					},
+					"end": {
+						SchemaProps: spec.SchemaProps{
+							Ref: ref(v1.Time{}.OpenAPIModelName()),
+						},
+					},
+					"aggregate": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Aggregate is the grouping of Groups.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"pricing": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Pricing is the price sheet the costs were computed with, defaults filled in.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1alpha1.PriceSheet{}.OpenAPIModelName()),
+						},
+					},
+					"total": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Total is the whole organization's usage in the window.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1alpha1.UsageGroup{}.OpenAPIModelName()),
+						},
+					},
+					"groups": {
+						VendorExtensible: spec.VendorExtensible{
+							Extensions: spec.Extensions{
+								"x-kubernetes-list-type": "atomic",
+							},
+						},
+						SchemaProps: spec.SchemaProps{
+							Description: "Groups are the usage by Aggregate, most costly first.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(v1alpha1.UsageGroup{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+					"series": {
+						VendorExtensible: spec.VendorExtensible{
+							Extensions: spec.Extensions{
+								"x-kubernetes-list-type": "atomic",
+							},
+						},
+						SchemaProps: spec.SchemaProps{
+							Description: "Series is the window in steps, when step is asked for.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(v1alpha1.UsagePoint{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+					"forecast": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Forecast is what the rest of the month and the next 30 days cost.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1alpha1.UsageForecast{}.OpenAPIModelName()),
+						},
+					},
+					"savings": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Savings are what stops and overlays saved and what could be saved.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1alpha1.UsageSavings{}.OpenAPIModelName()),
+						},
+					},
+				},
+				Required: []string{"start", "end", "aggregate", "pricing", "total", "forecast", "savings"},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.PriceSheet{}.OpenAPIModelName(), v1alpha1.UsageForecast{}.OpenAPIModelName(), v1alpha1.UsageGroup{}.OpenAPIModelName(), v1alpha1.UsagePoint{}.OpenAPIModelName(), v1alpha1.UsageSavings{}.OpenAPIModelName(), v1.ObjectMeta{}.OpenAPIModelName(), v1.Time{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_stax_v1alpha1_OrganizationUsageOptions(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "OrganizationUsageOptions are the query parameters of GET organizations/{name}/usage.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"kind": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"apiVersion": {
+						SchemaProps: spec.SchemaProps{
+							Description: "APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"window": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Window is how far back the answer looks from now: whole days (\"7d\") or a duration (\"36h\"). Defaults to 30d; at most the records' retention.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"aggregate": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Aggregate groups the usage: environment (the default), service, creator (the owner label, else the creator) or label:<key>.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"step": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Step, when set, adds a series of the window cut into steps of this length (\"1d\", \"1h\"); at most 1000 steps.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+				},
+			},
+		},
 	}
 }
 
@@ -1640,6 +2076,47 @@ func schema_pkg_apis_stax_v1alpha1_OverlayRequestSpec(ref common.ReferenceCallba
 	}
 }
 
+func schema_pkg_apis_stax_v1alpha1_PriceSheet(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "PriceSheet is what an hour of each requested resource costs an organization. Prices are decimal strings (\"0.031611\"), never negative. Unset fields, and an unset sheet, take the defaults: OpenCost's custom pricing (see pkg/cost.DefaultPrices). Only the organization's admins and platform admins change it; a member's change is refused (403).",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"vcpuHour": {
+						SchemaProps: spec.SchemaProps{
+							Description: "VCPUHour is the price of one requested vCPU (CPU core) for an hour.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"memoryGiBHour": {
+						SchemaProps: spec.SchemaProps{
+							Description: "MemoryGiBHour is the price of one requested GiB of memory for an hour.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"replicaHour": {
+						SchemaProps: spec.SchemaProps{
+							Description: "ReplicaHour is a platform fee per running replica and hour.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"currency": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Currency is the ISO 4217 code the prices are in.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+				},
+			},
+		},
+	}
+}
+
 func schema_pkg_apis_stax_v1alpha1_ResourceRequirements(ref common.ReferenceCallback) common.OpenAPIDefinition {
 	return common.OpenAPIDefinition{
 		Schema: spec.Schema{
@@ -1716,6 +2193,101 @@ func schema_pkg_apis_stax_v1alpha1_ResourceUsage(ref common.ReferenceCallback) c
 					},
 				},
 				Required: []string{"cpuCoreHours", "memoryGiBHours", "replicaHours"},
+			},
+		},
+	}
+}
+
+func schema_pkg_apis_stax_v1alpha1_RunSegment(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "RunSegment is one stretch of time an environment ran with the same requests. Segments are kept in the environment's status and copied into its record; past a limit the oldest are folded into daily usage.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"start": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Start is when the stretch began.",
+							Ref:         ref(v1.Time{}.OpenAPIModelName()),
+						},
+					},
+					"end": {
+						SchemaProps: spec.SchemaProps{
+							Description: "End is when it ended; unset while it runs.",
+							Ref:         ref(v1.Time{}.OpenAPIModelName()),
+						},
+					},
+					"services": {
+						VendorExtensible: spec.VendorExtensible{
+							Extensions: spec.Extensions{
+								"x-kubernetes-list-map-keys": []interface{}{
+									"name",
+								},
+								"x-kubernetes-list-type": "map",
+							},
+						},
+						SchemaProps: spec.SchemaProps{
+							Description: "Services are the requests each service held, from the plan (only the environment's own services: an overlay's baseline runs and counts on its own).",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(v1alpha1.ServiceRequests{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+				},
+				Required: []string{"start"},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.ServiceRequests{}.OpenAPIModelName(), v1.Time{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_stax_v1alpha1_SavingsRecommendation(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "SavingsRecommendation is one change that would save.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"environment": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Environment it concerns.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"reason": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Reason is a CamelCase code: IdleWithoutAutoShutdown.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"message": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Message says what to do and why.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"next30Days": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Next30Days is what following it would save over the next 30 days.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+				},
+				Required: []string{"environment", "reason", "message", "next30Days"},
 			},
 		},
 	}
@@ -2062,6 +2634,50 @@ func schema_pkg_apis_stax_v1alpha1_ServicePort(ref common.ReferenceCallback) com
 	}
 }
 
+func schema_pkg_apis_stax_v1alpha1_ServiceRequests(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "ServiceRequests are what one service asked for while a segment ran.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"name": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Name of the blueprint service.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"replicas": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Replicas that ran.",
+							Default:     0,
+							Type:        []string{"integer"},
+							Format:      "int32",
+						},
+					},
+					"cpu": {
+						SchemaProps: spec.SchemaProps{
+							Description: "CPU each replica requested.",
+							Ref:         ref(resource.Quantity{}.OpenAPIModelName()),
+						},
+					},
+					"memory": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Memory each replica requested.",
+							Ref:         ref(resource.Quantity{}.OpenAPIModelName()),
+						},
+					},
+				},
+				Required: []string{"name", "replicas"},
+			},
+		},
+		Dependencies: []string{
+			resource.Quantity{}.OpenAPIModelName()},
+	}
+}
+
 func schema_pkg_apis_stax_v1alpha1_ServiceSpec(ref common.ReferenceCallback) common.OpenAPIDefinition {
 	return common.OpenAPIDefinition{
 		Schema: spec.Schema{
@@ -2285,6 +2901,37 @@ func schema_pkg_apis_stax_v1alpha1_ServiceStatus(ref common.ReferenceCallback) c
 	}
 }
 
+func schema_pkg_apis_stax_v1alpha1_ServiceUsage(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "ServiceUsage is one service's usage.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"name": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Name of the blueprint service.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"usage": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Usage is the resource-hours it held.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1alpha1.ResourceUsage{}.OpenAPIModelName()),
+						},
+					},
+				},
+				Required: []string{"name", "usage"},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.ResourceUsage{}.OpenAPIModelName()},
+	}
+}
+
 func schema_pkg_apis_stax_v1alpha1_SignatureVerification(ref common.ReferenceCallback) common.OpenAPIDefinition {
 	return common.OpenAPIDefinition{
 		Schema: spec.Schema{
@@ -2455,6 +3102,219 @@ func schema_pkg_apis_stax_v1alpha1_TokenRevocationSpec(ref common.ReferenceCallb
 		},
 		Dependencies: []string{
 			v1.Time{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_stax_v1alpha1_TrendForecast(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "TrendForecast is a model's forecast from the daily history.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"restOfMonth": {
+						SchemaProps: spec.SchemaProps{
+							Description: "RestOfMonth is from now to the end of the UTC month.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1alpha1.CostRange{}.OpenAPIModelName()),
+						},
+					},
+					"next30Days": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Next30Days is from now to 30 days from now.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1alpha1.CostRange{}.OpenAPIModelName()),
+						},
+					},
+					"model": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Model names the method and its fitted parameters.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"historyDays": {
+						SchemaProps: spec.SchemaProps{
+							Description: "HistoryDays is how many whole days of history it was fitted to.",
+							Default:     0,
+							Type:        []string{"integer"},
+							Format:      "int32",
+						},
+					},
+					"backTest": {
+						SchemaProps: spec.SchemaProps{
+							Description: "BackTest is the model fitted without the last days of history and compared with them; unset with too little history.",
+							Ref:         ref(v1alpha1.ForecastBackTest{}.OpenAPIModelName()),
+						},
+					},
+				},
+				Required: []string{"restOfMonth", "next30Days", "model", "historyDays"},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.CostRange{}.OpenAPIModelName(), v1alpha1.ForecastBackTest{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_stax_v1alpha1_UsageForecast(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "UsageForecast is the cost to come, two ways.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"runRate": {
+						SchemaProps: spec.SchemaProps{
+							Description: "RunRate assumes what runs now keeps running, each environment until its idle timeout or time-to-live ends it, and nothing else starts.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1alpha1.ForecastFigures{}.OpenAPIModelName()),
+						},
+					},
+					"trend": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Trend is Holt's linear trend fitted to the daily cost history, with a 90% prediction interval; unset with too little history (Message says).",
+							Ref:         ref(v1alpha1.TrendForecast{}.OpenAPIModelName()),
+						},
+					},
+					"message": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Message says why there is no trend forecast.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+				},
+				Required: []string{"runRate"},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.ForecastFigures{}.OpenAPIModelName(), v1alpha1.TrendForecast{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_stax_v1alpha1_UsageGroup(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "UsageGroup is the usage and cost of one group.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"key": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Key is the group's environment, environment/service, owner or label value (\"\" for environments without the label); empty for the total.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"usage": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Usage is the resource-hours.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1alpha1.ResourceUsage{}.OpenAPIModelName()),
+						},
+					},
+					"cost": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Cost is their price.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+				},
+				Required: []string{"usage", "cost"},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.ResourceUsage{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_stax_v1alpha1_UsagePoint(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "UsagePoint is one step of a series.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"start": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Start is the step's start; it lasts step (the last may be shorter).",
+							Ref:         ref(v1.Time{}.OpenAPIModelName()),
+						},
+					},
+					"usage": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Usage is the resource-hours in the step.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1alpha1.ResourceUsage{}.OpenAPIModelName()),
+						},
+					},
+					"cost": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Cost is their price.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+				},
+				Required: []string{"start", "usage", "cost"},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.ResourceUsage{}.OpenAPIModelName(), v1.Time{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_stax_v1alpha1_UsageSavings(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "UsageSavings are costs avoided and avoidable.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"stops": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Stops is what the window would have cost more had every environment run from its creation (or the window's start) to its deletion (or now) without stopping: stops and auto-shutdown's saving.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"overlays": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Overlays is what overlays would have cost more in the window as full copies: their baseline's services they share, for as long as they ran.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"recommendations": {
+						VendorExtensible: spec.VendorExtensible{
+							Extensions: spec.Extensions{
+								"x-kubernetes-list-type": "atomic",
+							},
+						},
+						SchemaProps: spec.SchemaProps{
+							Description: "Recommendations are changes that would save more.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(v1alpha1.SavingsRecommendation{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+				},
+				Required: []string{"stops", "overlays"},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.SavingsRecommendation{}.OpenAPIModelName()},
 	}
 }
 

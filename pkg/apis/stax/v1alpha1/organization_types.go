@@ -48,6 +48,15 @@ type OrganizationSpec struct {
 	// set it: a change by a token of the organization is refused (403).
 	// +optional
 	Quota *OrganizationQuota `json:"quota,omitempty"`
+	// Pricing is the price sheet organizations/usage prices with; unset
+	// takes the defaults. Admins of the organization may change it.
+	// +optional
+	Pricing *PriceSheet `json:"pricing,omitempty"`
+	// RecordRetention is how long EnvironmentRecords are kept after their
+	// environment's deletion; unset keeps them 400 days. Admins of the
+	// organization may change it.
+	// +optional
+	RecordRetention *metav1.Duration `json:"recordRetention,omitempty"`
 }
 
 // OrganizationQuota is the total an organization's environments may ask for.

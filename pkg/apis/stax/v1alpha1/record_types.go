@@ -39,6 +39,21 @@ type EnvironmentRecord struct {
 	RunningSeconds int64 `json:"runningSeconds"`
 	// Usage is the resources it used.
 	Usage ResourceUsage `json:"usage"`
+	// Owner is the environment's stax.microstax.ai/owner label, else its
+	// creator. The environment's labels are copied into the record's.
+	// +optional
+	Owner string `json:"owner,omitempty"`
+	// Baseline names the Baseline the environment was an overlay of.
+	// +optional
+	Baseline string `json:"baseline,omitempty"`
+	// Segments are the environment's last stretches of running, all closed.
+	// +optional
+	// +listType=atomic
+	Segments []RunSegment `json:"segments,omitempty"`
+	// DailyUsage is its earlier usage, by UTC day.
+	// +optional
+	// +listType=atomic
+	DailyUsage []DailyUsage `json:"dailyUsage,omitempty"`
 }
 
 // ResourceUsage is compute used over time, from the blueprint's requests.

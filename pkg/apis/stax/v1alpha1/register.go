@@ -52,6 +52,7 @@ func addKnownTypes(scheme *runtime.Scheme) error {
 		&Baseline{},
 		&BaselineList{},
 		&OverlayRequest{},
+		&OrganizationUsageOptions{}, &OrganizationUsage{},
 	)
 	metav1.AddToGroupVersion(scheme, SchemeGroupVersion)
 	return nil

@@ -272,6 +272,16 @@ type EnvironmentStatus struct {
 	// RunningSeconds is how long, in all, the environment has run.
 	// +optional
 	RunningSeconds int64 `json:"runningSeconds,omitempty"`
+	// Segments are the latest stretches of running, the last one open (no
+	// end) while it runs; past a limit the oldest are folded into
+	// dailyUsage.
+	// +optional
+	// +listType=atomic
+	Segments []RunSegment `json:"segments,omitempty"`
+	// DailyUsage is the usage of segments folded away, by UTC day.
+	// +optional
+	// +listType=atomic
+	DailyUsage []DailyUsage `json:"dailyUsage,omitempty"`
 }
 
 // ServiceStatus is the observed state of one service.

@@ -108,6 +108,26 @@ func RegisterConversions(s *runtime.Scheme) error {
 	}); err != nil {
 		return err
 	}
+	if err := s.AddGeneratedConversionFunc((*CostRange)(nil), (*stax.CostRange)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_CostRange_To_stax_CostRange(a.(*CostRange), b.(*stax.CostRange), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*stax.CostRange)(nil), (*CostRange)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_stax_CostRange_To_v1alpha1_CostRange(a.(*stax.CostRange), b.(*CostRange), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*DailyUsage)(nil), (*stax.DailyUsage)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_DailyUsage_To_stax_DailyUsage(a.(*DailyUsage), b.(*stax.DailyUsage), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*stax.DailyUsage)(nil), (*DailyUsage)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_stax_DailyUsage_To_v1alpha1_DailyUsage(a.(*stax.DailyUsage), b.(*DailyUsage), scope)
+	}); err != nil {
+		return err
+	}
 	if err := s.AddGeneratedConversionFunc((*EnvVar)(nil), (*stax.EnvVar)(nil), func(a, b interface{}, scope conversion.Scope) error {
 		return Convert_v1alpha1_EnvVar_To_stax_EnvVar(a.(*EnvVar), b.(*stax.EnvVar), scope)
 	}); err != nil {
@@ -248,6 +268,26 @@ func RegisterConversions(s *runtime.Scheme) error {
 	}); err != nil {
 		return err
 	}
+	if err := s.AddGeneratedConversionFunc((*ForecastBackTest)(nil), (*stax.ForecastBackTest)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_ForecastBackTest_To_stax_ForecastBackTest(a.(*ForecastBackTest), b.(*stax.ForecastBackTest), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*stax.ForecastBackTest)(nil), (*ForecastBackTest)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_stax_ForecastBackTest_To_v1alpha1_ForecastBackTest(a.(*stax.ForecastBackTest), b.(*ForecastBackTest), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*ForecastFigures)(nil), (*stax.ForecastFigures)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_ForecastFigures_To_stax_ForecastFigures(a.(*ForecastFigures), b.(*stax.ForecastFigures), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*stax.ForecastFigures)(nil), (*ForecastFigures)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_stax_ForecastFigures_To_v1alpha1_ForecastFigures(a.(*stax.ForecastFigures), b.(*ForecastFigures), scope)
+	}); err != nil {
+		return err
+	}
 	if err := s.AddGeneratedConversionFunc((*HTTPHealthCheck)(nil), (*stax.HTTPHealthCheck)(nil), func(a, b interface{}, scope conversion.Scope) error {
 		return Convert_v1alpha1_HTTPHealthCheck_To_stax_HTTPHealthCheck(a.(*HTTPHealthCheck), b.(*stax.HTTPHealthCheck), scope)
 	}); err != nil {
@@ -348,6 +388,26 @@ func RegisterConversions(s *runtime.Scheme) error {
 	}); err != nil {
 		return err
 	}
+	if err := s.AddGeneratedConversionFunc((*OrganizationUsage)(nil), (*stax.OrganizationUsage)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_OrganizationUsage_To_stax_OrganizationUsage(a.(*OrganizationUsage), b.(*stax.OrganizationUsage), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*stax.OrganizationUsage)(nil), (*OrganizationUsage)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_stax_OrganizationUsage_To_v1alpha1_OrganizationUsage(a.(*stax.OrganizationUsage), b.(*OrganizationUsage), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*OrganizationUsageOptions)(nil), (*stax.OrganizationUsageOptions)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_OrganizationUsageOptions_To_stax_OrganizationUsageOptions(a.(*OrganizationUsageOptions), b.(*stax.OrganizationUsageOptions), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*stax.OrganizationUsageOptions)(nil), (*OrganizationUsageOptions)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_stax_OrganizationUsageOptions_To_v1alpha1_OrganizationUsageOptions(a.(*stax.OrganizationUsageOptions), b.(*OrganizationUsageOptions), scope)
+	}); err != nil {
+		return err
+	}
 	if err := s.AddGeneratedConversionFunc((*OverlayRequest)(nil), (*stax.OverlayRequest)(nil), func(a, b interface{}, scope conversion.Scope) error {
 		return Convert_v1alpha1_OverlayRequest_To_stax_OverlayRequest(a.(*OverlayRequest), b.(*stax.OverlayRequest), scope)
 	}); err != nil {
@@ -368,6 +428,16 @@ func RegisterConversions(s *runtime.Scheme) error {
 	}); err != nil {
 		return err
 	}
+	if err := s.AddGeneratedConversionFunc((*PriceSheet)(nil), (*stax.PriceSheet)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_PriceSheet_To_stax_PriceSheet(a.(*PriceSheet), b.(*stax.PriceSheet), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*stax.PriceSheet)(nil), (*PriceSheet)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_stax_PriceSheet_To_v1alpha1_PriceSheet(a.(*stax.PriceSheet), b.(*PriceSheet), scope)
+	}); err != nil {
+		return err
+	}
 	if err := s.AddGeneratedConversionFunc((*ResourceRequirements)(nil), (*stax.ResourceRequirements)(nil), func(a, b interface{}, scope conversion.Scope) error {
 		return Convert_v1alpha1_ResourceRequirements_To_stax_ResourceRequirements(a.(*ResourceRequirements), b.(*stax.ResourceRequirements), scope)
 	}); err != nil {
@@ -385,6 +455,26 @@ func RegisterConversions(s *runtime.Scheme) error {
 	}
 	if err := s.AddGeneratedConversionFunc((*stax.ResourceUsage)(nil), (*ResourceUsage)(nil), func(a, b interface{}, scope conversion.Scope) error {
 		return Convert_stax_ResourceUsage_To_v1alpha1_ResourceUsage(a.(*stax.ResourceUsage), b.(*ResourceUsage), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*RunSegment)(nil), (*stax.RunSegment)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_RunSegment_To_stax_RunSegment(a.(*RunSegment), b.(*stax.RunSegment), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*stax.RunSegment)(nil), (*RunSegment)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_stax_RunSegment_To_v1alpha1_RunSegment(a.(*stax.RunSegment), b.(*RunSegment), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*SavingsRecommendation)(nil), (*stax.SavingsRecommendation)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_SavingsRecommendation_To_stax_SavingsRecommendation(a.(*SavingsRecommendation), b.(*stax.SavingsRecommendation), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*stax.SavingsRecommendation)(nil), (*SavingsRecommendation)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_stax_SavingsRecommendation_To_v1alpha1_SavingsRecommendation(a.(*stax.SavingsRecommendation), b.(*SavingsRecommendation), scope)
 	}); err != nil {
 		return err
 	}
@@ -438,6 +528,16 @@ func RegisterConversions(s *runtime.Scheme) error {
 	}); err != nil {
 		return err
 	}
+	if err := s.AddGeneratedConversionFunc((*ServiceRequests)(nil), (*stax.ServiceRequests)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_ServiceRequests_To_stax_ServiceRequests(a.(*ServiceRequests), b.(*stax.ServiceRequests), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*stax.ServiceRequests)(nil), (*ServiceRequests)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_stax_ServiceRequests_To_v1alpha1_ServiceRequests(a.(*stax.ServiceRequests), b.(*ServiceRequests), scope)
+	}); err != nil {
+		return err
+	}
 	if err := s.AddGeneratedConversionFunc((*ServiceSpec)(nil), (*stax.ServiceSpec)(nil), func(a, b interface{}, scope conversion.Scope) error {
 		return Convert_v1alpha1_ServiceSpec_To_stax_ServiceSpec(a.(*ServiceSpec), b.(*stax.ServiceSpec), scope)
 	}); err != nil {
@@ -455,6 +555,16 @@ func RegisterConversions(s *runtime.Scheme) error {
 	}
 	if err := s.AddGeneratedConversionFunc((*stax.ServiceStatus)(nil), (*ServiceStatus)(nil), func(a, b interface{}, scope conversion.Scope) error {
 		return Convert_stax_ServiceStatus_To_v1alpha1_ServiceStatus(a.(*stax.ServiceStatus), b.(*ServiceStatus), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*ServiceUsage)(nil), (*stax.ServiceUsage)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_ServiceUsage_To_stax_ServiceUsage(a.(*ServiceUsage), b.(*stax.ServiceUsage), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*stax.ServiceUsage)(nil), (*ServiceUsage)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_stax_ServiceUsage_To_v1alpha1_ServiceUsage(a.(*stax.ServiceUsage), b.(*ServiceUsage), scope)
 	}); err != nil {
 		return err
 	}
@@ -508,8 +618,63 @@ func RegisterConversions(s *runtime.Scheme) error {
 	}); err != nil {
 		return err
 	}
+	if err := s.AddGeneratedConversionFunc((*TrendForecast)(nil), (*stax.TrendForecast)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_TrendForecast_To_stax_TrendForecast(a.(*TrendForecast), b.(*stax.TrendForecast), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*stax.TrendForecast)(nil), (*TrendForecast)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_stax_TrendForecast_To_v1alpha1_TrendForecast(a.(*stax.TrendForecast), b.(*TrendForecast), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*UsageForecast)(nil), (*stax.UsageForecast)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_UsageForecast_To_stax_UsageForecast(a.(*UsageForecast), b.(*stax.UsageForecast), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*stax.UsageForecast)(nil), (*UsageForecast)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_stax_UsageForecast_To_v1alpha1_UsageForecast(a.(*stax.UsageForecast), b.(*UsageForecast), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*UsageGroup)(nil), (*stax.UsageGroup)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_UsageGroup_To_stax_UsageGroup(a.(*UsageGroup), b.(*stax.UsageGroup), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*stax.UsageGroup)(nil), (*UsageGroup)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_stax_UsageGroup_To_v1alpha1_UsageGroup(a.(*stax.UsageGroup), b.(*UsageGroup), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*UsagePoint)(nil), (*stax.UsagePoint)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_UsagePoint_To_stax_UsagePoint(a.(*UsagePoint), b.(*stax.UsagePoint), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*stax.UsagePoint)(nil), (*UsagePoint)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_stax_UsagePoint_To_v1alpha1_UsagePoint(a.(*stax.UsagePoint), b.(*UsagePoint), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*UsageSavings)(nil), (*stax.UsageSavings)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_UsageSavings_To_stax_UsageSavings(a.(*UsageSavings), b.(*stax.UsageSavings), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*stax.UsageSavings)(nil), (*UsageSavings)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_stax_UsageSavings_To_v1alpha1_UsageSavings(a.(*stax.UsageSavings), b.(*UsageSavings), scope)
+	}); err != nil {
+		return err
+	}
 	if err := s.AddGeneratedConversionFunc((*url.Values)(nil), (*EnvironmentLogOptions)(nil), func(a, b interface{}, scope conversion.Scope) error {
 		return Convert_url_Values_To_v1alpha1_EnvironmentLogOptions(a.(*url.Values), b.(*EnvironmentLogOptions), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*url.Values)(nil), (*OrganizationUsageOptions)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_url_Values_To_v1alpha1_OrganizationUsageOptions(a.(*url.Values), b.(*OrganizationUsageOptions), scope)
 	}); err != nil {
 		return err
 	}
@@ -668,6 +833,46 @@ func autoConvert_stax_Blueprint_To_v1alpha1_Blueprint(in *stax.Blueprint, out *B
 // Convert_stax_Blueprint_To_v1alpha1_Blueprint is an autogenerated conversion function.
 func Convert_stax_Blueprint_To_v1alpha1_Blueprint(in *stax.Blueprint, out *Blueprint, s conversion.Scope) error {
 	return autoConvert_stax_Blueprint_To_v1alpha1_Blueprint(in, out, s)
+}
+
+func autoConvert_v1alpha1_CostRange_To_stax_CostRange(in *CostRange, out *stax.CostRange, s conversion.Scope) error {
+	*out = *(*stax.CostRange)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_CostRange_To_stax_CostRange is an autogenerated conversion function.
+func Convert_v1alpha1_CostRange_To_stax_CostRange(in *CostRange, out *stax.CostRange, s conversion.Scope) error {
+	return autoConvert_v1alpha1_CostRange_To_stax_CostRange(in, out, s)
+}
+
+func autoConvert_stax_CostRange_To_v1alpha1_CostRange(in *stax.CostRange, out *CostRange, s conversion.Scope) error {
+	*out = *(*CostRange)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_stax_CostRange_To_v1alpha1_CostRange is an autogenerated conversion function.
+func Convert_stax_CostRange_To_v1alpha1_CostRange(in *stax.CostRange, out *CostRange, s conversion.Scope) error {
+	return autoConvert_stax_CostRange_To_v1alpha1_CostRange(in, out, s)
+}
+
+func autoConvert_v1alpha1_DailyUsage_To_stax_DailyUsage(in *DailyUsage, out *stax.DailyUsage, s conversion.Scope) error {
+	*out = *(*stax.DailyUsage)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_DailyUsage_To_stax_DailyUsage is an autogenerated conversion function.
+func Convert_v1alpha1_DailyUsage_To_stax_DailyUsage(in *DailyUsage, out *stax.DailyUsage, s conversion.Scope) error {
+	return autoConvert_v1alpha1_DailyUsage_To_stax_DailyUsage(in, out, s)
+}
+
+func autoConvert_stax_DailyUsage_To_v1alpha1_DailyUsage(in *stax.DailyUsage, out *DailyUsage, s conversion.Scope) error {
+	*out = *(*DailyUsage)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_stax_DailyUsage_To_v1alpha1_DailyUsage is an autogenerated conversion function.
+func Convert_stax_DailyUsage_To_v1alpha1_DailyUsage(in *stax.DailyUsage, out *DailyUsage, s conversion.Scope) error {
+	return autoConvert_stax_DailyUsage_To_v1alpha1_DailyUsage(in, out, s)
 }
 
 func autoConvert_v1alpha1_EnvVar_To_stax_EnvVar(in *EnvVar, out *stax.EnvVar, s conversion.Scope) error {
@@ -874,6 +1079,10 @@ func autoConvert_v1alpha1_EnvironmentRecord_To_stax_EnvironmentRecord(in *Enviro
 	if err := Convert_v1alpha1_ResourceUsage_To_stax_ResourceUsage(&in.Usage, &out.Usage, s); err != nil {
 		return err
 	}
+	out.Owner = in.Owner
+	out.Baseline = in.Baseline
+	out.Segments = *(*[]stax.RunSegment)(unsafe.Pointer(&in.Segments))
+	out.DailyUsage = *(*[]stax.DailyUsage)(unsafe.Pointer(&in.DailyUsage))
 	return nil
 }
 
@@ -898,6 +1107,10 @@ func autoConvert_stax_EnvironmentRecord_To_v1alpha1_EnvironmentRecord(in *stax.E
 	if err := Convert_stax_ResourceUsage_To_v1alpha1_ResourceUsage(&in.Usage, &out.Usage, s); err != nil {
 		return err
 	}
+	out.Owner = in.Owner
+	out.Baseline = in.Baseline
+	out.Segments = *(*[]RunSegment)(unsafe.Pointer(&in.Segments))
+	out.DailyUsage = *(*[]DailyUsage)(unsafe.Pointer(&in.DailyUsage))
 	return nil
 }
 
@@ -1058,6 +1271,46 @@ func autoConvert_stax_FederatedTokenRequestStatus_To_v1alpha1_FederatedTokenRequ
 // Convert_stax_FederatedTokenRequestStatus_To_v1alpha1_FederatedTokenRequestStatus is an autogenerated conversion function.
 func Convert_stax_FederatedTokenRequestStatus_To_v1alpha1_FederatedTokenRequestStatus(in *stax.FederatedTokenRequestStatus, out *FederatedTokenRequestStatus, s conversion.Scope) error {
 	return autoConvert_stax_FederatedTokenRequestStatus_To_v1alpha1_FederatedTokenRequestStatus(in, out, s)
+}
+
+func autoConvert_v1alpha1_ForecastBackTest_To_stax_ForecastBackTest(in *ForecastBackTest, out *stax.ForecastBackTest, s conversion.Scope) error {
+	*out = *(*stax.ForecastBackTest)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_ForecastBackTest_To_stax_ForecastBackTest is an autogenerated conversion function.
+func Convert_v1alpha1_ForecastBackTest_To_stax_ForecastBackTest(in *ForecastBackTest, out *stax.ForecastBackTest, s conversion.Scope) error {
+	return autoConvert_v1alpha1_ForecastBackTest_To_stax_ForecastBackTest(in, out, s)
+}
+
+func autoConvert_stax_ForecastBackTest_To_v1alpha1_ForecastBackTest(in *stax.ForecastBackTest, out *ForecastBackTest, s conversion.Scope) error {
+	*out = *(*ForecastBackTest)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_stax_ForecastBackTest_To_v1alpha1_ForecastBackTest is an autogenerated conversion function.
+func Convert_stax_ForecastBackTest_To_v1alpha1_ForecastBackTest(in *stax.ForecastBackTest, out *ForecastBackTest, s conversion.Scope) error {
+	return autoConvert_stax_ForecastBackTest_To_v1alpha1_ForecastBackTest(in, out, s)
+}
+
+func autoConvert_v1alpha1_ForecastFigures_To_stax_ForecastFigures(in *ForecastFigures, out *stax.ForecastFigures, s conversion.Scope) error {
+	*out = *(*stax.ForecastFigures)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_ForecastFigures_To_stax_ForecastFigures is an autogenerated conversion function.
+func Convert_v1alpha1_ForecastFigures_To_stax_ForecastFigures(in *ForecastFigures, out *stax.ForecastFigures, s conversion.Scope) error {
+	return autoConvert_v1alpha1_ForecastFigures_To_stax_ForecastFigures(in, out, s)
+}
+
+func autoConvert_stax_ForecastFigures_To_v1alpha1_ForecastFigures(in *stax.ForecastFigures, out *ForecastFigures, s conversion.Scope) error {
+	*out = *(*ForecastFigures)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_stax_ForecastFigures_To_v1alpha1_ForecastFigures is an autogenerated conversion function.
+func Convert_stax_ForecastFigures_To_v1alpha1_ForecastFigures(in *stax.ForecastFigures, out *ForecastFigures, s conversion.Scope) error {
+	return autoConvert_stax_ForecastFigures_To_v1alpha1_ForecastFigures(in, out, s)
 }
 
 func autoConvert_v1alpha1_HTTPHealthCheck_To_stax_HTTPHealthCheck(in *HTTPHealthCheck, out *stax.HTTPHealthCheck, s conversion.Scope) error {
@@ -1280,6 +1533,116 @@ func Convert_stax_OrganizationSpec_To_v1alpha1_OrganizationSpec(in *stax.Organiz
 	return autoConvert_stax_OrganizationSpec_To_v1alpha1_OrganizationSpec(in, out, s)
 }
 
+func autoConvert_v1alpha1_OrganizationUsage_To_stax_OrganizationUsage(in *OrganizationUsage, out *stax.OrganizationUsage, s conversion.Scope) error {
+	out.ObjectMeta = in.ObjectMeta
+	out.Start = in.Start
+	out.End = in.End
+	out.Aggregate = in.Aggregate
+	if err := Convert_v1alpha1_PriceSheet_To_stax_PriceSheet(&in.Pricing, &out.Pricing, s); err != nil {
+		return err
+	}
+	if err := Convert_v1alpha1_UsageGroup_To_stax_UsageGroup(&in.Total, &out.Total, s); err != nil {
+		return err
+	}
+	out.Groups = *(*[]stax.UsageGroup)(unsafe.Pointer(&in.Groups))
+	out.Series = *(*[]stax.UsagePoint)(unsafe.Pointer(&in.Series))
+	if err := Convert_v1alpha1_UsageForecast_To_stax_UsageForecast(&in.Forecast, &out.Forecast, s); err != nil {
+		return err
+	}
+	if err := Convert_v1alpha1_UsageSavings_To_stax_UsageSavings(&in.Savings, &out.Savings, s); err != nil {
+		return err
+	}
+	return nil
+}
+
+// Convert_v1alpha1_OrganizationUsage_To_stax_OrganizationUsage is an autogenerated conversion function.
+func Convert_v1alpha1_OrganizationUsage_To_stax_OrganizationUsage(in *OrganizationUsage, out *stax.OrganizationUsage, s conversion.Scope) error {
+	return autoConvert_v1alpha1_OrganizationUsage_To_stax_OrganizationUsage(in, out, s)
+}
+
+func autoConvert_stax_OrganizationUsage_To_v1alpha1_OrganizationUsage(in *stax.OrganizationUsage, out *OrganizationUsage, s conversion.Scope) error {
+	out.ObjectMeta = in.ObjectMeta
+	out.Start = in.Start
+	out.End = in.End
+	out.Aggregate = in.Aggregate
+	if err := Convert_stax_PriceSheet_To_v1alpha1_PriceSheet(&in.Pricing, &out.Pricing, s); err != nil {
+		return err
+	}
+	if err := Convert_stax_UsageGroup_To_v1alpha1_UsageGroup(&in.Total, &out.Total, s); err != nil {
+		return err
+	}
+	out.Groups = *(*[]UsageGroup)(unsafe.Pointer(&in.Groups))
+	out.Series = *(*[]UsagePoint)(unsafe.Pointer(&in.Series))
+	if err := Convert_stax_UsageForecast_To_v1alpha1_UsageForecast(&in.Forecast, &out.Forecast, s); err != nil {
+		return err
+	}
+	if err := Convert_stax_UsageSavings_To_v1alpha1_UsageSavings(&in.Savings, &out.Savings, s); err != nil {
+		return err
+	}
+	return nil
+}
+
+// Convert_stax_OrganizationUsage_To_v1alpha1_OrganizationUsage is an autogenerated conversion function.
+func Convert_stax_OrganizationUsage_To_v1alpha1_OrganizationUsage(in *stax.OrganizationUsage, out *OrganizationUsage, s conversion.Scope) error {
+	return autoConvert_stax_OrganizationUsage_To_v1alpha1_OrganizationUsage(in, out, s)
+}
+
+func autoConvert_v1alpha1_OrganizationUsageOptions_To_stax_OrganizationUsageOptions(in *OrganizationUsageOptions, out *stax.OrganizationUsageOptions, s conversion.Scope) error {
+	out.Window = in.Window
+	out.Aggregate = in.Aggregate
+	out.Step = in.Step
+	return nil
+}
+
+// Convert_v1alpha1_OrganizationUsageOptions_To_stax_OrganizationUsageOptions is an autogenerated conversion function.
+func Convert_v1alpha1_OrganizationUsageOptions_To_stax_OrganizationUsageOptions(in *OrganizationUsageOptions, out *stax.OrganizationUsageOptions, s conversion.Scope) error {
+	return autoConvert_v1alpha1_OrganizationUsageOptions_To_stax_OrganizationUsageOptions(in, out, s)
+}
+
+func autoConvert_stax_OrganizationUsageOptions_To_v1alpha1_OrganizationUsageOptions(in *stax.OrganizationUsageOptions, out *OrganizationUsageOptions, s conversion.Scope) error {
+	out.Window = in.Window
+	out.Aggregate = in.Aggregate
+	out.Step = in.Step
+	return nil
+}
+
+// Convert_stax_OrganizationUsageOptions_To_v1alpha1_OrganizationUsageOptions is an autogenerated conversion function.
+func Convert_stax_OrganizationUsageOptions_To_v1alpha1_OrganizationUsageOptions(in *stax.OrganizationUsageOptions, out *OrganizationUsageOptions, s conversion.Scope) error {
+	return autoConvert_stax_OrganizationUsageOptions_To_v1alpha1_OrganizationUsageOptions(in, out, s)
+}
+
+func autoConvert_url_Values_To_v1alpha1_OrganizationUsageOptions(in *url.Values, out *OrganizationUsageOptions, s conversion.Scope) error {
+	// WARNING: Field TypeMeta does not have json tag, skipping.
+
+	if values, ok := map[string][]string(*in)["window"]; ok && len(values) > 0 {
+		if err := runtime.Convert_Slice_string_To_string(&values, &out.Window, s); err != nil {
+			return err
+		}
+	} else {
+		out.Window = ""
+	}
+	if values, ok := map[string][]string(*in)["aggregate"]; ok && len(values) > 0 {
+		if err := runtime.Convert_Slice_string_To_string(&values, &out.Aggregate, s); err != nil {
+			return err
+		}
+	} else {
+		out.Aggregate = ""
+	}
+	if values, ok := map[string][]string(*in)["step"]; ok && len(values) > 0 {
+		if err := runtime.Convert_Slice_string_To_string(&values, &out.Step, s); err != nil {
+			return err
+		}
+	} else {
+		out.Step = ""
+	}
+	return nil
+}
+
+// Convert_url_Values_To_v1alpha1_OrganizationUsageOptions is an autogenerated conversion function.
+func Convert_url_Values_To_v1alpha1_OrganizationUsageOptions(in *url.Values, out *OrganizationUsageOptions, s conversion.Scope) error {
+	return autoConvert_url_Values_To_v1alpha1_OrganizationUsageOptions(in, out, s)
+}
+
 func autoConvert_v1alpha1_OverlayRequest_To_stax_OverlayRequest(in *OverlayRequest, out *stax.OverlayRequest, s conversion.Scope) error {
 	out.ObjectMeta = in.ObjectMeta
 	if err := Convert_v1alpha1_OverlayRequestSpec_To_stax_OverlayRequestSpec(&in.Spec, &out.Spec, s); err != nil {
@@ -1326,6 +1689,26 @@ func Convert_stax_OverlayRequestSpec_To_v1alpha1_OverlayRequestSpec(in *stax.Ove
 	return autoConvert_stax_OverlayRequestSpec_To_v1alpha1_OverlayRequestSpec(in, out, s)
 }
 
+func autoConvert_v1alpha1_PriceSheet_To_stax_PriceSheet(in *PriceSheet, out *stax.PriceSheet, s conversion.Scope) error {
+	*out = *(*stax.PriceSheet)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_PriceSheet_To_stax_PriceSheet is an autogenerated conversion function.
+func Convert_v1alpha1_PriceSheet_To_stax_PriceSheet(in *PriceSheet, out *stax.PriceSheet, s conversion.Scope) error {
+	return autoConvert_v1alpha1_PriceSheet_To_stax_PriceSheet(in, out, s)
+}
+
+func autoConvert_stax_PriceSheet_To_v1alpha1_PriceSheet(in *stax.PriceSheet, out *PriceSheet, s conversion.Scope) error {
+	*out = *(*PriceSheet)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_stax_PriceSheet_To_v1alpha1_PriceSheet is an autogenerated conversion function.
+func Convert_stax_PriceSheet_To_v1alpha1_PriceSheet(in *stax.PriceSheet, out *PriceSheet, s conversion.Scope) error {
+	return autoConvert_stax_PriceSheet_To_v1alpha1_PriceSheet(in, out, s)
+}
+
 func autoConvert_v1alpha1_ResourceRequirements_To_stax_ResourceRequirements(in *ResourceRequirements, out *stax.ResourceRequirements, s conversion.Scope) error {
 	*out = *(*stax.ResourceRequirements)(unsafe.Pointer(in))
 	return nil
@@ -1364,6 +1747,46 @@ func autoConvert_stax_ResourceUsage_To_v1alpha1_ResourceUsage(in *stax.ResourceU
 // Convert_stax_ResourceUsage_To_v1alpha1_ResourceUsage is an autogenerated conversion function.
 func Convert_stax_ResourceUsage_To_v1alpha1_ResourceUsage(in *stax.ResourceUsage, out *ResourceUsage, s conversion.Scope) error {
 	return autoConvert_stax_ResourceUsage_To_v1alpha1_ResourceUsage(in, out, s)
+}
+
+func autoConvert_v1alpha1_RunSegment_To_stax_RunSegment(in *RunSegment, out *stax.RunSegment, s conversion.Scope) error {
+	*out = *(*stax.RunSegment)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_RunSegment_To_stax_RunSegment is an autogenerated conversion function.
+func Convert_v1alpha1_RunSegment_To_stax_RunSegment(in *RunSegment, out *stax.RunSegment, s conversion.Scope) error {
+	return autoConvert_v1alpha1_RunSegment_To_stax_RunSegment(in, out, s)
+}
+
+func autoConvert_stax_RunSegment_To_v1alpha1_RunSegment(in *stax.RunSegment, out *RunSegment, s conversion.Scope) error {
+	*out = *(*RunSegment)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_stax_RunSegment_To_v1alpha1_RunSegment is an autogenerated conversion function.
+func Convert_stax_RunSegment_To_v1alpha1_RunSegment(in *stax.RunSegment, out *RunSegment, s conversion.Scope) error {
+	return autoConvert_stax_RunSegment_To_v1alpha1_RunSegment(in, out, s)
+}
+
+func autoConvert_v1alpha1_SavingsRecommendation_To_stax_SavingsRecommendation(in *SavingsRecommendation, out *stax.SavingsRecommendation, s conversion.Scope) error {
+	*out = *(*stax.SavingsRecommendation)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_SavingsRecommendation_To_stax_SavingsRecommendation is an autogenerated conversion function.
+func Convert_v1alpha1_SavingsRecommendation_To_stax_SavingsRecommendation(in *SavingsRecommendation, out *stax.SavingsRecommendation, s conversion.Scope) error {
+	return autoConvert_v1alpha1_SavingsRecommendation_To_stax_SavingsRecommendation(in, out, s)
+}
+
+func autoConvert_stax_SavingsRecommendation_To_v1alpha1_SavingsRecommendation(in *stax.SavingsRecommendation, out *SavingsRecommendation, s conversion.Scope) error {
+	*out = *(*SavingsRecommendation)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_stax_SavingsRecommendation_To_v1alpha1_SavingsRecommendation is an autogenerated conversion function.
+func Convert_stax_SavingsRecommendation_To_v1alpha1_SavingsRecommendation(in *stax.SavingsRecommendation, out *SavingsRecommendation, s conversion.Scope) error {
+	return autoConvert_stax_SavingsRecommendation_To_v1alpha1_SavingsRecommendation(in, out, s)
 }
 
 func autoConvert_v1alpha1_Secret_To_stax_Secret(in *Secret, out *stax.Secret, s conversion.Scope) error {
@@ -1472,6 +1895,26 @@ func Convert_stax_ServicePort_To_v1alpha1_ServicePort(in *stax.ServicePort, out 
 	return autoConvert_stax_ServicePort_To_v1alpha1_ServicePort(in, out, s)
 }
 
+func autoConvert_v1alpha1_ServiceRequests_To_stax_ServiceRequests(in *ServiceRequests, out *stax.ServiceRequests, s conversion.Scope) error {
+	*out = *(*stax.ServiceRequests)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_ServiceRequests_To_stax_ServiceRequests is an autogenerated conversion function.
+func Convert_v1alpha1_ServiceRequests_To_stax_ServiceRequests(in *ServiceRequests, out *stax.ServiceRequests, s conversion.Scope) error {
+	return autoConvert_v1alpha1_ServiceRequests_To_stax_ServiceRequests(in, out, s)
+}
+
+func autoConvert_stax_ServiceRequests_To_v1alpha1_ServiceRequests(in *stax.ServiceRequests, out *ServiceRequests, s conversion.Scope) error {
+	*out = *(*ServiceRequests)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_stax_ServiceRequests_To_v1alpha1_ServiceRequests is an autogenerated conversion function.
+func Convert_stax_ServiceRequests_To_v1alpha1_ServiceRequests(in *stax.ServiceRequests, out *ServiceRequests, s conversion.Scope) error {
+	return autoConvert_stax_ServiceRequests_To_v1alpha1_ServiceRequests(in, out, s)
+}
+
 func autoConvert_v1alpha1_ServiceSpec_To_stax_ServiceSpec(in *ServiceSpec, out *stax.ServiceSpec, s conversion.Scope) error {
 	*out = *(*stax.ServiceSpec)(unsafe.Pointer(in))
 	return nil
@@ -1510,6 +1953,26 @@ func autoConvert_stax_ServiceStatus_To_v1alpha1_ServiceStatus(in *stax.ServiceSt
 // Convert_stax_ServiceStatus_To_v1alpha1_ServiceStatus is an autogenerated conversion function.
 func Convert_stax_ServiceStatus_To_v1alpha1_ServiceStatus(in *stax.ServiceStatus, out *ServiceStatus, s conversion.Scope) error {
 	return autoConvert_stax_ServiceStatus_To_v1alpha1_ServiceStatus(in, out, s)
+}
+
+func autoConvert_v1alpha1_ServiceUsage_To_stax_ServiceUsage(in *ServiceUsage, out *stax.ServiceUsage, s conversion.Scope) error {
+	*out = *(*stax.ServiceUsage)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_ServiceUsage_To_stax_ServiceUsage is an autogenerated conversion function.
+func Convert_v1alpha1_ServiceUsage_To_stax_ServiceUsage(in *ServiceUsage, out *stax.ServiceUsage, s conversion.Scope) error {
+	return autoConvert_v1alpha1_ServiceUsage_To_stax_ServiceUsage(in, out, s)
+}
+
+func autoConvert_stax_ServiceUsage_To_v1alpha1_ServiceUsage(in *stax.ServiceUsage, out *ServiceUsage, s conversion.Scope) error {
+	*out = *(*ServiceUsage)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_stax_ServiceUsage_To_v1alpha1_ServiceUsage is an autogenerated conversion function.
+func Convert_stax_ServiceUsage_To_v1alpha1_ServiceUsage(in *stax.ServiceUsage, out *ServiceUsage, s conversion.Scope) error {
+	return autoConvert_stax_ServiceUsage_To_v1alpha1_ServiceUsage(in, out, s)
 }
 
 func autoConvert_v1alpha1_SignatureVerification_To_stax_SignatureVerification(in *SignatureVerification, out *stax.SignatureVerification, s conversion.Scope) error {
@@ -1618,4 +2081,104 @@ func autoConvert_stax_TokenRevocationSpec_To_v1alpha1_TokenRevocationSpec(in *st
 // Convert_stax_TokenRevocationSpec_To_v1alpha1_TokenRevocationSpec is an autogenerated conversion function.
 func Convert_stax_TokenRevocationSpec_To_v1alpha1_TokenRevocationSpec(in *stax.TokenRevocationSpec, out *TokenRevocationSpec, s conversion.Scope) error {
 	return autoConvert_stax_TokenRevocationSpec_To_v1alpha1_TokenRevocationSpec(in, out, s)
+}
+
+func autoConvert_v1alpha1_TrendForecast_To_stax_TrendForecast(in *TrendForecast, out *stax.TrendForecast, s conversion.Scope) error {
+	*out = *(*stax.TrendForecast)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_TrendForecast_To_stax_TrendForecast is an autogenerated conversion function.
+func Convert_v1alpha1_TrendForecast_To_stax_TrendForecast(in *TrendForecast, out *stax.TrendForecast, s conversion.Scope) error {
+	return autoConvert_v1alpha1_TrendForecast_To_stax_TrendForecast(in, out, s)
+}
+
+func autoConvert_stax_TrendForecast_To_v1alpha1_TrendForecast(in *stax.TrendForecast, out *TrendForecast, s conversion.Scope) error {
+	*out = *(*TrendForecast)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_stax_TrendForecast_To_v1alpha1_TrendForecast is an autogenerated conversion function.
+func Convert_stax_TrendForecast_To_v1alpha1_TrendForecast(in *stax.TrendForecast, out *TrendForecast, s conversion.Scope) error {
+	return autoConvert_stax_TrendForecast_To_v1alpha1_TrendForecast(in, out, s)
+}
+
+func autoConvert_v1alpha1_UsageForecast_To_stax_UsageForecast(in *UsageForecast, out *stax.UsageForecast, s conversion.Scope) error {
+	*out = *(*stax.UsageForecast)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_UsageForecast_To_stax_UsageForecast is an autogenerated conversion function.
+func Convert_v1alpha1_UsageForecast_To_stax_UsageForecast(in *UsageForecast, out *stax.UsageForecast, s conversion.Scope) error {
+	return autoConvert_v1alpha1_UsageForecast_To_stax_UsageForecast(in, out, s)
+}
+
+func autoConvert_stax_UsageForecast_To_v1alpha1_UsageForecast(in *stax.UsageForecast, out *UsageForecast, s conversion.Scope) error {
+	*out = *(*UsageForecast)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_stax_UsageForecast_To_v1alpha1_UsageForecast is an autogenerated conversion function.
+func Convert_stax_UsageForecast_To_v1alpha1_UsageForecast(in *stax.UsageForecast, out *UsageForecast, s conversion.Scope) error {
+	return autoConvert_stax_UsageForecast_To_v1alpha1_UsageForecast(in, out, s)
+}
+
+func autoConvert_v1alpha1_UsageGroup_To_stax_UsageGroup(in *UsageGroup, out *stax.UsageGroup, s conversion.Scope) error {
+	*out = *(*stax.UsageGroup)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_UsageGroup_To_stax_UsageGroup is an autogenerated conversion function.
+func Convert_v1alpha1_UsageGroup_To_stax_UsageGroup(in *UsageGroup, out *stax.UsageGroup, s conversion.Scope) error {
+	return autoConvert_v1alpha1_UsageGroup_To_stax_UsageGroup(in, out, s)
+}
+
+func autoConvert_stax_UsageGroup_To_v1alpha1_UsageGroup(in *stax.UsageGroup, out *UsageGroup, s conversion.Scope) error {
+	*out = *(*UsageGroup)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_stax_UsageGroup_To_v1alpha1_UsageGroup is an autogenerated conversion function.
+func Convert_stax_UsageGroup_To_v1alpha1_UsageGroup(in *stax.UsageGroup, out *UsageGroup, s conversion.Scope) error {
+	return autoConvert_stax_UsageGroup_To_v1alpha1_UsageGroup(in, out, s)
+}
+
+func autoConvert_v1alpha1_UsagePoint_To_stax_UsagePoint(in *UsagePoint, out *stax.UsagePoint, s conversion.Scope) error {
+	*out = *(*stax.UsagePoint)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_UsagePoint_To_stax_UsagePoint is an autogenerated conversion function.
+func Convert_v1alpha1_UsagePoint_To_stax_UsagePoint(in *UsagePoint, out *stax.UsagePoint, s conversion.Scope) error {
+	return autoConvert_v1alpha1_UsagePoint_To_stax_UsagePoint(in, out, s)
+}
+
+func autoConvert_stax_UsagePoint_To_v1alpha1_UsagePoint(in *stax.UsagePoint, out *UsagePoint, s conversion.Scope) error {
+	*out = *(*UsagePoint)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_stax_UsagePoint_To_v1alpha1_UsagePoint is an autogenerated conversion function.
+func Convert_stax_UsagePoint_To_v1alpha1_UsagePoint(in *stax.UsagePoint, out *UsagePoint, s conversion.Scope) error {
+	return autoConvert_stax_UsagePoint_To_v1alpha1_UsagePoint(in, out, s)
+}
+
+func autoConvert_v1alpha1_UsageSavings_To_stax_UsageSavings(in *UsageSavings, out *stax.UsageSavings, s conversion.Scope) error {
+	*out = *(*stax.UsageSavings)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_UsageSavings_To_stax_UsageSavings is an autogenerated conversion function.
+func Convert_v1alpha1_UsageSavings_To_stax_UsageSavings(in *UsageSavings, out *stax.UsageSavings, s conversion.Scope) error {
+	return autoConvert_v1alpha1_UsageSavings_To_stax_UsageSavings(in, out, s)
+}
+
+func autoConvert_stax_UsageSavings_To_v1alpha1_UsageSavings(in *stax.UsageSavings, out *UsageSavings, s conversion.Scope) error {
+	*out = *(*UsageSavings)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_stax_UsageSavings_To_v1alpha1_UsageSavings is an autogenerated conversion function.
+func Convert_stax_UsageSavings_To_v1alpha1_UsageSavings(in *stax.UsageSavings, out *UsageSavings, s conversion.Scope) error {
+	return autoConvert_stax_UsageSavings_To_v1alpha1_UsageSavings(in, out, s)
 }

@@ -57,6 +57,16 @@ func (in Blueprint) OpenAPIModelName() string {
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
+func (in CostRange) OpenAPIModelName() string {
+	return "ai.microstax.stax.v1alpha1.CostRange"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in DailyUsage) OpenAPIModelName() string {
+	return "ai.microstax.stax.v1alpha1.DailyUsage"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
 func (in EnvVar) OpenAPIModelName() string {
 	return "ai.microstax.stax.v1alpha1.EnvVar"
 }
@@ -127,6 +137,16 @@ func (in FederatedTokenRequestStatus) OpenAPIModelName() string {
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
+func (in ForecastBackTest) OpenAPIModelName() string {
+	return "ai.microstax.stax.v1alpha1.ForecastBackTest"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in ForecastFigures) OpenAPIModelName() string {
+	return "ai.microstax.stax.v1alpha1.ForecastFigures"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
 func (in HTTPHealthCheck) OpenAPIModelName() string {
 	return "ai.microstax.stax.v1alpha1.HTTPHealthCheck"
 }
@@ -177,6 +197,16 @@ func (in OrganizationSpec) OpenAPIModelName() string {
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
+func (in OrganizationUsage) OpenAPIModelName() string {
+	return "ai.microstax.stax.v1alpha1.OrganizationUsage"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in OrganizationUsageOptions) OpenAPIModelName() string {
+	return "ai.microstax.stax.v1alpha1.OrganizationUsageOptions"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
 func (in OverlayRequest) OpenAPIModelName() string {
 	return "ai.microstax.stax.v1alpha1.OverlayRequest"
 }
@@ -187,6 +217,11 @@ func (in OverlayRequestSpec) OpenAPIModelName() string {
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
+func (in PriceSheet) OpenAPIModelName() string {
+	return "ai.microstax.stax.v1alpha1.PriceSheet"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
 func (in ResourceRequirements) OpenAPIModelName() string {
 	return "ai.microstax.stax.v1alpha1.ResourceRequirements"
 }
@@ -194,6 +229,16 @@ func (in ResourceRequirements) OpenAPIModelName() string {
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in ResourceUsage) OpenAPIModelName() string {
 	return "ai.microstax.stax.v1alpha1.ResourceUsage"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in RunSegment) OpenAPIModelName() string {
+	return "ai.microstax.stax.v1alpha1.RunSegment"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in SavingsRecommendation) OpenAPIModelName() string {
+	return "ai.microstax.stax.v1alpha1.SavingsRecommendation"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
@@ -222,6 +267,11 @@ func (in ServicePort) OpenAPIModelName() string {
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
+func (in ServiceRequests) OpenAPIModelName() string {
+	return "ai.microstax.stax.v1alpha1.ServiceRequests"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
 func (in ServiceSpec) OpenAPIModelName() string {
 	return "ai.microstax.stax.v1alpha1.ServiceSpec"
 }
@@ -229,6 +279,11 @@ func (in ServiceSpec) OpenAPIModelName() string {
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in ServiceStatus) OpenAPIModelName() string {
 	return "ai.microstax.stax.v1alpha1.ServiceStatus"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in ServiceUsage) OpenAPIModelName() string {
+	return "ai.microstax.stax.v1alpha1.ServiceUsage"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
@@ -254,4 +309,29 @@ func (in TokenRevocationList) OpenAPIModelName() string {
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in TokenRevocationSpec) OpenAPIModelName() string {
 	return "ai.microstax.stax.v1alpha1.TokenRevocationSpec"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in TrendForecast) OpenAPIModelName() string {
+	return "ai.microstax.stax.v1alpha1.TrendForecast"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in UsageForecast) OpenAPIModelName() string {
+	return "ai.microstax.stax.v1alpha1.UsageForecast"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in UsageGroup) OpenAPIModelName() string {
+	return "ai.microstax.stax.v1alpha1.UsageGroup"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in UsagePoint) OpenAPIModelName() string {
+	return "ai.microstax.stax.v1alpha1.UsagePoint"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in UsageSavings) OpenAPIModelName() string {
+	return "ai.microstax.stax.v1alpha1.UsageSavings"
 }

@@ -41,6 +41,7 @@ func validateOrganizationSpec(spec *stax.OrganizationSpec, fldPath *field.Path) 
 		allErrs = append(allErrs, field.NotSupported(fldPath.Child("tier"), spec.Tier,
 			[]stax.OrganizationTier{stax.TierStandard, stax.TierEnterprise}))
 	}
+	allErrs = append(allErrs, validateUsageSettings(spec, fldPath)...)
 	return append(allErrs, validateOrganizationQuota(spec.Quota, fldPath.Child("quota"))...)
 }
 

@@ -27,6 +27,9 @@ func (r *REST) Update(ctx context.Context, name string, objInfo rest.UpdatedObje
 		if err := platformFieldsUnchanged(ctx, obj.(*stax.Organization), old.(*stax.Organization)); err != nil {
 			return err
 		}
+		if err := adminFieldsByAdmins(ctx, obj.(*stax.Organization), old.(*stax.Organization)); err != nil {
+			return err
+		}
 		if updateValidation == nil {
 			return nil
 		}

@@ -50,6 +50,12 @@ type EnvironmentStatusApplyConfiguration struct {
 	StoppedAt *metav1.Time `json:"stoppedAt,omitempty"`
 	// RunningSeconds is how long, in all, the environment has run.
 	RunningSeconds *int64 `json:"runningSeconds,omitempty"`
+	// Segments are the latest stretches of running, the last one open (no
+	// end) while it runs; past a limit the oldest are folded into
+	// dailyUsage.
+	Segments []RunSegmentApplyConfiguration `json:"segments,omitempty"`
+	// DailyUsage is the usage of segments folded away, by UTC day.
+	DailyUsage []DailyUsageApplyConfiguration `json:"dailyUsage,omitempty"`
 }
 
 // EnvironmentStatusApplyConfiguration constructs a declarative configuration of the EnvironmentStatus type for use with
@@ -145,5 +151,31 @@ func (b *EnvironmentStatusApplyConfiguration) WithStoppedAt(value metav1.Time) *
 // If called multiple times, the RunningSeconds field is set to the value of the last call.
 func (b *EnvironmentStatusApplyConfiguration) WithRunningSeconds(value int64) *EnvironmentStatusApplyConfiguration {
 	b.RunningSeconds = &value
+	return b
+}
+
+// WithSegments adds the given value to the Segments field in the declarative configuration
+// and returns the receiver, so that objects can be build by chaining "With" function invocations.
+// If called multiple times, values provided by each call will be appended to the Segments field.
+func (b *EnvironmentStatusApplyConfiguration) WithSegments(values ...*RunSegmentApplyConfiguration) *EnvironmentStatusApplyConfiguration {
+	for i := range values {
+		if values[i] == nil {
+			panic("nil value passed to WithSegments")
+		}
+		b.Segments = append(b.Segments, *values[i])
+	}
+	return b
+}
+
+// WithDailyUsage adds the given value to the DailyUsage field in the declarative configuration
+// and returns the receiver, so that objects can be build by chaining "With" function invocations.
+// If called multiple times, values provided by each call will be appended to the DailyUsage field.
+func (b *EnvironmentStatusApplyConfiguration) WithDailyUsage(values ...*DailyUsageApplyConfiguration) *EnvironmentStatusApplyConfiguration {
+	for i := range values {
+		if values[i] == nil {
+			panic("nil value passed to WithDailyUsage")
+		}
+		b.DailyUsage = append(b.DailyUsage, *values[i])
+	}
 	return b
 }

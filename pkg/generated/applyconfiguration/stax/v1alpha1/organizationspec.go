@@ -20,6 +20,7 @@ package v1alpha1
 
 import (
 	staxv1alpha1 "github.com/microstax/stax/pkg/apis/stax/v1alpha1"
+	v1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 // OrganizationSpecApplyConfiguration represents a declarative configuration of the OrganizationSpec type for use
@@ -38,6 +39,13 @@ type OrganizationSpecApplyConfiguration struct {
 	// total; unset, or an unset field, is unlimited. Only platform admins
 	// set it: a change by a token of the organization is refused (403).
 	Quota *OrganizationQuotaApplyConfiguration `json:"quota,omitempty"`
+	// Pricing is the price sheet organizations/usage prices with; unset
+	// takes the defaults. Admins of the organization may change it.
+	Pricing *PriceSheetApplyConfiguration `json:"pricing,omitempty"`
+	// RecordRetention is how long EnvironmentRecords are kept after their
+	// environment's deletion; unset keeps them 400 days. Admins of the
+	// organization may change it.
+	RecordRetention *v1.Duration `json:"recordRetention,omitempty"`
 }
 
 // OrganizationSpecApplyConfiguration constructs a declarative configuration of the OrganizationSpec type for use with
@@ -75,5 +83,21 @@ func (b *OrganizationSpecApplyConfiguration) WithRequestsPerMinute(value int32) 
 // If called multiple times, the Quota field is set to the value of the last call.
 func (b *OrganizationSpecApplyConfiguration) WithQuota(value *OrganizationQuotaApplyConfiguration) *OrganizationSpecApplyConfiguration {
 	b.Quota = value
+	return b
+}
+
+// WithPricing sets the Pricing field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the Pricing field is set to the value of the last call.
+func (b *OrganizationSpecApplyConfiguration) WithPricing(value *PriceSheetApplyConfiguration) *OrganizationSpecApplyConfiguration {
+	b.Pricing = value
+	return b
+}
+
+// WithRecordRetention sets the RecordRetention field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the RecordRetention field is set to the value of the last call.
+func (b *OrganizationSpecApplyConfiguration) WithRecordRetention(value v1.Duration) *OrganizationSpecApplyConfiguration {
+	b.RecordRetention = &value
 	return b
 }
