@@ -35,7 +35,7 @@ type generator struct {
 	// minimal generates only what schemas require (see choice).
 	minimal bool
 	onStack map[*openapi3.Schema]int
-	opts        []openapi3.SchemaValidationOption
+	opts    []openapi3.SchemaValidationOption
 }
 
 func newGenerator(seed uint64, forResponse, useExamples bool, opts []openapi3.SchemaValidationOption) *generator {
