@@ -35,6 +35,7 @@ import (
 	"github.com/microstax/stax/pkg/registry/stax/identityreview"
 	organizationstore "github.com/microstax/stax/pkg/registry/stax/organization"
 	secretstore "github.com/microstax/stax/pkg/registry/stax/secret"
+	stubstore "github.com/microstax/stax/pkg/registry/stax/stub"
 	"github.com/microstax/stax/pkg/registry/stax/tokenrevocation"
 	envruntime "github.com/microstax/stax/pkg/runtime"
 )
@@ -92,6 +93,9 @@ type ExtraConfig struct {
 	// MaxYAMLExpandedBytes bounds a YAML body with its aliases written out;
 	// 0 is the generic config's MaxRequestBodyBytes.
 	MaxYAMLExpandedBytes int64
+	// MaxStubDocumentBytes bounds a document uploaded to stubs/{name}/document;
+	// 0 is stubstore.DefaultMaxDocumentBytes.
+	MaxStubDocumentBytes int64
 }
 
 // Config is the generic server configuration plus ours.
@@ -253,6 +257,10 @@ func (c CompletedConfig) New() (*Server, error) {
 		return nil, err
 	}
 	envs.Environment.Baselines = baselines.Baseline
+	stubs, err := stubstore.NewStorage(Scheme, c.GenericConfig.RESTOptionsGetter, c.MaxStubDocumentBytes)
+	if err != nil {
+		return nil, err
+	}
 	envs.Environment.Quota = quota.NewEnforcer(orgs, envs.Environment, hasQuota(c.Informers.Stax().V1alpha1().Organizations().Lister()))
 
 	group := genericapiserver.NewDefaultAPIGroupInfo(stax.GroupName, Scheme, ParameterCodec, Codecs)
@@ -275,6 +283,9 @@ func (c CompletedConfig) New() (*Server, error) {
 		"secrets":            secrets.Secret,
 		// The values, for the platform only.
 		"secrets/values": secrets.Values,
+		"stubs":          stubs.Stub,
+		// A document of any size up to the limit, streamed in chunks.
+		"stubs/document": stubs.Document,
 		// Identity endpoints: answered, never stored.
 		"identityreviews":        identityreview.NewREST(c.Identity.Verifier),
 		"federatedtokenrequests": federatedtokenrequest.NewREST(c.Identity.Issuer),

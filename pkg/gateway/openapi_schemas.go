@@ -30,6 +30,7 @@ var (
 	schemaOrganization = staxv1.Organization{}.OpenAPIModelName()
 	schemaBaseline     = staxv1.Baseline{}.OpenAPIModelName()
 	schemaBaselineList = staxv1.BaselineList{}.OpenAPIModelName()
+	schemaStub         = staxv1.Stub{}.OpenAPIModelName()
 	schemaServiceState = staxv1.ServiceStatus{}.OpenAPIModelName()
 	schemaCondition    = metav1.Condition{}.OpenAPIModelName()
 	schemaTime         = metav1.Time{}.OpenAPIModelName()
@@ -42,7 +43,7 @@ func componentSchemas() (map[string]any, error) {
 	cfg := &common.OpenAPIV3Config{GetDefinitions: generatedopenapi.GetOpenAPIDefinitions}
 	defs, err := builder3.BuildOpenAPIDefinitionsForResources(cfg, schemaEnvironment, schemaBlueprint, schemaAutoShutdown,
 		schemaReview, schemaTokenSpec, schemaTokenStatus, schemaOrganization, schemaServiceState, schemaCondition, schemaDetails,
-		schemaBaseline, schemaBaselineList)
+		schemaBaseline, schemaBaselineList, schemaStub)
 	if err != nil {
 		return nil, err
 	}
@@ -167,6 +168,10 @@ var gatewaySchemas = map[string]any{
 		"properties": map[string]any{
 			"name":        typ("string", "DNS-1123 name of the baseline; promoting again takes a new name"),
 			"environment": typ("string", "name of a Ready environment of the organization")}},
+	"StubDocument": map[string]any{"type": "object", "additionalProperties": true,
+		"description": "an OpenAPI 3.0 or 3.1 document (openapi: 3.x) or a Swagger 2.0 one (swagger: \"2.0\"), as JSON or YAML",
+		"properties": map[string]any{"openapi": typ("string", ""), "swagger": typ("string", ""),
+			"info": map[string]any{"type": "object"}, "paths": map[string]any{"type": "object"}}},
 	"LiveStatus": obj("", map[string]any{
 		"name": typ("string", ""), "generation": typ("integer", ""), "status": schemaRef(schemaEnvStatus)}),
 	"Validation": obj("", map[string]any{"valid": typ("boolean", ""),

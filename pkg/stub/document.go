@@ -19,6 +19,8 @@ import (
 	"github.com/getkin/kin-openapi/openapi2conv"
 	"github.com/getkin/kin-openapi/openapi3"
 	"sigs.k8s.io/yaml"
+
+	"github.com/microstax/stax/pkg/yamlbudget"
 )
 
 // Operation is one method on one path of the document.
@@ -63,6 +65,10 @@ func Parse(ctx context.Context, data []byte) (*Document, error) {
 		return nil, errors.New("the document is empty")
 	}
 	if data[0] != '{' {
+		// Aliases could make a small YAML document huge once written out.
+		if err := yamlbudget.Check(data, 2*int64(len(data))+1<<20); err != nil {
+			return nil, fmt.Errorf("the YAML document is refused: %w", err)
+		}
 		j, err := yaml.YAMLToJSON(data)
 		if err != nil {
 			return nil, fmt.Errorf("the document is neither JSON nor YAML: %w", err)

@@ -26,6 +26,7 @@ import (
 	"github.com/microstax/stax/pkg/auth/certcache"
 	"github.com/microstax/stax/pkg/certs"
 	"github.com/microstax/stax/pkg/controller"
+	stubstore "github.com/microstax/stax/pkg/registry/stax/stub"
 	runtimeoptions "github.com/microstax/stax/pkg/runtime/options"
 )
 
@@ -79,6 +80,8 @@ type Options struct {
 	BlueprintLimits *BlueprintLimitsOptions
 	// MaxYAMLExpandedBytes bounds a YAML body with its aliases written out.
 	MaxYAMLExpandedBytes int64
+	// MaxStubDocumentBytes bounds a document uploaded to stubs/{name}/document.
+	MaxStubDocumentBytes int64
 
 	Stdout, Stderr io.Writer
 }
@@ -104,6 +107,7 @@ func NewOptions(out, errOut io.Writer) *Options {
 		Stderr:             errOut,
 
 		MaxYAMLExpandedBytes: DefaultMaxYAMLExpandedBytes,
+		MaxStubDocumentBytes: stubstore.DefaultMaxDocumentBytes,
 	}
 }
 

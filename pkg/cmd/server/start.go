@@ -193,6 +193,7 @@ func (o *Options) Config(etcdServers []string) (*apiserver.Config, error) {
 		Informers:            controller.NewInformerFactory(client),
 		BlueprintLimits:      o.BlueprintLimits.Limits,
 		MaxYAMLExpandedBytes: o.MaxYAMLExpandedBytes,
+		MaxStubDocumentBytes: o.MaxStubDocumentBytes,
 	}}, nil
 }
 
