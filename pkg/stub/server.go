@@ -588,14 +588,6 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-// Prepared reports how many answers are ready; NewServer prepares one for
-// every operation that documents a response.
-func (s *Server) Prepared() int {
-	n := 0
-	s.answers.Range(func(any, any) bool { n++; return true })
-	return n
-}
-
 // templates match a path against every operation's template, for the
 // paths the router cannot tell apart: documents in the wild (GitHub's
 // among them) have /a/{x} and /a/{y} with different methods.
