@@ -102,6 +102,12 @@ check '(.data.token | length) > 100'
 req POST /v1/auth/federation/token 422 -H 'Content-Type: application/json' -d '{"audience":"https://other.example","expirationSeconds":3600}'
 check '.error.reason == "Invalid"'
 
+# A stub from a YAML document in the body; a body that is no OpenAPI document is 422.
+req POST '/v1/stubs/generate?name=petstore' 201 -H 'Content-Type: application/yaml' --data-binary @pkg/stub/testdata/petstore-3.0.yaml
+check '.data.status.phase == "Ready" and .data.status.operationCount == 20'
+req POST /v1/stubs/generate 422 -H 'Content-Type: application/json' -d '{"info":{}}'
+check '.error.reason == "Invalid"'
+
 blueprint="
 name: smoke
 displayName: Smoke

@@ -36,6 +36,7 @@ import (
 	"github.com/microstax/stax/pkg/registry/stax/identityreview"
 	organizationstore "github.com/microstax/stax/pkg/registry/stax/organization"
 	secretstore "github.com/microstax/stax/pkg/registry/stax/secret"
+	stubstore "github.com/microstax/stax/pkg/registry/stax/stub"
 	"github.com/microstax/stax/pkg/registry/stax/tokenrevocation"
 	envruntime "github.com/microstax/stax/pkg/runtime"
 )
@@ -95,6 +96,9 @@ type ExtraConfig struct {
 	MaxYAMLExpandedBytes int64
 	// Clock, when set, is the "now" of usage answers (tests inject one).
 	Clock clock.PassiveClock
+	// MaxStubDocumentBytes bounds a document uploaded to stubs/{name}/document;
+	// 0 is stubstore.DefaultMaxDocumentBytes.
+	MaxStubDocumentBytes int64
 }
 
 // Config is the generic server configuration plus ours.
@@ -259,6 +263,10 @@ func (c CompletedConfig) New() (*Server, error) {
 	// An overlay is an Environment: its create is judged as a direct one.
 	baselines.Overlays.Admit = c.GenericConfig.AdmissionControl
 	baselines.Overlays.Authorize = c.GenericConfig.Authorization.Authorizer
+	stubs, err := stubstore.NewStorage(Scheme, c.GenericConfig.RESTOptionsGetter, c.MaxStubDocumentBytes)
+	if err != nil {
+		return nil, err
+	}
 	envs.Environment.Quota = quota.NewEnforcer(orgs, envs.Environment, hasQuota(c.Informers.Stax().V1alpha1().Organizations().Lister()))
 
 	usage := organizationstore.NewUsageREST(orgs, envs.Environment, records, baselines.Baseline)
@@ -289,6 +297,9 @@ func (c CompletedConfig) New() (*Server, error) {
 		"secrets":             secrets.Secret,
 		// The values, for the platform only.
 		"secrets/values": secrets.Values,
+		"stubs":          stubs.Stub,
+		// A document of any size up to the limit, streamed in chunks.
+		"stubs/document": stubs.Document,
 		// Identity endpoints: answered, never stored.
 		"identityreviews":        identityreview.NewREST(c.Identity.Verifier),
 		"federatedtokenrequests": federatedtokenrequest.NewREST(c.Identity.Issuer),

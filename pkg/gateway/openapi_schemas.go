@@ -32,6 +32,7 @@ var (
 	schemaBaselineList = staxv1.BaselineList{}.OpenAPIModelName()
 	schemaOverlay      = staxv1.OverlayRequest{}.OpenAPIModelName()
 	schemaOverlaySpec  = staxv1.OverlayRequestSpec{}.OpenAPIModelName()
+	schemaStub         = staxv1.Stub{}.OpenAPIModelName()
 	schemaServiceState = staxv1.ServiceStatus{}.OpenAPIModelName()
 	schemaCondition    = metav1.Condition{}.OpenAPIModelName()
 	schemaTime         = metav1.Time{}.OpenAPIModelName()
@@ -44,7 +45,7 @@ func componentSchemas() (map[string]any, error) {
 	cfg := &common.OpenAPIV3Config{GetDefinitions: generatedopenapi.GetOpenAPIDefinitions}
 	defs, err := builder3.BuildOpenAPIDefinitionsForResources(cfg, schemaEnvironment, schemaBlueprint, schemaAutoShutdown,
 		schemaReview, schemaTokenSpec, schemaTokenStatus, schemaOrganization, schemaServiceState, schemaCondition, schemaDetails,
-		schemaBaseline, schemaBaselineList, schemaOverlay, schemaUsage)
+		schemaBaseline, schemaBaselineList, schemaOverlay, schemaUsage, schemaStub)
 	if err != nil {
 		return nil, err
 	}
@@ -173,6 +174,10 @@ var gatewaySchemas = map[string]any{
 		"description": "the overlay to create: the short form (the spec of an OverlayRequest: name, services, displayName, autoShutdown), " +
 			"or a whole OverlayRequest manifest (kind: OverlayRequest)",
 		"anyOf": []any{schemaRef(schemaOverlaySpec), schemaRef(schemaOverlay)}},
+	"StubDocument": map[string]any{"type": "object", "additionalProperties": true,
+		"description": "an OpenAPI 3.0 or 3.1 document (openapi: 3.x) or a Swagger 2.0 one (swagger: \"2.0\"), as JSON or YAML",
+		"properties": map[string]any{"openapi": typ("string", ""), "swagger": typ("string", ""),
+			"info": map[string]any{"type": "object"}, "paths": map[string]any{"type": "object"}}},
 	"LiveStatus": obj("", map[string]any{
 		"name": typ("string", ""), "generation": typ("integer", ""), "status": schemaRef(schemaEnvStatus)}),
 	"Validation": obj("", map[string]any{"valid": typ("boolean", ""),

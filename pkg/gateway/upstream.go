@@ -56,6 +56,11 @@ func (u *upstream) baselines(method, org string) *rest.Request {
 	return u.verb(method).Namespace(org).Resource("baselines")
 }
 
+// stubs starts a call on the organization's stubs.
+func (u *upstream) stubs(method, org string) *rest.Request {
+	return u.verb(method).Namespace(org).Resource("stubs")
+}
+
 // raw makes a call and returns the apiserver's JSON as it came, or its
 // Status as an error.
 func raw(ctx context.Context, req *rest.Request) ([]byte, error) {

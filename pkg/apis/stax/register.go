@@ -48,6 +48,7 @@ func addKnownTypes(scheme *runtime.Scheme) error {
 		&BaselineList{},
 		&OverlayRequest{},
 		&OrganizationUsageOptions{}, &OrganizationUsage{},
+		&Stub{}, &StubList{}, &StubDocumentChunk{}, &StubDocumentChunkList{},
 	)
 	return nil
 }

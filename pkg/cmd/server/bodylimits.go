@@ -14,11 +14,17 @@ const DefaultMaxYAMLExpandedBytes = 3 << 20
 func (o *Options) addBodyLimitFlags(fs *pflag.FlagSet) {
 	fs.Int64Var(&o.MaxYAMLExpandedBytes, "max-yaml-expanded-bytes", o.MaxYAMLExpandedBytes, "Largest size a YAML "+
 		"request body may reach with its aliases written out; larger ones are refused with 413 before they are decoded.")
+	fs.Int64Var(&o.MaxStubDocumentBytes, "max-stub-document-bytes", o.MaxStubDocumentBytes, "Largest OpenAPI document "+
+		"stubs/{name}/document takes (it is stored in chunks of under 1 MiB); larger ones are refused with 413.")
 }
 
 func (o *Options) validateBodyLimits() []string {
+	var errs []string
 	if o.MaxYAMLExpandedBytes <= 0 {
-		return []string{fmt.Sprintf("--max-yaml-expanded-bytes must be more than 0, not %d", o.MaxYAMLExpandedBytes)}
+		errs = append(errs, fmt.Sprintf("--max-yaml-expanded-bytes must be more than 0, not %d", o.MaxYAMLExpandedBytes))
 	}
-	return nil
+	if o.MaxStubDocumentBytes <= 0 {
+		errs = append(errs, fmt.Sprintf("--max-stub-document-bytes must be more than 0, not %d", o.MaxStubDocumentBytes))
+	}
+	return errs
 }

@@ -27,6 +27,7 @@ import (
 	"github.com/microstax/stax/pkg/auth/certcache"
 	"github.com/microstax/stax/pkg/certs"
 	"github.com/microstax/stax/pkg/controller"
+	stubstore "github.com/microstax/stax/pkg/registry/stax/stub"
 	runtimeoptions "github.com/microstax/stax/pkg/runtime/options"
 )
 
@@ -83,6 +84,8 @@ type Options struct {
 	// Clock, when set, is the time of the controllers and of usage answers
 	// (not a flag: tests inject a fake one).
 	Clock clock.PassiveClock
+	// MaxStubDocumentBytes bounds a document uploaded to stubs/{name}/document.
+	MaxStubDocumentBytes int64
 
 	Stdout, Stderr io.Writer
 }
@@ -108,6 +111,7 @@ func NewOptions(out, errOut io.Writer) *Options {
 		Stderr:             errOut,
 
 		MaxYAMLExpandedBytes: DefaultMaxYAMLExpandedBytes,
+		MaxStubDocumentBytes: stubstore.DefaultMaxDocumentBytes,
 	}
 }
 

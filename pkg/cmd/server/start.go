@@ -195,6 +195,7 @@ func (o *Options) Config(etcdServers []string) (*apiserver.Config, error) {
 		BlueprintLimits:      o.BlueprintLimits.Limits,
 		MaxYAMLExpandedBytes: o.MaxYAMLExpandedBytes,
 		Clock:                o.Clock,
+		MaxStubDocumentBytes: o.MaxStubDocumentBytes,
 	}}, nil
 }
 

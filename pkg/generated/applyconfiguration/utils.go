@@ -90,6 +90,18 @@ func ForKind(kind schema.GroupVersionKind) interface{} {
 		return &staxv1alpha1.ServiceStatusApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("ServiceUsage"):
 		return &staxv1alpha1.ServiceUsageApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("Stub"):
+		return &staxv1alpha1.StubApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("StubDocument"):
+		return &staxv1alpha1.StubDocumentApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("StubIssue"):
+		return &staxv1alpha1.StubIssueApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("StubOperation"):
+		return &staxv1alpha1.StubOperationApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("StubSpec"):
+		return &staxv1alpha1.StubSpecApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("StubStatus"):
+		return &staxv1alpha1.StubStatusApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("TCPHealthCheck"):
 		return &staxv1alpha1.TCPHealthCheckApplyConfiguration{}
 

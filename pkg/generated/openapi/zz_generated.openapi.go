@@ -88,6 +88,15 @@ func GetOpenAPIDefinitions(ref common.ReferenceCallback) map[string]common.OpenA
 		v1alpha1.ServiceStatus{}.OpenAPIModelName():               schema_pkg_apis_stax_v1alpha1_ServiceStatus(ref),
 		v1alpha1.ServiceUsage{}.OpenAPIModelName():                schema_pkg_apis_stax_v1alpha1_ServiceUsage(ref),
 		v1alpha1.SignatureVerification{}.OpenAPIModelName():       schema_pkg_apis_stax_v1alpha1_SignatureVerification(ref),
+		v1alpha1.Stub{}.OpenAPIModelName():                        schema_pkg_apis_stax_v1alpha1_Stub(ref),
+		v1alpha1.StubDocument{}.OpenAPIModelName():                schema_pkg_apis_stax_v1alpha1_StubDocument(ref),
+		v1alpha1.StubDocumentChunk{}.OpenAPIModelName():           schema_pkg_apis_stax_v1alpha1_StubDocumentChunk(ref),
+		v1alpha1.StubDocumentChunkList{}.OpenAPIModelName():       schema_pkg_apis_stax_v1alpha1_StubDocumentChunkList(ref),
+		v1alpha1.StubIssue{}.OpenAPIModelName():                   schema_pkg_apis_stax_v1alpha1_StubIssue(ref),
+		v1alpha1.StubList{}.OpenAPIModelName():                    schema_pkg_apis_stax_v1alpha1_StubList(ref),
+		v1alpha1.StubOperation{}.OpenAPIModelName():               schema_pkg_apis_stax_v1alpha1_StubOperation(ref),
+		v1alpha1.StubSpec{}.OpenAPIModelName():                    schema_pkg_apis_stax_v1alpha1_StubSpec(ref),
+		v1alpha1.StubStatus{}.OpenAPIModelName():                  schema_pkg_apis_stax_v1alpha1_StubStatus(ref),
 		v1alpha1.TCPHealthCheck{}.OpenAPIModelName():              schema_pkg_apis_stax_v1alpha1_TCPHealthCheck(ref),
 		v1alpha1.TokenRevocation{}.OpenAPIModelName():             schema_pkg_apis_stax_v1alpha1_TokenRevocation(ref),
 		v1alpha1.TokenRevocationList{}.OpenAPIModelName():         schema_pkg_apis_stax_v1alpha1_TokenRevocationList(ref),
@@ -2959,6 +2968,461 @@ func schema_pkg_apis_stax_v1alpha1_SignatureVerification(ref common.ReferenceCal
 				Required: []string{"classical", "postQuantum"},
 			},
 		},
+	}
+}
+
+func schema_pkg_apis_stax_v1alpha1_Stub(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "Stub is a service stub generated from an OpenAPI document (3.0, 3.1 or Swagger 2.0; JSON or YAML), served by stax-stub. The document is either inline in spec.document or uploaded to stubs/{name}/document, which stores it in chunks; the server parses it and lists in status what it found.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"kind": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"apiVersion": {
+						SchemaProps: spec.SchemaProps{
+							Description: "APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"metadata": {
+						SchemaProps: spec.SchemaProps{
+							Default: map[string]interface{}{},
+							Ref:     ref(v1.ObjectMeta{}.OpenAPIModelName()),
+						},
+					},
+					"spec": {
+						SchemaProps: spec.SchemaProps{
+							Default: map[string]interface{}{},
+							Ref:     ref(v1alpha1.StubSpec{}.OpenAPIModelName()),
+						},
+					},
+					"status": {
+						SchemaProps: spec.SchemaProps{
+							Default: map[string]interface{}{},
+							Ref:     ref(v1alpha1.StubStatus{}.OpenAPIModelName()),
+						},
+					},
+				},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.StubSpec{}.OpenAPIModelName(), v1alpha1.StubStatus{}.OpenAPIModelName(), v1.ObjectMeta{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_stax_v1alpha1_StubDocument(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "StubDocument describes the stored document.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"size": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Size in bytes.",
+							Type:        []string{"integer"},
+							Format:      "int64",
+						},
+					},
+					"digest": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Digest of the document, \"sha256:\" and the hex of its SHA-256.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"chunks": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Chunks is how many chunk objects hold an uploaded document (0 for an inline one).",
+							Type:        []string{"integer"},
+							Format:      "int32",
+						},
+					},
+				},
+			},
+		},
+	}
+}
+
+func schema_pkg_apis_stax_v1alpha1_StubDocumentChunk(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "StubDocumentChunk is one piece of an uploaded document, stored beside its Stub so no etcd request carries more than a chunk. It is storage only: no resource serves it.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"kind": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"apiVersion": {
+						SchemaProps: spec.SchemaProps{
+							Description: "APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"metadata": {
+						SchemaProps: spec.SchemaProps{
+							Default: map[string]interface{}{},
+							Ref:     ref(v1.ObjectMeta{}.OpenAPIModelName()),
+						},
+					},
+					"stub": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Stub names the Stub.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"index": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Index counts the chunk from 0.",
+							Default:     0,
+							Type:        []string{"integer"},
+							Format:      "int32",
+						},
+					},
+					"data": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Data is the chunk's bytes.",
+							Type:        []string{"string"},
+							Format:      "byte",
+						},
+					},
+				},
+				Required: []string{"stub", "index", "data"},
+			},
+		},
+		Dependencies: []string{
+			v1.ObjectMeta{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_stax_v1alpha1_StubDocumentChunkList(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "StubDocumentChunkList is a list of chunks.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"kind": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"apiVersion": {
+						SchemaProps: spec.SchemaProps{
+							Description: "APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"metadata": {
+						SchemaProps: spec.SchemaProps{
+							Default: map[string]interface{}{},
+							Ref:     ref(v1.ListMeta{}.OpenAPIModelName()),
+						},
+					},
+					"items": {
+						SchemaProps: spec.SchemaProps{
+							Type: []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(v1alpha1.StubDocumentChunk{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+				},
+				Required: []string{"items"},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.StubDocumentChunk{}.OpenAPIModelName(), v1.ListMeta{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_stax_v1alpha1_StubIssue(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "StubIssue is a problem of the document, located by a JSON pointer (RFC 6901; empty for the whole document).",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"pointer": {
+						SchemaProps: spec.SchemaProps{
+							Type:   []string{"string"},
+							Format: "",
+						},
+					},
+					"message": {
+						SchemaProps: spec.SchemaProps{
+							Default: "",
+							Type:    []string{"string"},
+							Format:  "",
+						},
+					},
+				},
+				Required: []string{"message"},
+			},
+		},
+	}
+}
+
+func schema_pkg_apis_stax_v1alpha1_StubList(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "StubList is a list of Stubs.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"kind": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"apiVersion": {
+						SchemaProps: spec.SchemaProps{
+							Description: "APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"metadata": {
+						SchemaProps: spec.SchemaProps{
+							Default: map[string]interface{}{},
+							Ref:     ref(v1.ListMeta{}.OpenAPIModelName()),
+						},
+					},
+					"items": {
+						SchemaProps: spec.SchemaProps{
+							Type: []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(v1alpha1.Stub{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+				},
+				Required: []string{"items"},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.Stub{}.OpenAPIModelName(), v1.ListMeta{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_stax_v1alpha1_StubOperation(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "StubOperation is one method on one path of the document.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"method": {
+						SchemaProps: spec.SchemaProps{
+							Default: "",
+							Type:    []string{"string"},
+							Format:  "",
+						},
+					},
+					"path": {
+						SchemaProps: spec.SchemaProps{
+							Default: "",
+							Type:    []string{"string"},
+							Format:  "",
+						},
+					},
+					"operationID": {
+						SchemaProps: spec.SchemaProps{
+							Type:   []string{"string"},
+							Format: "",
+						},
+					},
+				},
+				Required: []string{"method", "path"},
+			},
+		},
+	}
+}
+
+func schema_pkg_apis_stax_v1alpha1_StubSpec(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "StubSpec is what a client asks for.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"document": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Document is the OpenAPI document inline, for one small enough to go in a request; a larger one is uploaded to stubs/{name}/document and this stays empty.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"seed": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Seed makes generated values differ between stubs; each stub's values are deterministic.",
+							Type:        []string{"integer"},
+							Format:      "int64",
+						},
+					},
+					"stateful": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Stateful makes the stub answer a GET with what a POST or PUT stored.",
+							Type:        []string{"boolean"},
+							Format:      "",
+						},
+					},
+				},
+			},
+		},
+	}
+}
+
+func schema_pkg_apis_stax_v1alpha1_StubStatus(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "StubStatus is what the server found in the document.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"phase": {
+						SchemaProps: spec.SchemaProps{
+							Type:   []string{"string"},
+							Format: "",
+						},
+					},
+					"message": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Message says why the document did not parse.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"title": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Title is the document's info.title.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"documentVersion": {
+						SchemaProps: spec.SchemaProps{
+							Description: "DocumentVersion is the document's openapi (or swagger) version.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"document": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Document locates the stored document.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1alpha1.StubDocument{}.OpenAPIModelName()),
+						},
+					},
+					"operationCount": {
+						SchemaProps: spec.SchemaProps{
+							Description: "OperationCount counts every operation of the document.",
+							Type:        []string{"integer"},
+							Format:      "int32",
+						},
+					},
+					"operations": {
+						VendorExtensible: spec.VendorExtensible{
+							Extensions: spec.Extensions{
+								"x-kubernetes-list-type": "atomic",
+							},
+						},
+						SchemaProps: spec.SchemaProps{
+							Description: "Operations lists them, cut at 2000.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(v1alpha1.StubOperation{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+					"warningCount": {
+						SchemaProps: spec.SchemaProps{
+							Description: "WarningCount counts what the stub works around.",
+							Type:        []string{"integer"},
+							Format:      "int32",
+						},
+					},
+					"warnings": {
+						VendorExtensible: spec.VendorExtensible{
+							Extensions: spec.Extensions{
+								"x-kubernetes-list-type": "atomic",
+							},
+						},
+						SchemaProps: spec.SchemaProps{
+							Description: "Warnings lists them, cut at 200.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(v1alpha1.StubIssue{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+					"errorCount": {
+						SchemaProps: spec.SchemaProps{
+							Description: "ErrorCount counts the document's violations of the specification.",
+							Type:        []string{"integer"},
+							Format:      "int32",
+						},
+					},
+					"errors": {
+						VendorExtensible: spec.VendorExtensible{
+							Extensions: spec.Extensions{
+								"x-kubernetes-list-type": "atomic",
+							},
+						},
+						SchemaProps: spec.SchemaProps{
+							Description: "Errors lists them, cut at 200.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(v1alpha1.StubIssue{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+				},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.StubDocument{}.OpenAPIModelName(), v1alpha1.StubIssue{}.OpenAPIModelName(), v1alpha1.StubOperation{}.OpenAPIModelName()},
 	}
 }
 

@@ -53,6 +53,7 @@ func addKnownTypes(scheme *runtime.Scheme) error {
 		&BaselineList{},
 		&OverlayRequest{},
 		&OrganizationUsageOptions{}, &OrganizationUsage{},
+		&Stub{}, &StubList{}, &StubDocumentChunk{}, &StubDocumentChunkList{},
 	)
 	metav1.AddToGroupVersion(scheme, SchemeGroupVersion)
 	return nil

@@ -578,6 +578,96 @@ func RegisterConversions(s *runtime.Scheme) error {
 	}); err != nil {
 		return err
 	}
+	if err := s.AddGeneratedConversionFunc((*Stub)(nil), (*stax.Stub)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_Stub_To_stax_Stub(a.(*Stub), b.(*stax.Stub), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*stax.Stub)(nil), (*Stub)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_stax_Stub_To_v1alpha1_Stub(a.(*stax.Stub), b.(*Stub), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*StubDocument)(nil), (*stax.StubDocument)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_StubDocument_To_stax_StubDocument(a.(*StubDocument), b.(*stax.StubDocument), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*stax.StubDocument)(nil), (*StubDocument)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_stax_StubDocument_To_v1alpha1_StubDocument(a.(*stax.StubDocument), b.(*StubDocument), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*StubDocumentChunk)(nil), (*stax.StubDocumentChunk)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_StubDocumentChunk_To_stax_StubDocumentChunk(a.(*StubDocumentChunk), b.(*stax.StubDocumentChunk), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*stax.StubDocumentChunk)(nil), (*StubDocumentChunk)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_stax_StubDocumentChunk_To_v1alpha1_StubDocumentChunk(a.(*stax.StubDocumentChunk), b.(*StubDocumentChunk), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*StubDocumentChunkList)(nil), (*stax.StubDocumentChunkList)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_StubDocumentChunkList_To_stax_StubDocumentChunkList(a.(*StubDocumentChunkList), b.(*stax.StubDocumentChunkList), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*stax.StubDocumentChunkList)(nil), (*StubDocumentChunkList)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_stax_StubDocumentChunkList_To_v1alpha1_StubDocumentChunkList(a.(*stax.StubDocumentChunkList), b.(*StubDocumentChunkList), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*StubIssue)(nil), (*stax.StubIssue)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_StubIssue_To_stax_StubIssue(a.(*StubIssue), b.(*stax.StubIssue), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*stax.StubIssue)(nil), (*StubIssue)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_stax_StubIssue_To_v1alpha1_StubIssue(a.(*stax.StubIssue), b.(*StubIssue), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*StubList)(nil), (*stax.StubList)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_StubList_To_stax_StubList(a.(*StubList), b.(*stax.StubList), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*stax.StubList)(nil), (*StubList)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_stax_StubList_To_v1alpha1_StubList(a.(*stax.StubList), b.(*StubList), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*StubOperation)(nil), (*stax.StubOperation)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_StubOperation_To_stax_StubOperation(a.(*StubOperation), b.(*stax.StubOperation), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*stax.StubOperation)(nil), (*StubOperation)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_stax_StubOperation_To_v1alpha1_StubOperation(a.(*stax.StubOperation), b.(*StubOperation), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*StubSpec)(nil), (*stax.StubSpec)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_StubSpec_To_stax_StubSpec(a.(*StubSpec), b.(*stax.StubSpec), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*stax.StubSpec)(nil), (*StubSpec)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_stax_StubSpec_To_v1alpha1_StubSpec(a.(*stax.StubSpec), b.(*StubSpec), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*StubStatus)(nil), (*stax.StubStatus)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_StubStatus_To_stax_StubStatus(a.(*StubStatus), b.(*stax.StubStatus), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*stax.StubStatus)(nil), (*StubStatus)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_stax_StubStatus_To_v1alpha1_StubStatus(a.(*stax.StubStatus), b.(*StubStatus), scope)
+	}); err != nil {
+		return err
+	}
 	if err := s.AddGeneratedConversionFunc((*TCPHealthCheck)(nil), (*stax.TCPHealthCheck)(nil), func(a, b interface{}, scope conversion.Scope) error {
 		return Convert_v1alpha1_TCPHealthCheck_To_stax_TCPHealthCheck(a.(*TCPHealthCheck), b.(*stax.TCPHealthCheck), scope)
 	}); err != nil {
@@ -1993,6 +2083,208 @@ func autoConvert_stax_SignatureVerification_To_v1alpha1_SignatureVerification(in
 // Convert_stax_SignatureVerification_To_v1alpha1_SignatureVerification is an autogenerated conversion function.
 func Convert_stax_SignatureVerification_To_v1alpha1_SignatureVerification(in *stax.SignatureVerification, out *SignatureVerification, s conversion.Scope) error {
 	return autoConvert_stax_SignatureVerification_To_v1alpha1_SignatureVerification(in, out, s)
+}
+
+func autoConvert_v1alpha1_Stub_To_stax_Stub(in *Stub, out *stax.Stub, s conversion.Scope) error {
+	out.ObjectMeta = in.ObjectMeta
+	if err := Convert_v1alpha1_StubSpec_To_stax_StubSpec(&in.Spec, &out.Spec, s); err != nil {
+		return err
+	}
+	if err := Convert_v1alpha1_StubStatus_To_stax_StubStatus(&in.Status, &out.Status, s); err != nil {
+		return err
+	}
+	return nil
+}
+
+// Convert_v1alpha1_Stub_To_stax_Stub is an autogenerated conversion function.
+func Convert_v1alpha1_Stub_To_stax_Stub(in *Stub, out *stax.Stub, s conversion.Scope) error {
+	return autoConvert_v1alpha1_Stub_To_stax_Stub(in, out, s)
+}
+
+func autoConvert_stax_Stub_To_v1alpha1_Stub(in *stax.Stub, out *Stub, s conversion.Scope) error {
+	out.ObjectMeta = in.ObjectMeta
+	if err := Convert_stax_StubSpec_To_v1alpha1_StubSpec(&in.Spec, &out.Spec, s); err != nil {
+		return err
+	}
+	if err := Convert_stax_StubStatus_To_v1alpha1_StubStatus(&in.Status, &out.Status, s); err != nil {
+		return err
+	}
+	return nil
+}
+
+// Convert_stax_Stub_To_v1alpha1_Stub is an autogenerated conversion function.
+func Convert_stax_Stub_To_v1alpha1_Stub(in *stax.Stub, out *Stub, s conversion.Scope) error {
+	return autoConvert_stax_Stub_To_v1alpha1_Stub(in, out, s)
+}
+
+func autoConvert_v1alpha1_StubDocument_To_stax_StubDocument(in *StubDocument, out *stax.StubDocument, s conversion.Scope) error {
+	*out = *(*stax.StubDocument)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_StubDocument_To_stax_StubDocument is an autogenerated conversion function.
+func Convert_v1alpha1_StubDocument_To_stax_StubDocument(in *StubDocument, out *stax.StubDocument, s conversion.Scope) error {
+	return autoConvert_v1alpha1_StubDocument_To_stax_StubDocument(in, out, s)
+}
+
+func autoConvert_stax_StubDocument_To_v1alpha1_StubDocument(in *stax.StubDocument, out *StubDocument, s conversion.Scope) error {
+	*out = *(*StubDocument)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_stax_StubDocument_To_v1alpha1_StubDocument is an autogenerated conversion function.
+func Convert_stax_StubDocument_To_v1alpha1_StubDocument(in *stax.StubDocument, out *StubDocument, s conversion.Scope) error {
+	return autoConvert_stax_StubDocument_To_v1alpha1_StubDocument(in, out, s)
+}
+
+func autoConvert_v1alpha1_StubDocumentChunk_To_stax_StubDocumentChunk(in *StubDocumentChunk, out *stax.StubDocumentChunk, s conversion.Scope) error {
+	out.ObjectMeta = in.ObjectMeta
+	out.Stub = in.Stub
+	out.Index = in.Index
+	out.Data = *(*[]byte)(unsafe.Pointer(&in.Data))
+	return nil
+}
+
+// Convert_v1alpha1_StubDocumentChunk_To_stax_StubDocumentChunk is an autogenerated conversion function.
+func Convert_v1alpha1_StubDocumentChunk_To_stax_StubDocumentChunk(in *StubDocumentChunk, out *stax.StubDocumentChunk, s conversion.Scope) error {
+	return autoConvert_v1alpha1_StubDocumentChunk_To_stax_StubDocumentChunk(in, out, s)
+}
+
+func autoConvert_stax_StubDocumentChunk_To_v1alpha1_StubDocumentChunk(in *stax.StubDocumentChunk, out *StubDocumentChunk, s conversion.Scope) error {
+	out.ObjectMeta = in.ObjectMeta
+	out.Stub = in.Stub
+	out.Index = in.Index
+	out.Data = *(*[]byte)(unsafe.Pointer(&in.Data))
+	return nil
+}
+
+// Convert_stax_StubDocumentChunk_To_v1alpha1_StubDocumentChunk is an autogenerated conversion function.
+func Convert_stax_StubDocumentChunk_To_v1alpha1_StubDocumentChunk(in *stax.StubDocumentChunk, out *StubDocumentChunk, s conversion.Scope) error {
+	return autoConvert_stax_StubDocumentChunk_To_v1alpha1_StubDocumentChunk(in, out, s)
+}
+
+func autoConvert_v1alpha1_StubDocumentChunkList_To_stax_StubDocumentChunkList(in *StubDocumentChunkList, out *stax.StubDocumentChunkList, s conversion.Scope) error {
+	out.ListMeta = in.ListMeta
+	out.Items = *(*[]stax.StubDocumentChunk)(unsafe.Pointer(&in.Items))
+	return nil
+}
+
+// Convert_v1alpha1_StubDocumentChunkList_To_stax_StubDocumentChunkList is an autogenerated conversion function.
+func Convert_v1alpha1_StubDocumentChunkList_To_stax_StubDocumentChunkList(in *StubDocumentChunkList, out *stax.StubDocumentChunkList, s conversion.Scope) error {
+	return autoConvert_v1alpha1_StubDocumentChunkList_To_stax_StubDocumentChunkList(in, out, s)
+}
+
+func autoConvert_stax_StubDocumentChunkList_To_v1alpha1_StubDocumentChunkList(in *stax.StubDocumentChunkList, out *StubDocumentChunkList, s conversion.Scope) error {
+	out.ListMeta = in.ListMeta
+	out.Items = *(*[]StubDocumentChunk)(unsafe.Pointer(&in.Items))
+	return nil
+}
+
+// Convert_stax_StubDocumentChunkList_To_v1alpha1_StubDocumentChunkList is an autogenerated conversion function.
+func Convert_stax_StubDocumentChunkList_To_v1alpha1_StubDocumentChunkList(in *stax.StubDocumentChunkList, out *StubDocumentChunkList, s conversion.Scope) error {
+	return autoConvert_stax_StubDocumentChunkList_To_v1alpha1_StubDocumentChunkList(in, out, s)
+}
+
+func autoConvert_v1alpha1_StubIssue_To_stax_StubIssue(in *StubIssue, out *stax.StubIssue, s conversion.Scope) error {
+	*out = *(*stax.StubIssue)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_StubIssue_To_stax_StubIssue is an autogenerated conversion function.
+func Convert_v1alpha1_StubIssue_To_stax_StubIssue(in *StubIssue, out *stax.StubIssue, s conversion.Scope) error {
+	return autoConvert_v1alpha1_StubIssue_To_stax_StubIssue(in, out, s)
+}
+
+func autoConvert_stax_StubIssue_To_v1alpha1_StubIssue(in *stax.StubIssue, out *StubIssue, s conversion.Scope) error {
+	*out = *(*StubIssue)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_stax_StubIssue_To_v1alpha1_StubIssue is an autogenerated conversion function.
+func Convert_stax_StubIssue_To_v1alpha1_StubIssue(in *stax.StubIssue, out *StubIssue, s conversion.Scope) error {
+	return autoConvert_stax_StubIssue_To_v1alpha1_StubIssue(in, out, s)
+}
+
+func autoConvert_v1alpha1_StubList_To_stax_StubList(in *StubList, out *stax.StubList, s conversion.Scope) error {
+	out.ListMeta = in.ListMeta
+	out.Items = *(*[]stax.Stub)(unsafe.Pointer(&in.Items))
+	return nil
+}
+
+// Convert_v1alpha1_StubList_To_stax_StubList is an autogenerated conversion function.
+func Convert_v1alpha1_StubList_To_stax_StubList(in *StubList, out *stax.StubList, s conversion.Scope) error {
+	return autoConvert_v1alpha1_StubList_To_stax_StubList(in, out, s)
+}
+
+func autoConvert_stax_StubList_To_v1alpha1_StubList(in *stax.StubList, out *StubList, s conversion.Scope) error {
+	out.ListMeta = in.ListMeta
+	out.Items = *(*[]Stub)(unsafe.Pointer(&in.Items))
+	return nil
+}
+
+// Convert_stax_StubList_To_v1alpha1_StubList is an autogenerated conversion function.
+func Convert_stax_StubList_To_v1alpha1_StubList(in *stax.StubList, out *StubList, s conversion.Scope) error {
+	return autoConvert_stax_StubList_To_v1alpha1_StubList(in, out, s)
+}
+
+func autoConvert_v1alpha1_StubOperation_To_stax_StubOperation(in *StubOperation, out *stax.StubOperation, s conversion.Scope) error {
+	*out = *(*stax.StubOperation)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_StubOperation_To_stax_StubOperation is an autogenerated conversion function.
+func Convert_v1alpha1_StubOperation_To_stax_StubOperation(in *StubOperation, out *stax.StubOperation, s conversion.Scope) error {
+	return autoConvert_v1alpha1_StubOperation_To_stax_StubOperation(in, out, s)
+}
+
+func autoConvert_stax_StubOperation_To_v1alpha1_StubOperation(in *stax.StubOperation, out *StubOperation, s conversion.Scope) error {
+	*out = *(*StubOperation)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_stax_StubOperation_To_v1alpha1_StubOperation is an autogenerated conversion function.
+func Convert_stax_StubOperation_To_v1alpha1_StubOperation(in *stax.StubOperation, out *StubOperation, s conversion.Scope) error {
+	return autoConvert_stax_StubOperation_To_v1alpha1_StubOperation(in, out, s)
+}
+
+func autoConvert_v1alpha1_StubSpec_To_stax_StubSpec(in *StubSpec, out *stax.StubSpec, s conversion.Scope) error {
+	*out = *(*stax.StubSpec)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_StubSpec_To_stax_StubSpec is an autogenerated conversion function.
+func Convert_v1alpha1_StubSpec_To_stax_StubSpec(in *StubSpec, out *stax.StubSpec, s conversion.Scope) error {
+	return autoConvert_v1alpha1_StubSpec_To_stax_StubSpec(in, out, s)
+}
+
+func autoConvert_stax_StubSpec_To_v1alpha1_StubSpec(in *stax.StubSpec, out *StubSpec, s conversion.Scope) error {
+	*out = *(*StubSpec)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_stax_StubSpec_To_v1alpha1_StubSpec is an autogenerated conversion function.
+func Convert_stax_StubSpec_To_v1alpha1_StubSpec(in *stax.StubSpec, out *StubSpec, s conversion.Scope) error {
+	return autoConvert_stax_StubSpec_To_v1alpha1_StubSpec(in, out, s)
+}
+
+func autoConvert_v1alpha1_StubStatus_To_stax_StubStatus(in *StubStatus, out *stax.StubStatus, s conversion.Scope) error {
+	*out = *(*stax.StubStatus)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_StubStatus_To_stax_StubStatus is an autogenerated conversion function.
+func Convert_v1alpha1_StubStatus_To_stax_StubStatus(in *StubStatus, out *stax.StubStatus, s conversion.Scope) error {
+	return autoConvert_v1alpha1_StubStatus_To_stax_StubStatus(in, out, s)
+}
+
+func autoConvert_stax_StubStatus_To_v1alpha1_StubStatus(in *stax.StubStatus, out *StubStatus, s conversion.Scope) error {
+	*out = *(*StubStatus)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_stax_StubStatus_To_v1alpha1_StubStatus is an autogenerated conversion function.
+func Convert_stax_StubStatus_To_v1alpha1_StubStatus(in *stax.StubStatus, out *StubStatus, s conversion.Scope) error {
+	return autoConvert_stax_StubStatus_To_v1alpha1_StubStatus(in, out, s)
 }
 
 func autoConvert_v1alpha1_TCPHealthCheck_To_stax_TCPHealthCheck(in *TCPHealthCheck, out *stax.TCPHealthCheck, s conversion.Scope) error {

@@ -292,6 +292,51 @@ func (in SignatureVerification) OpenAPIModelName() string {
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
+func (in Stub) OpenAPIModelName() string {
+	return "ai.microstax.stax.v1alpha1.Stub"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in StubDocument) OpenAPIModelName() string {
+	return "ai.microstax.stax.v1alpha1.StubDocument"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in StubDocumentChunk) OpenAPIModelName() string {
+	return "ai.microstax.stax.v1alpha1.StubDocumentChunk"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in StubDocumentChunkList) OpenAPIModelName() string {
+	return "ai.microstax.stax.v1alpha1.StubDocumentChunkList"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in StubIssue) OpenAPIModelName() string {
+	return "ai.microstax.stax.v1alpha1.StubIssue"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in StubList) OpenAPIModelName() string {
+	return "ai.microstax.stax.v1alpha1.StubList"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in StubOperation) OpenAPIModelName() string {
+	return "ai.microstax.stax.v1alpha1.StubOperation"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in StubSpec) OpenAPIModelName() string {
+	return "ai.microstax.stax.v1alpha1.StubSpec"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in StubStatus) OpenAPIModelName() string {
+	return "ai.microstax.stax.v1alpha1.StubStatus"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
 func (in TCPHealthCheck) OpenAPIModelName() string {
 	return "ai.microstax.stax.v1alpha1.TCPHealthCheck"
 }

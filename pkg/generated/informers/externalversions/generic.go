@@ -63,6 +63,8 @@ func (f *sharedInformerFactory) ForResource(resource schema.GroupVersionResource
 		return &genericInformer{resource: resource.GroupResource(), informer: f.Stax().V1alpha1().Organizations().Informer()}, nil
 	case v1alpha1.SchemeGroupVersion.WithResource("secrets"):
 		return &genericInformer{resource: resource.GroupResource(), informer: f.Stax().V1alpha1().Secrets().Informer()}, nil
+	case v1alpha1.SchemeGroupVersion.WithResource("stubs"):
+		return &genericInformer{resource: resource.GroupResource(), informer: f.Stax().V1alpha1().Stubs().Informer()}, nil
 	case v1alpha1.SchemeGroupVersion.WithResource("tokenrevocations"):
 		return &genericInformer{resource: resource.GroupResource(), informer: f.Stax().V1alpha1().TokenRevocations().Informer()}, nil
 

@@ -54,6 +54,14 @@ type SecretListerExpansion interface{}
 // SecretNamespaceLister.
 type SecretNamespaceListerExpansion interface{}
 
+// StubListerExpansion allows custom methods to be added to
+// StubLister.
+type StubListerExpansion interface{}
+
+// StubNamespaceListerExpansion allows custom methods to be added to
+// StubNamespaceLister.
+type StubNamespaceListerExpansion interface{}
+
 // TokenRevocationListerExpansion allows custom methods to be added to
 // TokenRevocationLister.
 type TokenRevocationListerExpansion interface{}

@@ -34,6 +34,8 @@ type Interface interface {
 	Organizations() TypedOrganizationInformer
 	// Secrets returns a SecretInformer.
 	Secrets() TypedSecretInformer
+	// Stubs returns a StubInformer.
+	Stubs() TypedStubInformer
 	// TokenRevocations returns a TokenRevocationInformer.
 	TokenRevocations() TypedTokenRevocationInformer
 }
@@ -72,6 +74,11 @@ func (v *version) Organizations() TypedOrganizationInformer {
 // Secrets returns a TypedSecretInformer.
 func (v *version) Secrets() TypedSecretInformer {
 	return &secretInformer{factory: v.factory, namespace: v.namespace, tweakListOptions: v.tweakListOptions}
+}
+
+// Stubs returns a TypedStubInformer.
+func (v *version) Stubs() TypedStubInformer {
+	return &stubInformer{factory: v.factory, namespace: v.namespace, tweakListOptions: v.tweakListOptions}
 }
 
 // TokenRevocations returns a TypedTokenRevocationInformer.

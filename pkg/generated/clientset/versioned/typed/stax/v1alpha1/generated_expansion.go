@@ -32,4 +32,6 @@ type OrganizationExpansion interface{}
 
 type SecretExpansion interface{}
 
+type StubExpansion interface{}
+
 type TokenRevocationExpansion interface{}

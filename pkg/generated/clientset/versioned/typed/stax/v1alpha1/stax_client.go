@@ -35,6 +35,7 @@ type StaxV1alpha1Interface interface {
 	IdentityReviewsGetter
 	OrganizationsGetter
 	SecretsGetter
+	StubsGetter
 	TokenRevocationsGetter
 }
 
@@ -69,6 +70,10 @@ func (c *StaxV1alpha1Client) Organizations() OrganizationInterface {
 
 func (c *StaxV1alpha1Client) Secrets(namespace string) SecretInterface {
 	return newSecrets(c, namespace)
+}
+
+func (c *StaxV1alpha1Client) Stubs(namespace string) StubInterface {
+	return newStubs(c, namespace)
 }
 
 func (c *StaxV1alpha1Client) TokenRevocations(namespace string) TokenRevocationInterface {

@@ -56,6 +56,10 @@ func (c *FakeStaxV1alpha1) Secrets(namespace string) v1alpha1.SecretInterface {
 	return newFakeSecrets(c, namespace)
 }
 
+func (c *FakeStaxV1alpha1) Stubs(namespace string) v1alpha1.StubInterface {
+	return newFakeStubs(c, namespace)
+}
+
 func (c *FakeStaxV1alpha1) TokenRevocations(namespace string) v1alpha1.TokenRevocationInterface {
 	return newFakeTokenRevocations(c, namespace)
 }
