@@ -275,6 +275,8 @@ func (c CompletedConfig) New() (*Server, error) {
 		"secrets":            secrets.Secret,
 		// The values, for the platform only.
 		"secrets/values": secrets.Values,
+		// Written by the organization's admins and the platform only.
+		"organizations/driftpolicy": organizationstore.NewDriftPolicyREST(orgs),
 		// Identity endpoints: answered, never stored.
 		"identityreviews":        identityreview.NewREST(c.Identity.Verifier),
 		"federatedtokenrequests": federatedtokenrequest.NewREST(c.Identity.Issuer),

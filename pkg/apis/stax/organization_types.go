@@ -53,6 +53,8 @@ type OrganizationSpec struct {
 	// Quota caps what the organization's environments may ask for, in
 	// total; nil, or a nil field, is unlimited. Set by platform admins only.
 	Quota *OrganizationQuota
+	// DriftPolicy is the organization's drift policy (driftpolicy_types.go).
+	DriftPolicy *DriftPolicy
 }
 
 // OrganizationQuota is the total an organization's environments may ask for.

@@ -203,6 +203,8 @@ type EnvironmentStatus struct {
 	StoppedAt *metav1.Time
 	// RunningSeconds is how long, in all, the environment has run.
 	RunningSeconds int64
+	// Drift is what the drift controller found (driftpolicy_types.go).
+	Drift *EnvironmentDrift
 }
 
 // ServiceStatus is the observed state of one service.

@@ -48,6 +48,10 @@ type OrganizationSpec struct {
 	// set it: a change by a token of the organization is refused (403).
 	// +optional
 	Quota *OrganizationQuota `json:"quota,omitempty"`
+	// DriftPolicy says what happens when an environment's live objects
+	// drift from its plan; written through organizations/driftpolicy only.
+	// +optional
+	DriftPolicy *DriftPolicy `json:"driftPolicy,omitempty"`
 }
 
 // OrganizationQuota is the total an organization's environments may ask for.

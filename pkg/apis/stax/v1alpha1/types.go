@@ -258,6 +258,10 @@ type EnvironmentStatus struct {
 	// RunningSeconds is how long, in all, the environment has run.
 	// +optional
 	RunningSeconds int64 `json:"runningSeconds,omitempty"`
+	// Drift is what the drift controller found under its organization's
+	// drift policy.
+	// +optional
+	Drift *EnvironmentDrift `json:"drift,omitempty"`
 }
 
 // ServiceStatus is the observed state of one service.

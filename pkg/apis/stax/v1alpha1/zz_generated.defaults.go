@@ -110,6 +110,9 @@ func SetObjectDefaults_FederatedTokenRequest(in *FederatedTokenRequest) {
 
 func SetObjectDefaults_Organization(in *Organization) {
 	SetDefaults_OrganizationSpec(&in.Spec)
+	if in.Spec.DriftPolicy != nil {
+		SetDefaults_DriftPolicy(in.Spec.DriftPolicy)
+	}
 }
 
 func SetObjectDefaults_OrganizationList(in *OrganizationList) {

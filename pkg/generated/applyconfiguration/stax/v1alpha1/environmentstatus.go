@@ -50,6 +50,9 @@ type EnvironmentStatusApplyConfiguration struct {
 	StoppedAt *metav1.Time `json:"stoppedAt,omitempty"`
 	// RunningSeconds is how long, in all, the environment has run.
 	RunningSeconds *int64 `json:"runningSeconds,omitempty"`
+	// Drift is what the drift controller found under its organization's
+	// drift policy.
+	Drift *EnvironmentDriftApplyConfiguration `json:"drift,omitempty"`
 }
 
 // EnvironmentStatusApplyConfiguration constructs a declarative configuration of the EnvironmentStatus type for use with
@@ -145,5 +148,13 @@ func (b *EnvironmentStatusApplyConfiguration) WithStoppedAt(value metav1.Time) *
 // If called multiple times, the RunningSeconds field is set to the value of the last call.
 func (b *EnvironmentStatusApplyConfiguration) WithRunningSeconds(value int64) *EnvironmentStatusApplyConfiguration {
 	b.RunningSeconds = &value
+	return b
+}
+
+// WithDrift sets the Drift field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the Drift field is set to the value of the last call.
+func (b *EnvironmentStatusApplyConfiguration) WithDrift(value *EnvironmentDriftApplyConfiguration) *EnvironmentStatusApplyConfiguration {
+	b.Drift = value
 	return b
 }

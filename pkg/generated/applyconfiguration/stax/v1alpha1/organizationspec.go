@@ -38,6 +38,9 @@ type OrganizationSpecApplyConfiguration struct {
 	// total; unset, or an unset field, is unlimited. Only platform admins
 	// set it: a change by a token of the organization is refused (403).
 	Quota *OrganizationQuotaApplyConfiguration `json:"quota,omitempty"`
+	// DriftPolicy says what happens when an environment's live objects
+	// drift from its plan; written through organizations/driftpolicy only.
+	DriftPolicy *DriftPolicyApplyConfiguration `json:"driftPolicy,omitempty"`
 }
 
 // OrganizationSpecApplyConfiguration constructs a declarative configuration of the OrganizationSpec type for use with
@@ -75,5 +78,13 @@ func (b *OrganizationSpecApplyConfiguration) WithRequestsPerMinute(value int32) 
 // If called multiple times, the Quota field is set to the value of the last call.
 func (b *OrganizationSpecApplyConfiguration) WithQuota(value *OrganizationQuotaApplyConfiguration) *OrganizationSpecApplyConfiguration {
 	b.Quota = value
+	return b
+}
+
+// WithDriftPolicy sets the DriftPolicy field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the DriftPolicy field is set to the value of the last call.
+func (b *OrganizationSpecApplyConfiguration) WithDriftPolicy(value *DriftPolicyApplyConfiguration) *OrganizationSpecApplyConfiguration {
+	b.DriftPolicy = value
 	return b
 }
