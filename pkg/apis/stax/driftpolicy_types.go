@@ -19,21 +19,6 @@ const (
 	DriftRemediate DriftMode = "remediate"
 )
 
-// Drift fields: what of a service drifted. Ignore rules name them.
-const (
-	DriftFieldReplicas = "replicas"
-	DriftFieldImage    = "image"
-	DriftFieldEnv      = "env"
-	DriftFieldPorts    = "ports"
-	DriftFieldCommand  = "command"
-	// DriftFieldMissing is an object of the plan (a Deployment, a Service)
-	// that is gone.
-	DriftFieldMissing = "missing"
-)
-
-// DriftFields are the fields an ignore rule may name.
-var DriftFields = []string{DriftFieldReplicas, DriftFieldImage, DriftFieldEnv, DriftFieldPorts, DriftFieldCommand, DriftFieldMissing}
-
 // DriftPolicy is an organization's rule for environments whose live runtime
 // objects no longer match their plan. It is written through the
 // organizations/driftpolicy subresource only.

@@ -9,6 +9,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/microstax/stax/pkg/apis/stax"
+	"github.com/microstax/stax/pkg/runtime"
 )
 
 // Bounds of a drift policy.
@@ -42,7 +43,7 @@ func ValidateDriftPolicy(p *stax.DriftPolicy, fldPath *field.Path) field.ErrorLi
 		allErrs = append(allErrs, field.TooMany(ignore, len(p.Ignore), MaxDriftIgnoreRules))
 		return allErrs
 	}
-	known := sets.New(stax.DriftFields...)
+	known := sets.New(runtime.DriftFields...)
 	for i, r := range p.Ignore {
 		rp := ignore.Index(i)
 		if len(r.Services) == 0 && len(r.Fields) == 0 {
@@ -63,7 +64,7 @@ func ValidateDriftPolicy(p *stax.DriftPolicy, fldPath *field.Path) field.ErrorLi
 		}
 		for j, f := range r.Fields {
 			if !known.Has(f) {
-				allErrs = append(allErrs, field.NotSupported(rp.Child("fields").Index(j), f, stax.DriftFields))
+				allErrs = append(allErrs, field.NotSupported(rp.Child("fields").Index(j), f, runtime.DriftFields))
 			} else if slices.Index(r.Fields, f) < j {
 				allErrs = append(allErrs, field.Duplicate(rp.Child("fields").Index(j), f))
 			}
