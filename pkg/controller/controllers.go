@@ -10,6 +10,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/sets"
 
 	"github.com/microstax/stax/pkg/controller/baseline"
+	"github.com/microstax/stax/pkg/controller/drift"
 	"github.com/microstax/stax/pkg/controller/environment"
 	"github.com/microstax/stax/pkg/controller/tokenrevocation"
 	"github.com/microstax/stax/pkg/generated/clientset/versioned"
@@ -26,14 +27,17 @@ const (
 	// BaselineController keeps Baselines' status in step with their
 	// environments and overlays, and lets deleted ones go.
 	BaselineController = "baseline"
+	// DriftController compares running environments with their plans
+	// under their organization's drift policy.
+	DriftController = "drift"
 )
 
 // Known are the controllers that can be started.
-var Known = sets.New(EnvironmentController, TokenRevocationController, BaselineController)
+var Known = sets.New(EnvironmentController, TokenRevocationController, BaselineController, DriftController)
 
 // Defaults are the controllers stax-apiserver and stax-controller-manager
 // run unless told otherwise.
-var Defaults = []string{EnvironmentController, TokenRevocationController, BaselineController}
+var Defaults = []string{EnvironmentController, TokenRevocationController, BaselineController, DriftController}
 
 // Config is what the controllers run with.
 type Config struct {
@@ -49,6 +53,9 @@ type Config struct {
 	Activity environment.Activity
 	// Workers per controller.
 	Workers int
+	// DriftInterval is how often the drift controller checks a running
+	// environment (0: drift.DefaultInterval).
+	DriftInterval time.Duration
 }
 
 // Controllers are built controllers, ready to run.
@@ -86,6 +93,17 @@ func New(names []string, cfg Config) (*Controllers, error) {
 			v1 := cfg.Informers.Stax().V1alpha1()
 			bc := baseline.New(cfg.Client, v1.Baselines(), v1.Environments())
 			c.run = append(c.run, func(ctx context.Context) { bc.Run(ctx, 1) })
+		case DriftController:
+			detector, ok := cfg.Runtime.(runtime.DriftDetector)
+			if !ok {
+				return nil, fmt.Errorf("the %s controller needs a runtime that detects drift", name)
+			}
+			v1 := cfg.Informers.Stax().V1alpha1()
+			dc := drift.New(cfg.Client, v1.Environments(), v1.Organizations(), detector)
+			if cfg.DriftInterval > 0 {
+				dc.Interval = cfg.DriftInterval
+			}
+			c.run = append(c.run, func(ctx context.Context) { dc.Run(ctx, workers) })
 		default:
 			return nil, fmt.Errorf("unknown controller %q", name)
 		}

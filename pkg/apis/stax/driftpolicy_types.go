@@ -1,8 +1,6 @@
 package stax
 
 import (
-	"slices"
-
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
@@ -37,19 +35,6 @@ type DriftIgnoreRule struct {
 	Services []string
 	// Fields names the drift fields the rule covers; empty is every field.
 	Fields []string
-}
-
-// Ignores says whether the policy ignores drift of field in service.
-func (p *DriftPolicy) Ignores(service, field string) bool {
-	if p == nil {
-		return false
-	}
-	for _, r := range p.Ignore {
-		if (len(r.Services) == 0 || slices.Contains(r.Services, service)) && (len(r.Fields) == 0 || slices.Contains(r.Fields, field)) {
-			return true
-		}
-	}
-	return false
 }
 
 // EnvironmentDrift is what the drift controller found of an environment.

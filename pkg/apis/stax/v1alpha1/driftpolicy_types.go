@@ -1,6 +1,8 @@
 package v1alpha1
 
 import (
+	"slices"
+
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
@@ -94,3 +96,17 @@ type DriftRecord struct {
 // ConditionDrifted is True while an environment's live objects differ from
 // its plan (drift its organization's policy does not ignore).
 const ConditionDrifted = "Drifted"
+
+// Ignores says whether the policy ignores drift of field in service: some
+// rule covers both.
+func (p *DriftPolicy) Ignores(service, field string) bool {
+	if p == nil {
+		return false
+	}
+	for _, r := range p.Ignore {
+		if (len(r.Services) == 0 || slices.Contains(r.Services, service)) && (len(r.Fields) == 0 || slices.Contains(r.Fields, field)) {
+			return true
+		}
+	}
+	return false
+}
