@@ -196,12 +196,21 @@ func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error
 	return again, nil
 }
 
-// checkable: running the plan of its current spec.
+// checkable: the runtime was given the plan of the current spec and runs
+// it (a missing object leaves the phase Provisioning or Degraded, so those
+// are checked too); not while it stops, is stopped, failed or goes.
 func checkable(env *staxv1.Environment) bool {
 	if env.DeletionTimestamp != nil || env.Spec.Paused || env.Status.ObservedGeneration != env.Generation {
 		return false
 	}
-	return env.Status.Phase == staxv1.EnvironmentReady || env.Status.Phase == staxv1.EnvironmentDegraded
+	if !meta.IsStatusConditionTrue(env.Status.Conditions, staxv1.ConditionProvisioned) {
+		return false
+	}
+	switch env.Status.Phase {
+	case staxv1.EnvironmentReady, staxv1.EnvironmentDegraded, staxv1.EnvironmentProvisioning, staxv1.EnvironmentResuming:
+		return true
+	}
+	return false
 }
 
 // worthWriting: anything changed but the check time, or the last written

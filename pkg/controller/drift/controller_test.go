@@ -50,7 +50,8 @@ func readyEnvironment() *staxv1.Environment {
 		ObjectMeta: metav1.ObjectMeta{Name: "shop", Namespace: "acme", Generation: 1},
 		Spec: staxv1.EnvironmentSpec{Blueprint: staxv1.Blueprint{Services: []staxv1.ServiceSpec{
 			{Name: "api", Image: "acme/api:1", Replicas: &two}}}},
-		Status: staxv1.EnvironmentStatus{Phase: staxv1.EnvironmentReady, ObservedGeneration: 1},
+		Status: staxv1.EnvironmentStatus{Phase: staxv1.EnvironmentReady, ObservedGeneration: 1,
+			Conditions: []metav1.Condition{{Type: staxv1.ConditionProvisioned, Status: metav1.ConditionTrue}}},
 	}
 }
 
@@ -178,6 +179,16 @@ func TestIgnoreAndOff(t *testing.T) {
 	stopped.Spec.Paused = true
 	if checkable(stopped) {
 		t.Errorf("a paused environment is checked")
+	}
+	failed := readyEnvironment()
+	failed.Status.Phase = staxv1.EnvironmentFailed
+	if checkable(failed) {
+		t.Errorf("a failed environment is checked")
+	}
+	missing := readyEnvironment()
+	missing.Status.Phase = staxv1.EnvironmentProvisioning
+	if !checkable(missing) {
+		t.Errorf("an environment missing a Deployment (Provisioning) is not checked")
 	}
 	moved := readyEnvironment()
 	moved.Generation = 2
