@@ -90,6 +90,13 @@ check '.data.metadata.name == "acme" and .meta.signatureVerified == true'
 [ "$(header RateLimit-Limit)" = 100 ] || fail "RateLimit-Limit $(header RateLimit-Limit)"
 request_id=$(jq -r .meta.requestId "$work/body")
 
+# The drift policy: written by the organization's admins only (docs/drift.md).
+req PATCH /v1/organization/drift-policy 403 -H 'Content-Type: application/json' -d '{"mode":"detect"}'
+check '.error.reason == "Forbidden"'
+ADMIN_TOKEN=$(stax-apiserver mint-token --data-dir "$work/data" --organization acme --subject ada --groups stax:org-admin)
+TOKEN=$ADMIN_TOKEN req PATCH /v1/organization/drift-policy 200 -H 'Content-Type: application/json' -d '{"mode":"detect","gracePeriod":"30s"}'
+check '.data.mode == "detect" and .data.gracePeriod == "30s"'
+
 req GET /v1/identity/verify 200
 check '.data.authenticated and .data.signatures.classical and .data.signatures.postQuantum and .data.organization == "acme"'
 

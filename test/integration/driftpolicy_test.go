@@ -2,6 +2,7 @@ package integration
 
 import (
 	"context"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -79,6 +80,14 @@ func TestDriftPolicyRoles(t *testing.T) {
 	// The platform may write it too.
 	if _, err := patch(platform.Organizations(), `{"spec":{"driftPolicy":{"mode":"off"}}}`, "driftpolicy"); err != nil {
 		t.Errorf("platform sets the drift policy: %v", err)
+	}
+	// kubectl reaches the subresource too.
+	out, err := exec.Command(kubectlPath(t), "--kubeconfig", s.Kubeconfig, "patch", "organization", "acme", "--type=merge",
+		"--subresource=driftpolicy", "-p", `{"spec":{"driftPolicy":{"mode":"detect","gracePeriod":"2m"}}}`).CombinedOutput()
+	if err != nil {
+		t.Errorf("kubectl patch --subresource=driftpolicy: %v: %s", err, out)
+	} else if p := policy(); p.Mode != staxv1.DriftDetect || p.GracePeriod.Duration != 2*time.Minute {
+		t.Errorf("after kubectl patch: %+v", p)
 	}
 	// Another organization's admin cannot.
 	other := tokenClient(t, s, mintWithCLI(t, s, "globex", "gus", "--groups", auth.OrganizationAdminClaim)).StaxV1alpha1()
