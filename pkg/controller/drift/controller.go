@@ -171,7 +171,9 @@ func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error
 		if policy.GracePeriod != nil {
 			grace = policy.GracePeriod.Duration
 		}
-		ok, wait := due(st, grace, now)
+		// The same drift again is restored no sooner than a grace period
+		// or a check after the last restoration.
+		ok, wait := due(st, grace, max(grace, c.Interval), now)
 		switch {
 		case ok:
 			if err := c.detector.Remediate(ctx, plan, kept); err != nil {

@@ -159,6 +159,36 @@ func TestRemediateAfterGrace(t *testing.T) {
 	}
 }
 
+// TestRemediationIsNotALoop: drift the runtime cannot undo is restored
+// again no sooner than a grace period (or a check) after the last time.
+func TestRemediationIsNotALoop(t *testing.T) {
+	h := newHarness(t, organization(&staxv1.DriftPolicy{Mode: staxv1.DriftRemediate, GracePeriod: &metav1.Duration{}}), readyEnvironment())
+	stubborn := &stubbornRuntime{scripted{drift: []runtime.Drift{scaled}}}
+	h.c.detector, h.c.recorder = stubborn, stubborn
+	h.sync()
+	if stubborn.remediated != 1 {
+		t.Fatalf("remediated %d times, want 1", stubborn.remediated)
+	}
+	h.now = h.now.Add(time.Second)
+	_, again := h.sync()
+	if stubborn.remediated != 1 || again != h.c.Interval-time.Second {
+		t.Fatalf("a second remediation after 1s (%d) or revisit %s", stubborn.remediated, again)
+	}
+	h.now = h.now.Add(h.c.Interval)
+	env, _ := h.sync()
+	if stubborn.remediated != 2 || env.Status.Drift.Remediations != 2 || drifted(env).Status != metav1.ConditionTrue {
+		t.Fatalf("after a check: remediated %d, status %+v", stubborn.remediated, env.Status.Drift)
+	}
+}
+
+// stubbornRuntime's drift survives remediation.
+type stubbornRuntime struct{ scripted }
+
+func (s *stubbornRuntime) Remediate(ctx context.Context, plan runtime.Plan, d []runtime.Drift) error {
+	s.remediated++
+	return nil
+}
+
 // TestIgnoreAndOff: ignored drift is not reported; mode off removes the
 // condition and checks nothing; a stopped environment is not checked.
 func TestIgnoreAndOff(t *testing.T) {

@@ -71,10 +71,12 @@ func open(st *staxv1.EnvironmentDrift, service, field string) *staxv1.DriftRecor
 	return nil
 }
 
-// due says whether the drift has lasted the grace period: some unresolved
-// record was first seen that long ago. Otherwise wait is how long until
-// the oldest one will have (0 when nothing drifts).
-func due(st *staxv1.EnvironmentDrift, grace time.Duration, now time.Time) (bool, time.Duration) {
+// due says whether the drift has lasted the grace period (some unresolved
+// record was first seen that long ago) and the last remediation is at
+// least gap old, so that drift the runtime cannot undo is not restored in
+// a tight loop. Otherwise wait is how long until then (0 when nothing
+// drifts).
+func due(st *staxv1.EnvironmentDrift, grace, gap time.Duration, now time.Time) (bool, time.Duration) {
 	var oldest time.Time
 	for _, r := range st.History {
 		if r.ResolvedAt == nil && (oldest.IsZero() || r.DetectedAt.Time.Before(oldest)) {
@@ -84,7 +86,13 @@ func due(st *staxv1.EnvironmentDrift, grace time.Duration, now time.Time) (bool,
 	if oldest.IsZero() {
 		return false, 0
 	}
-	if left := oldest.Add(grace).Sub(now); left > 0 {
+	at := oldest.Add(grace)
+	if st.LastRemediationTime != nil {
+		if next := st.LastRemediationTime.Add(gap); next.After(at) {
+			at = next
+		}
+	}
+	if left := at.Sub(now); left > 0 {
 		return false, left
 	}
 	return true, 0
