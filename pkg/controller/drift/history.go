@@ -8,12 +8,14 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/microstax/stax/pkg/apis/stax"
 	staxv1 "github.com/microstax/stax/pkg/apis/stax/v1alpha1"
 	"github.com/microstax/stax/pkg/runtime"
 )
 
-// MaxHistory bounds status.drift.history (validation refuses more).
-const MaxHistory = 20
+// MaxHistory bounds status.drift.history; its home is the API's, whose
+// validation refuses more.
+const MaxHistory = stax.MaxDriftHistory
 
 // Reasons of the Drifted condition.
 const (
