@@ -93,6 +93,12 @@ req GET '/v1/organization/usage?window=7d&aggregate=label:team&step=1d' 200
 check '.data.aggregate == "label:team" and .data.pricing.currency == "USD" and (.data.series | length) == 7'
 req GET '/v1/organization/usage?window=soon' 422
 check '.error.reason == "Invalid"'
+# The drift policy: written by the organization's admins only (docs/drift.md).
+req PATCH /v1/organization/drift-policy 403 -H 'Content-Type: application/json' -d '{"mode":"detect"}'
+check '.error.reason == "Forbidden"'
+ADMIN_TOKEN=$(stax-apiserver mint-token --data-dir "$work/data" --organization acme --subject ada --groups stax:org-admin)
+TOKEN=$ADMIN_TOKEN req PATCH /v1/organization/drift-policy 200 -H 'Content-Type: application/json' -d '{"mode":"detect","gracePeriod":"30s"}'
+check '.data.mode == "detect" and .data.gracePeriod == "30s"'
 
 req GET /v1/identity/verify 200
 check '.data.authenticated and .data.signatures.classical and .data.signatures.postQuantum and .data.organization == "acme"'

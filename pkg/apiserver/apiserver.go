@@ -300,6 +300,8 @@ func (c CompletedConfig) New() (*Server, error) {
 		"stubs":          stubs.Stub,
 		// A document of any size up to the limit, streamed in chunks.
 		"stubs/document": stubs.Document,
+		// Written by the organization's admins and the platform only.
+		"organizations/driftpolicy": organizationstore.NewDriftPolicyREST(orgs),
 		// Identity endpoints: answered, never stored.
 		"identityreviews":        identityreview.NewREST(c.Identity.Verifier),
 		"federatedtokenrequests": federatedtokenrequest.NewREST(c.Identity.Issuer),

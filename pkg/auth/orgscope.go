@@ -45,7 +45,7 @@ func authorizeOrganizationScope(ctx context.Context, a authorizer.Attributes) (a
 			return authorizer.DecisionAllow, "own organization", nil
 		case a.GetResource() == "organizations" && a.GetName() == org && isRead(a.GetVerb()):
 			return authorizer.DecisionAllow, "own Organization object", nil
-		case a.GetResource() == "organizations" && a.GetName() == org && a.GetSubresource() == "" &&
+		case a.GetResource() == "organizations" && a.GetName() == org && (a.GetSubresource() == "" || a.GetSubresource() == "driftpolicy") &&
 			isChange(a.GetVerb()) && IsOrganizationAdmin(a.GetUser(), org):
 			// The registry keeps the platform's fields (tier, quota) out of reach.
 			return authorizer.DecisionAllow, "admin of own Organization", nil

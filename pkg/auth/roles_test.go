@@ -54,6 +54,9 @@ func TestOrganizationScopeForAdmins(t *testing.T) {
 		{"admin creates an organization", res(admin, "create", "organizations", "", ""), authorizer.DecisionDeny},
 		{"member patches own organization", res(member, "patch", "organizations", "", "acme"), authorizer.DecisionDeny},
 		{"member reads own organization", res(member, "get", "organizations", "", "acme"), authorizer.DecisionAllow},
+		{"admin patches own drift policy", sub(res(admin, "patch", "organizations", "", "acme"), "driftpolicy"), authorizer.DecisionAllow},
+		{"member patches own drift policy", sub(res(member, "patch", "organizations", "", "acme"), "driftpolicy"), authorizer.DecisionDeny},
+		{"admin patches another subresource", sub(res(admin, "patch", "organizations", "", "acme"), "usage"), authorizer.DecisionDeny},
 	}
 	for _, tc := range cases {
 		got, reason, err := scope.Authorize(context.Background(), tc.attr)
@@ -61,4 +64,9 @@ func TestOrganizationScopeForAdmins(t *testing.T) {
 			t.Errorf("%s: decision %v (%s) %v, want %v", tc.name, got, reason, err, tc.want)
 		}
 	}
+}
+
+func sub(a authorizer.AttributesRecord, subresource string) authorizer.AttributesRecord {
+	a.Subresource = subresource
+	return a
 }

@@ -11,6 +11,7 @@ import (
 	"k8s.io/utils/clock"
 
 	"github.com/microstax/stax/pkg/controller/baseline"
+	"github.com/microstax/stax/pkg/controller/drift"
 	"github.com/microstax/stax/pkg/controller/environment"
 	"github.com/microstax/stax/pkg/controller/recordretention"
 	"github.com/microstax/stax/pkg/controller/tokenrevocation"
@@ -31,14 +32,17 @@ const (
 	// RecordRetentionController deletes EnvironmentRecords past their
 	// organization's retention.
 	RecordRetentionController = "recordretention"
+	// DriftController compares running environments with their plans
+	// under their organization's drift policy.
+	DriftController = "drift"
 )
 
 // Known are the controllers that can be started.
-var Known = sets.New(EnvironmentController, TokenRevocationController, BaselineController, RecordRetentionController)
+var Known = sets.New(EnvironmentController, TokenRevocationController, BaselineController, RecordRetentionController, DriftController)
 
 // Defaults are the controllers stax-apiserver and stax-controller-manager
 // run unless told otherwise.
-var Defaults = []string{EnvironmentController, TokenRevocationController, BaselineController, RecordRetentionController}
+var Defaults = []string{EnvironmentController, TokenRevocationController, BaselineController, RecordRetentionController, DriftController}
 
 // Config is what the controllers run with.
 type Config struct {
@@ -56,6 +60,9 @@ type Config struct {
 	Workers int
 	// Clock, when set, is the controllers' time (tests inject a fake one).
 	Clock clock.PassiveClock
+	// DriftInterval is how often the drift controller checks a running
+	// environment (0: drift.DefaultInterval).
+	DriftInterval time.Duration
 }
 
 // Controllers are built controllers, ready to run.
@@ -103,6 +110,17 @@ func New(names []string, cfg Config) (*Controllers, error) {
 				rc.SetClock(cfg.Clock)
 			}
 			c.run = append(c.run, func(ctx context.Context) { rc.Run(ctx, 1) })
+		case DriftController:
+			detector, ok := cfg.Runtime.(runtime.DriftDetector)
+			if !ok {
+				return nil, fmt.Errorf("the %s controller needs a runtime that detects drift", name)
+			}
+			v1 := cfg.Informers.Stax().V1alpha1()
+			dc := drift.New(cfg.Client, v1.Environments(), v1.Organizations(), detector)
+			if cfg.DriftInterval > 0 {
+				dc.Interval = cfg.DriftInterval
+			}
+			c.run = append(c.run, func(ctx context.Context) { dc.Run(ctx, workers) })
 		default:
 			return nil, fmt.Errorf("unknown controller %q", name)
 		}

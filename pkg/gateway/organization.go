@@ -6,7 +6,6 @@ var organizationRoutes = []*Route{
 	{Method: "GET", Path: "/v1/organization", Tag: tagGovernance, Summary: "The caller's organization",
 		Call: "get organizations/{X-Organization-ID}", Success: 200, Errors: []int{404}, Data: schemaOrganization, serve: getOrganization},
 	notBuilt("GET", "/v1/organization/compliance-report", tagGovernance, "Behavioural compliance and audit coverage analysis", "organization governance"),
-	notBuilt("PATCH", "/v1/organization/drift-policy", tagGovernance, "Update organization-wide drift remediation policies", "organization governance"),
 }
 
 func getOrganization(g *Gateway, r *request) error {

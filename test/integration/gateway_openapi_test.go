@@ -14,6 +14,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	staxv1 "github.com/microstax/stax/pkg/apis/stax/v1alpha1"
+	"github.com/microstax/stax/pkg/auth"
 )
 
 // Every example request body of the served OpenAPI document is accepted
@@ -34,7 +35,7 @@ func TestOpenAPIExamplesAreAccepted(t *testing.T) {
 		t.Fatal(err)
 	}
 	base := startGateway(t, s)
-	c := &restClient{t: t, base: base, token: mintWithCLI(t, s, ns, "alice"), org: ns, http: &http.Client{Timeout: time.Minute}}
+	c := &restClient{t: t, base: base, token: mintWithCLI(t, s, ns, "alice", "--groups", auth.OrganizationAdminClaim), org: ns, http: &http.Client{Timeout: time.Minute}}
 
 	resp, err := http.Get(base + "/v1/openapi.json")
 	if err != nil {

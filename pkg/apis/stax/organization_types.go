@@ -57,6 +57,8 @@ type OrganizationSpec struct {
 	Pricing *PriceSheet
 	// RecordRetention is how long EnvironmentRecords are kept; nil: 400 days.
 	RecordRetention *metav1.Duration
+	// DriftPolicy is the organization's drift policy (driftpolicy_types.go).
+	DriftPolicy *DriftPolicy
 }
 
 // OrganizationQuota is the total an organization's environments may ask for.

@@ -221,6 +221,8 @@ type EnvironmentStatus struct {
 	Segments []RunSegment
 	// DailyUsage is the usage of segments folded away, by UTC day.
 	DailyUsage []DailyUsage
+	// Drift is what the drift controller found (driftpolicy_types.go).
+	Drift *EnvironmentDrift
 }
 
 // ServiceStatus is the observed state of one service.

@@ -46,8 +46,16 @@ func ForKind(kind schema.GroupVersionKind) interface{} {
 		return &staxv1alpha1.BlueprintApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("DailyUsage"):
 		return &staxv1alpha1.DailyUsageApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("DriftIgnoreRule"):
+		return &staxv1alpha1.DriftIgnoreRuleApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("DriftPolicy"):
+		return &staxv1alpha1.DriftPolicyApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("DriftRecord"):
+		return &staxv1alpha1.DriftRecordApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("Environment"):
 		return &staxv1alpha1.EnvironmentApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("EnvironmentDrift"):
+		return &staxv1alpha1.EnvironmentDriftApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("EnvironmentReference"):
 		return &staxv1alpha1.EnvironmentReferenceApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("EnvironmentSpec"):

@@ -43,10 +43,14 @@ func GetOpenAPIDefinitions(ref common.ReferenceCallback) map[string]common.OpenA
 		v1alpha1.Blueprint{}.OpenAPIModelName():                   schema_pkg_apis_stax_v1alpha1_Blueprint(ref),
 		v1alpha1.CostRange{}.OpenAPIModelName():                   schema_pkg_apis_stax_v1alpha1_CostRange(ref),
 		v1alpha1.DailyUsage{}.OpenAPIModelName():                  schema_pkg_apis_stax_v1alpha1_DailyUsage(ref),
+		v1alpha1.DriftIgnoreRule{}.OpenAPIModelName():             schema_pkg_apis_stax_v1alpha1_DriftIgnoreRule(ref),
+		v1alpha1.DriftPolicy{}.OpenAPIModelName():                 schema_pkg_apis_stax_v1alpha1_DriftPolicy(ref),
+		v1alpha1.DriftRecord{}.OpenAPIModelName():                 schema_pkg_apis_stax_v1alpha1_DriftRecord(ref),
 		v1alpha1.EnvVar{}.OpenAPIModelName():                      schema_pkg_apis_stax_v1alpha1_EnvVar(ref),
 		v1alpha1.EnvVarSource{}.OpenAPIModelName():                schema_pkg_apis_stax_v1alpha1_EnvVarSource(ref),
 		v1alpha1.Environment{}.OpenAPIModelName():                 schema_pkg_apis_stax_v1alpha1_Environment(ref),
 		v1alpha1.EnvironmentAction{}.OpenAPIModelName():           schema_pkg_apis_stax_v1alpha1_EnvironmentAction(ref),
+		v1alpha1.EnvironmentDrift{}.OpenAPIModelName():            schema_pkg_apis_stax_v1alpha1_EnvironmentDrift(ref),
 		v1alpha1.EnvironmentList{}.OpenAPIModelName():             schema_pkg_apis_stax_v1alpha1_EnvironmentList(ref),
 		v1alpha1.EnvironmentLogOptions{}.OpenAPIModelName():       schema_pkg_apis_stax_v1alpha1_EnvironmentLogOptions(ref),
 		v1alpha1.EnvironmentRecord{}.OpenAPIModelName():           schema_pkg_apis_stax_v1alpha1_EnvironmentRecord(ref),
@@ -487,6 +491,169 @@ func schema_pkg_apis_stax_v1alpha1_DailyUsage(ref common.ReferenceCallback) comm
 	}
 }
 
+func schema_pkg_apis_stax_v1alpha1_DriftIgnoreRule(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "DriftIgnoreRule ignores the drift of some fields of some services; at least one of the two lists is set.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"services": {
+						VendorExtensible: spec.VendorExtensible{
+							Extensions: spec.Extensions{
+								"x-kubernetes-list-type": "set",
+							},
+						},
+						SchemaProps: spec.SchemaProps{
+							Description: "Services names the services the rule covers; empty is every service.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Type:   []string{"string"},
+										Format: "",
+									},
+								},
+							},
+						},
+					},
+					"fields": {
+						VendorExtensible: spec.VendorExtensible{
+							Extensions: spec.Extensions{
+								"x-kubernetes-list-type": "set",
+							},
+						},
+						SchemaProps: spec.SchemaProps{
+							Description: "Fields names the drift the rule covers: replicas, image, env, ports, command or missing; empty is every field.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Type:   []string{"string"},
+										Format: "",
+									},
+								},
+							},
+						},
+					},
+				},
+			},
+		},
+	}
+}
+
+func schema_pkg_apis_stax_v1alpha1_DriftPolicy(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "DriftPolicy is an organization's rule for environments whose live runtime objects (Deployments and Services, or processes) no longer match their plan. It is written through the organizations/driftpolicy subresource only, by the organization's admins or the platform; a write of the Organization itself keeps it as it is.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"mode": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Mode is off (the default), detect or remediate.\n\nPossible enum values:\n - `\"detect\"` reports drift in each environment's status.\n - `\"off\"` checks nothing (the default).\n - `\"remediate\"` reports drift and restores the plan once the drift has lasted the grace period.",
+							Type:        []string{"string"},
+							Format:      "",
+							Enum:        []interface{}{"detect", "off", "remediate"},
+						},
+					},
+					"gracePeriod": {
+						SchemaProps: spec.SchemaProps{
+							Description: "GracePeriod is how long drift lasts before remediate restores the plan (default 1m, at most 24h).",
+							Ref:         ref(v1.Duration{}.OpenAPIModelName()),
+						},
+					},
+					"ignore": {
+						VendorExtensible: spec.VendorExtensible{
+							Extensions: spec.Extensions{
+								"x-kubernetes-list-type": "atomic",
+							},
+						},
+						SchemaProps: spec.SchemaProps{
+							Description: "Ignore lists drift that is neither reported nor remediated.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(v1alpha1.DriftIgnoreRule{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+				},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.DriftIgnoreRule{}.OpenAPIModelName(), v1.Duration{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_stax_v1alpha1_DriftRecord(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "DriftRecord is one drift of one field of one service.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"service": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Service is the blueprint service that drifted.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"field": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Field is replicas, image, env, ports, command or missing.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"expected": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Expected is what the plan says.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"actual": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Actual is what runs.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"detectedAt": {
+						SchemaProps: spec.SchemaProps{
+							Description: "DetectedAt is when the drift was first seen.",
+							Ref:         ref(v1.Time{}.OpenAPIModelName()),
+						},
+					},
+					"resolvedAt": {
+						SchemaProps: spec.SchemaProps{
+							Description: "ResolvedAt is when the drift was last seen gone.",
+							Ref:         ref(v1.Time{}.OpenAPIModelName()),
+						},
+					},
+					"remediated": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Remediated says the drift controller restored the plan.",
+							Type:        []string{"boolean"},
+							Format:      "",
+						},
+					},
+				},
+				Required: []string{"service", "field", "detectedAt"},
+			},
+		},
+		Dependencies: []string{
+			v1.Time{}.OpenAPIModelName()},
+	}
+}
+
 func schema_pkg_apis_stax_v1alpha1_EnvVar(ref common.ReferenceCallback) common.OpenAPIDefinition {
 	return common.OpenAPIDefinition{
 		Schema: spec.Schema{
@@ -628,6 +795,58 @@ func schema_pkg_apis_stax_v1alpha1_EnvironmentAction(ref common.ReferenceCallbac
 		},
 		Dependencies: []string{
 			v1.ObjectMeta{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_stax_v1alpha1_EnvironmentDrift(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "EnvironmentDrift is what the drift controller found of an environment.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"lastCheckTime": {
+						SchemaProps: spec.SchemaProps{
+							Description: "LastCheckTime is when the live objects were last compared with the plan.",
+							Ref:         ref(v1.Time{}.OpenAPIModelName()),
+						},
+					},
+					"history": {
+						VendorExtensible: spec.VendorExtensible{
+							Extensions: spec.Extensions{
+								"x-kubernetes-list-type": "atomic",
+							},
+						},
+						SchemaProps: spec.SchemaProps{
+							Description: "History is the drift found, oldest first, at most 20 entries; an entry without resolvedAt still drifts.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(v1alpha1.DriftRecord{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+					"remediations": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Remediations counts how often the plan was restored.",
+							Type:        []string{"integer"},
+							Format:      "int32",
+						},
+					},
+					"lastRemediationTime": {
+						SchemaProps: spec.SchemaProps{
+							Description: "LastRemediationTime is when the plan was last restored.",
+							Ref:         ref(v1.Time{}.OpenAPIModelName()),
+						},
+					},
+				},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.DriftRecord{}.OpenAPIModelName(), v1.Time{}.OpenAPIModelName()},
 	}
 }
 
@@ -1153,11 +1372,17 @@ func schema_pkg_apis_stax_v1alpha1_EnvironmentStatus(ref common.ReferenceCallbac
 							},
 						},
 					},
+					"drift": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Drift is what the drift controller found under its organization's drift policy.",
+							Ref:         ref(v1alpha1.EnvironmentDrift{}.OpenAPIModelName()),
+						},
+					},
 				},
 			},
 		},
 		Dependencies: []string{
-			v1alpha1.DailyUsage{}.OpenAPIModelName(), v1alpha1.RunSegment{}.OpenAPIModelName(), v1alpha1.ServiceStatus{}.OpenAPIModelName(), v1.Condition{}.OpenAPIModelName(), v1.Time{}.OpenAPIModelName()},
+			v1alpha1.DailyUsage{}.OpenAPIModelName(), v1alpha1.EnvironmentDrift{}.OpenAPIModelName(), v1alpha1.RunSegment{}.OpenAPIModelName(), v1alpha1.ServiceStatus{}.OpenAPIModelName(), v1.Condition{}.OpenAPIModelName(), v1.Time{}.OpenAPIModelName()},
 	}
 }
 
@@ -1807,11 +2032,17 @@ func schema_pkg_apis_stax_v1alpha1_OrganizationSpec(ref common.ReferenceCallback
 							Ref:         ref(v1.Duration{}.OpenAPIModelName()),
 						},
 					},
+					"driftPolicy": {
+						SchemaProps: spec.SchemaProps{
+							Description: "DriftPolicy says what happens when an environment's live objects drift from its plan; written through organizations/driftpolicy only.",
+							Ref:         ref(v1alpha1.DriftPolicy{}.OpenAPIModelName()),
+						},
+					},
 				},
 			},
 		},
 		Dependencies: []string{
-			v1alpha1.OrganizationQuota{}.OpenAPIModelName(), v1alpha1.PriceSheet{}.OpenAPIModelName(), v1.Duration{}.OpenAPIModelName()},
+			v1alpha1.DriftPolicy{}.OpenAPIModelName(), v1alpha1.OrganizationQuota{}.OpenAPIModelName(), v1alpha1.PriceSheet{}.OpenAPIModelName(), v1.Duration{}.OpenAPIModelName()},
 	}
 }
 

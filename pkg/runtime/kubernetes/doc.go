@@ -53,4 +53,13 @@
 //     a stax-router Deployment, a Service to the baseline's own pods, and
 //     the baseline Service's selector switched to the router). Delete of an
 //     overlay first removes its routes; the last one out removes the router.
+//   - Drift (runtime.DriftDetector) compares each service's Deployment and
+//     Service with what Apply writes: spec.replicas ("replicas", not for a
+//     Deployment Stop scaled), the container's image, command and args,
+//     environment (a Secret's variable by name only) and ports, the
+//     Service's ports, and a Deployment or Service that is gone
+//     ("missing"). Remediate is Apply: the forced server-side apply takes
+//     back what another field manager changed. RecordDrift writes a core/v1
+//     Event on the Deployment (Warning "Drifted", Normal "DriftRemediated",
+//     source stax-drift) in the environment's namespace.
 package kubernetes

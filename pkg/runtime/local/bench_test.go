@@ -70,3 +70,31 @@ func waitHealthFast(b *testing.B, rt *Runtime, env string) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// BenchmarkDriftCheck measures one drift check of a running environment
+// beside one Status call of the same environment: the check reads /proc
+// for every replica and, when a port has a listener, every process's fds.
+func BenchmarkDriftCheck(b *testing.B) {
+	rt := newRuntime(b)
+	ctx := context.Background()
+	plan := benchPlan("drift", 5)
+	if err := rt.Apply(ctx, plan); err != nil {
+		b.Fatal(err)
+	}
+	waitHealthFast(b, rt, "drift")
+	b.Run("op=status", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := rt.Status(ctx, "bench", "drift"); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("op=drift", func(b *testing.B) {
+		for b.Loop() {
+			d, err := rt.Drift(ctx, plan)
+			if err != nil || len(d) != 0 {
+				b.Fatal(d, err)
+			}
+		}
+	})
+}

@@ -61,4 +61,13 @@
 //   - Stop keeps files and front ports; Apply of the same plan resumes.
 //     Delete also removes the working directory, state and logs. Close
 //     stops every environment and keeps their files.
+//   - Drift (runtime.DriftDetector) compares each running replica with
+//     what the runtime started: /proc/<pid>/cmdline against Command and
+//     Args ("command"), /proc/<pid>/environ against the environment above
+//     ("env"; secret variables by name only), and the owner of the TCP
+//     listener on each of its ports, which must be in the replica's process
+//     group ("ports"). A replica between a crash and its restart, a
+//     stopped environment and a service whose plan is not applied yet
+//     report nothing. Remediate starts a new generation of each drifted
+//     service (fresh ports, restart counts from zero, the same front).
 package local

@@ -3,6 +3,9 @@
 package fuzzer
 
 import (
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	runtimeserializer "k8s.io/apimachinery/pkg/runtime/serializer"
 	"sigs.k8s.io/randfill"
 
@@ -36,6 +39,15 @@ var Funcs = func(codecs runtimeserializer.CodecFactory) []interface{} {
 			if r.ExpirationSeconds == nil {
 				s := c.Int63()
 				r.ExpirationSeconds = &s
+			}
+		},
+		func(p *stax.DriftPolicy, c randfill.Continue) {
+			c.FillNoCustom(p)
+			if p.Mode == "" {
+				p.Mode = stax.DriftOff
+			}
+			if p.GracePeriod == nil {
+				p.GracePeriod = &metav1.Duration{Duration: time.Minute}
 			}
 		},
 		func(h *stax.HealthCheck, c randfill.Continue) {

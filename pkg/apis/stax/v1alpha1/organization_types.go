@@ -57,6 +57,10 @@ type OrganizationSpec struct {
 	// organization may change it.
 	// +optional
 	RecordRetention *metav1.Duration `json:"recordRetention,omitempty"`
+	// DriftPolicy says what happens when an environment's live objects
+	// drift from its plan; written through organizations/driftpolicy only.
+	// +optional
+	DriftPolicy *DriftPolicy `json:"driftPolicy,omitempty"`
 }
 
 // OrganizationQuota is the total an organization's environments may ask for.

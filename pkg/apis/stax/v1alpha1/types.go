@@ -282,6 +282,10 @@ type EnvironmentStatus struct {
 	// +optional
 	// +listType=atomic
 	DailyUsage []DailyUsage `json:"dailyUsage,omitempty"`
+	// Drift is what the drift controller found under its organization's
+	// drift policy.
+	// +optional
+	Drift *EnvironmentDrift `json:"drift,omitempty"`
 }
 
 // ServiceStatus is the observed state of one service.

@@ -111,6 +111,9 @@ func SetObjectDefaults_FederatedTokenRequest(in *FederatedTokenRequest) {
 
 func SetObjectDefaults_Organization(in *Organization) {
 	SetDefaults_OrganizationSpec(&in.Spec)
+	if in.Spec.DriftPolicy != nil {
+		SetDefaults_DriftPolicy(in.Spec.DriftPolicy)
+	}
 }
 
 func SetObjectDefaults_OrganizationList(in *OrganizationList) {

@@ -67,6 +67,21 @@ func (in DailyUsage) OpenAPIModelName() string {
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
+func (in DriftIgnoreRule) OpenAPIModelName() string {
+	return "ai.microstax.stax.v1alpha1.DriftIgnoreRule"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in DriftPolicy) OpenAPIModelName() string {
+	return "ai.microstax.stax.v1alpha1.DriftPolicy"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in DriftRecord) OpenAPIModelName() string {
+	return "ai.microstax.stax.v1alpha1.DriftRecord"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
 func (in EnvVar) OpenAPIModelName() string {
 	return "ai.microstax.stax.v1alpha1.EnvVar"
 }
@@ -84,6 +99,11 @@ func (in Environment) OpenAPIModelName() string {
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in EnvironmentAction) OpenAPIModelName() string {
 	return "ai.microstax.stax.v1alpha1.EnvironmentAction"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in EnvironmentDrift) OpenAPIModelName() string {
+	return "ai.microstax.stax.v1alpha1.EnvironmentDrift"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.

@@ -292,6 +292,7 @@ func validateEnvironmentStatus(status *stax.EnvironmentStatus, fldPath *field.Pa
 		allErrs = append(allErrs, field.Invalid(fldPath.Child("observedGeneration"), status.ObservedGeneration, "must be greater than or equal to 0"))
 	}
 	allErrs = append(allErrs, metav1validation.ValidateConditions(status.Conditions, fldPath.Child("conditions"))...)
+	allErrs = append(allErrs, validateEnvironmentDrift(status.Drift, fldPath.Child("drift"))...)
 	return allErrs
 }
 

@@ -33,10 +33,12 @@ func (organizationStrategy) NamespaceScoped() bool { return false }
 
 func (organizationStrategy) PrepareForCreate(ctx context.Context, obj runtime.Object) {
 	obj.(*stax.Organization).Generation = 1
+	dropDriftPolicy(obj.(*stax.Organization))
 }
 
 func (organizationStrategy) PrepareForUpdate(ctx context.Context, obj, old runtime.Object) {
 	newOrg, oldOrg := obj.(*stax.Organization), old.(*stax.Organization)
+	keepDriftPolicy(newOrg, oldOrg)
 	newOrg.Generation = oldOrg.Generation
 	if !apiequality.Semantic.DeepEqual(newOrg.Spec, oldOrg.Spec) {
 		newOrg.Generation++

@@ -56,6 +56,9 @@ type EnvironmentStatusApplyConfiguration struct {
 	Segments []RunSegmentApplyConfiguration `json:"segments,omitempty"`
 	// DailyUsage is the usage of segments folded away, by UTC day.
 	DailyUsage []DailyUsageApplyConfiguration `json:"dailyUsage,omitempty"`
+	// Drift is what the drift controller found under its organization's
+	// drift policy.
+	Drift *EnvironmentDriftApplyConfiguration `json:"drift,omitempty"`
 }
 
 // EnvironmentStatusApplyConfiguration constructs a declarative configuration of the EnvironmentStatus type for use with
@@ -177,5 +180,13 @@ func (b *EnvironmentStatusApplyConfiguration) WithDailyUsage(values ...*DailyUsa
 		}
 		b.DailyUsage = append(b.DailyUsage, *values[i])
 	}
+	return b
+}
+
+// WithDrift sets the Drift field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the Drift field is set to the value of the last call.
+func (b *EnvironmentStatusApplyConfiguration) WithDrift(value *EnvironmentDriftApplyConfiguration) *EnvironmentStatusApplyConfiguration {
+	b.Drift = value
 	return b
 }

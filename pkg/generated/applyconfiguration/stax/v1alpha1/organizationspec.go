@@ -46,6 +46,9 @@ type OrganizationSpecApplyConfiguration struct {
 	// environment's deletion; unset keeps them 400 days. Admins of the
 	// organization may change it.
 	RecordRetention *v1.Duration `json:"recordRetention,omitempty"`
+	// DriftPolicy says what happens when an environment's live objects
+	// drift from its plan; written through organizations/driftpolicy only.
+	DriftPolicy *DriftPolicyApplyConfiguration `json:"driftPolicy,omitempty"`
 }
 
 // OrganizationSpecApplyConfiguration constructs a declarative configuration of the OrganizationSpec type for use with
@@ -99,5 +102,13 @@ func (b *OrganizationSpecApplyConfiguration) WithPricing(value *PriceSheetApplyC
 // If called multiple times, the RecordRetention field is set to the value of the last call.
 func (b *OrganizationSpecApplyConfiguration) WithRecordRetention(value v1.Duration) *OrganizationSpecApplyConfiguration {
 	b.RecordRetention = &value
+	return b
+}
+
+// WithDriftPolicy sets the DriftPolicy field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the DriftPolicy field is set to the value of the last call.
+func (b *OrganizationSpecApplyConfiguration) WithDriftPolicy(value *DriftPolicyApplyConfiguration) *OrganizationSpecApplyConfiguration {
+	b.DriftPolicy = value
 	return b
 }
