@@ -40,6 +40,10 @@ const (
 // Known are the controllers that can be started.
 var Known = sets.New(EnvironmentController, TokenRevocationController, BaselineController, RecordRetentionController, DriftController)
 
+// NeedRuntime are the controllers that act on a Runtime: --runtime=none
+// cannot run them.
+var NeedRuntime = sets.New(EnvironmentController, DriftController)
+
 // Defaults are the controllers stax-apiserver and stax-controller-manager
 // run unless told otherwise.
 var Defaults = []string{EnvironmentController, TokenRevocationController, BaselineController, RecordRetentionController, DriftController}

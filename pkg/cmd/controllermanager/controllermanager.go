@@ -112,8 +112,8 @@ func (o *Options) Validate() error {
 		if !controller.Known.Has(c) {
 			errs = append(errs, fmt.Errorf("--controllers: unknown controller %q (known: %v)", c, sets.List(controller.Known)))
 		}
-		if c == controller.EnvironmentController && o.Runtime.Name == runtimeoptions.None {
-			errs = append(errs, fmt.Errorf("--controllers: the environment controller needs a runtime (--runtime=none)"))
+		if controller.NeedRuntime.Has(c) && o.Runtime.Name == runtimeoptions.None {
+			errs = append(errs, fmt.Errorf("--controllers: the %s controller needs a runtime (--runtime=none)", c))
 		}
 	}
 	if o.LeaderElect && len(o.ElectionEtcdServers) == 0 {

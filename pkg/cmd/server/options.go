@@ -250,8 +250,8 @@ func (o *Options) Validate() error {
 		if !controller.Known.Has(c) {
 			errs = append(errs, fmt.Sprintf("--controllers: unknown controller %q (known: %v)", c, sets.List(controller.Known)))
 		}
-		if c == controller.EnvironmentController && o.Runtime.Name == runtimeoptions.None {
-			errs = append(errs, "--controllers: the environment controller needs a runtime (--runtime=none)")
+		if controller.NeedRuntime.Has(c) && o.Runtime.Name == runtimeoptions.None {
+			errs = append(errs, fmt.Sprintf("--controllers: the %s controller needs a runtime (--runtime=none)", c))
 		}
 	}
 	errs = append(errs, o.Identity.Validate()...)
