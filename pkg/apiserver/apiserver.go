@@ -266,13 +266,15 @@ func (c CompletedConfig) New() (*Server, error) {
 		// request timeout, so followers through it use this name.
 		"environments/log": envs.Log,
 		// The former name: the same answer with a Warning header.
-		"environments/logs":  envs.Logs,
-		"environmentrecords": records,
-		"baselines":          baselines.Baseline,
-		"baselines/status":   baselines.Status,
-		"tokenrevocations":   revocations,
-		"organizations":      orgs,
-		"secrets":            secrets.Secret,
+		"environments/logs": envs.Logs,
+		// Computed, never stored: findings and remediations.
+		"environments/diagnose": envs.Diagnose,
+		"environmentrecords":    records,
+		"baselines":             baselines.Baseline,
+		"baselines/status":      baselines.Status,
+		"tokenrevocations":      revocations,
+		"organizations":         orgs,
+		"secrets":               secrets.Secret,
 		// The values, for the platform only.
 		"secrets/values": secrets.Values,
 		// Identity endpoints: answered, never stored.

@@ -46,6 +46,7 @@ func addKnownTypes(scheme *runtime.Scheme) error {
 		&EnvironmentAction{},
 		&Baseline{},
 		&BaselineList{},
+		&Diagnosis{},
 	)
 	return nil
 }

@@ -203,6 +203,12 @@ type EnvironmentStatus struct {
 	StoppedAt *metav1.Time
 	// RunningSeconds is how long, in all, the environment has run.
 	RunningSeconds int64
+	// LastReady is the last blueprint under which every service was
+	// Ready: where diagnose rolls a service back to (diagnose_types.go).
+	LastReady *ReadyBlueprint
+	// Remediations are the latest changes diagnose made, oldest first, at
+	// most MaxRemediationHistory.
+	Remediations []RemediationRecord
 }
 
 // ServiceStatus is the observed state of one service.

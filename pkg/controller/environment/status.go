@@ -89,6 +89,10 @@ func nextStatus(env *staxv1.Environment, obs observation) staxv1.EnvironmentStat
 		case ready == total && len(obs.state.Services) == total:
 			st.Phase = staxv1.EnvironmentReady
 			setCondition(&st, staxv1.ConditionReady, metav1.ConditionTrue, ReasonAllReady, fmt.Sprintf("%d/%d services ready", ready, total), env.Generation, now)
+			// What diagnose rolls a failing service back to.
+			if st.LastReady == nil || st.LastReady.Generation != env.Generation {
+				st.LastReady = &staxv1.ReadyBlueprint{Generation: env.Generation, Blueprint: *env.Spec.Blueprint.DeepCopy()}
+			}
 		default:
 			switch {
 			case degraded:

@@ -66,6 +66,10 @@ func ForKind(kind schema.GroupVersionKind) interface{} {
 		return &staxv1alpha1.OrganizationQuotaApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("OrganizationSpec"):
 		return &staxv1alpha1.OrganizationSpecApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("ReadyBlueprint"):
+		return &staxv1alpha1.ReadyBlueprintApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("RemediationRecord"):
+		return &staxv1alpha1.RemediationRecordApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("ResourceRequirements"):
 		return &staxv1alpha1.ResourceRequirementsApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("Secret"):

@@ -51,6 +51,7 @@ func addKnownTypes(scheme *runtime.Scheme) error {
 		&EnvironmentAction{},
 		&Baseline{},
 		&BaselineList{},
+		&Diagnosis{},
 	)
 	metav1.AddToGroupVersion(scheme, SchemeGroupVersion)
 	return nil

@@ -57,6 +57,26 @@ func (in Blueprint) OpenAPIModelName() string {
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
+func (in Diagnosis) OpenAPIModelName() string {
+	return "ai.microstax.stax.v1alpha1.Diagnosis"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in DiagnosisFinding) OpenAPIModelName() string {
+	return "ai.microstax.stax.v1alpha1.DiagnosisFinding"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in DiagnosisSpec) OpenAPIModelName() string {
+	return "ai.microstax.stax.v1alpha1.DiagnosisSpec"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in DiagnosisStatus) OpenAPIModelName() string {
+	return "ai.microstax.stax.v1alpha1.DiagnosisStatus"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
 func (in EnvVar) OpenAPIModelName() string {
 	return "ai.microstax.stax.v1alpha1.EnvVar"
 }
@@ -127,6 +147,11 @@ func (in FederatedTokenRequestStatus) OpenAPIModelName() string {
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
+func (in FindingRemediation) OpenAPIModelName() string {
+	return "ai.microstax.stax.v1alpha1.FindingRemediation"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
 func (in HTTPHealthCheck) OpenAPIModelName() string {
 	return "ai.microstax.stax.v1alpha1.HTTPHealthCheck"
 }
@@ -174,6 +199,16 @@ func (in OrganizationQuota) OpenAPIModelName() string {
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in OrganizationSpec) OpenAPIModelName() string {
 	return "ai.microstax.stax.v1alpha1.OrganizationSpec"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in ReadyBlueprint) OpenAPIModelName() string {
+	return "ai.microstax.stax.v1alpha1.ReadyBlueprint"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in RemediationRecord) OpenAPIModelName() string {
+	return "ai.microstax.stax.v1alpha1.RemediationRecord"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
