@@ -20,7 +20,6 @@ var branchingRoutes = []*Route{
 
 var aiToolRoutes = []*Route{
 	notBuilt("POST", "/v1/stubs/generate", tagAITools, "Generate service stubs from an OpenAPI document", "stubs"),
-	notBuilt("POST", "/v1/environments/{id}/diagnose", tagAITools, "Run failure diagnosis and remediation", "diagnosis"),
 }
 
 // notBuilt is a row that answers 501 until feature is built.

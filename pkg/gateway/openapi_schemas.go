@@ -42,7 +42,7 @@ func componentSchemas() (map[string]any, error) {
 	cfg := &common.OpenAPIV3Config{GetDefinitions: generatedopenapi.GetOpenAPIDefinitions}
 	defs, err := builder3.BuildOpenAPIDefinitionsForResources(cfg, schemaEnvironment, schemaBlueprint, schemaAutoShutdown,
 		schemaReview, schemaTokenSpec, schemaTokenStatus, schemaOrganization, schemaServiceState, schemaCondition, schemaDetails,
-		schemaBaseline, schemaBaselineList)
+		schemaBaseline, schemaBaselineList, schemaDiagnosis, schemaDiagnosisSpec)
 	if err != nil {
 		return nil, err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -249,4 +250,53 @@ func TestDiagnoseOnLocalRuntime(t *testing.T) {
 			t.Fatalf("explain without an assistant: %v %+v", err, d.Status)
 		}
 	})
+}
+
+// TestGatewayDiagnose: the /v1 row answers the Diagnosis in the envelope
+// and passes the apiserver's refusals on with their fields.
+func TestGatewayDiagnose(t *testing.T) {
+	s := startInProcess(t, storeOnly)
+	ctx := context.Background()
+	if _, err := s.Client.StaxV1alpha1().Organizations().Create(ctx, &staxv1.Organization{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	env := &staxv1.Environment{ObjectMeta: metav1.ObjectMeta{Name: "shop", Namespace: ns},
+		Spec: staxv1.EnvironmentSpec{Paused: true, Blueprint: staxv1.Blueprint{Services: []staxv1.ServiceSpec{demo(t, "api", 1, nil)}}}}
+	if _, err := s.Client.StaxV1alpha1().Environments(ns).Create(ctx, env, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	base := startGateway(t, s)
+	c := &restClient{t: t, base: base, token: mintWithCLI(t, s, ns, "alice"), org: ns, http: &http.Client{Timeout: time.Minute}}
+
+	// A stopped environment: the finding is Stopped, its remedy a resume,
+	// which a dry run only describes.
+	var d staxv1.Diagnosis
+	c.do("POST", "/v1/environments/shop/diagnose", "application/json", `{"remediate": true, "dryRun": true}`).expect(t, "diagnose", http.StatusOK, &d)
+	if len(d.Status.Findings) != 1 || d.Status.Findings[0].Analyzer != "Stopped" || len(d.Status.Remediations) != 1 ||
+		d.Status.Remediations[0].Action != "Resume" || d.Status.Remediations[0].Result != "WouldApply" {
+		t.Fatalf("diagnosis %+v", d.Status)
+	}
+	if got, _ := s.Client.StaxV1alpha1().Environments(ns).Get(ctx, "shop", metav1.GetOptions{}); !got.Spec.Paused {
+		t.Fatal("the dry run resumed the environment")
+	}
+	c.do("POST", "/v1/environments/shop/diagnose", "", "").expect(t, "an empty body", http.StatusOK, nil)
+	c.do("POST", "/v1/environments/shop/diagnose", "application/json", `{"remediate": true}`).expect(t, "remediate", http.StatusOK, &d)
+	if len(d.Status.Remediations) != 1 || d.Status.Remediations[0].Result != "Applied" {
+		t.Fatalf("remediations %+v", d.Status.Remediations)
+	}
+	got, _ := s.Client.StaxV1alpha1().Environments(ns).Get(ctx, "shop", metav1.GetOptions{})
+	if got.Spec.Paused || len(got.Status.Remediations) != 1 || got.Status.Remediations[0].Action != "Resume" {
+		t.Fatalf("after remediate: paused %v, history %+v", got.Spec.Paused, got.Status.Remediations)
+	}
+
+	a := c.do("POST", "/v1/environments/shop/diagnose", "application/json", `{"dryRun": true}`)
+	if a.Status != http.StatusUnprocessableEntity || causeFields(a) != "spec.dryRun" {
+		t.Fatalf("dryRun alone: %d %s", a.Status, causeFields(a))
+	}
+	if a := c.do("POST", "/v1/environments/shop/diagnose", "application/json", `{"bogus": 1}`); a.Status != http.StatusBadRequest {
+		t.Fatalf("an unknown field: %d %+v", a.Status, a.Error)
+	}
+	if a := c.do("POST", "/v1/environments/nope/diagnose", "application/json", `{}`); a.Status != http.StatusNotFound {
+		t.Fatalf("an unknown environment: %d", a.Status)
+	}
 }
