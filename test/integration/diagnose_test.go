@@ -98,6 +98,28 @@ func findingOf(t testing.TB, s *testServer, env, analyzer, service string) (*sta
 	return last, found
 }
 
+// breakAPI replaces the environment's first service. Status writes and
+// requests naming the environment (its activity) change it meanwhile:
+// read it again on a conflict.
+func breakAPI(t testing.TB, s *testServer, name string, broken staxv1.ServiceSpec) *staxv1.Environment {
+	t.Helper()
+	envs := s.Client.StaxV1alpha1().Environments(ns)
+	for attempt := 0; ; attempt++ {
+		cur, err := envs.Get(context.Background(), name, metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cur.Spec.Blueprint.Services[0] = broken
+		updated, err := envs.Update(context.Background(), cur, metav1.UpdateOptions{})
+		if err == nil {
+			return updated
+		}
+		if !apierrors.IsConflict(err) || attempt == 10 {
+			t.Fatal(err)
+		}
+	}
+}
+
 func hasLine(lines []string, sub string) bool {
 	for _, l := range lines {
 		if strings.Contains(l, sub) {
@@ -145,15 +167,7 @@ func TestDiagnoseOnLocalRuntime(t *testing.T) {
 			if d, err := diagnoseEnv(t, s, tc.name, staxv1.DiagnosisSpec{}, false); err != nil || len(d.Status.Findings) != 0 {
 				t.Fatalf("a Ready environment: %v %+v", err, d)
 			}
-			cur, err := envs.Get(ctx, tc.name, metav1.GetOptions{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			cur.Spec.Blueprint.Services[0] = tc.broken
-			broken, err := envs.Update(ctx, cur, metav1.UpdateOptions{})
-			if err != nil {
-				t.Fatal(err)
-			}
+			broken := breakAPI(t, s, tc.name, tc.broken)
 
 			d, f := findingOf(t, s, tc.name, tc.analyzer, "api")
 			if f.RootCause != "api" || f.Symptom || !hasLine(f.Evidence, tc.evidence) || f.Remediation.Action != "Rollback" {
@@ -199,6 +213,26 @@ func TestDiagnoseOnLocalRuntime(t *testing.T) {
 			}
 		})
 	}
+
+	t.Run("kubectl stax diagnose", func(t *testing.T) {
+		env := &staxv1.Environment{ObjectMeta: metav1.ObjectMeta{Name: "plugin", Namespace: ns},
+			Spec: staxv1.EnvironmentSpec{Blueprint: staxv1.Blueprint{Services: []staxv1.ServiceSpec{demo(t, "api", 1, nil)}}}}
+		if _, err := envs.Create(ctx, env, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, s, "plugin", "Ready", phaseIs(staxv1.EnvironmentReady))
+		expectStax(t, s.Kubeconfig, "", 0, []string{"No problems found."}, "-n", ns, "diagnose", "plugin")
+		breakAPI(t, s, "plugin", faultySpec(t, "api", false, nil, "panic"))
+		findingOf(t, s, "plugin", "StackTrace", "api")
+		expectStax(t, s.Kubeconfig, "", 0, []string{"Root causes: api", "Error api: StackTrace", "| goroutine 1 [running]:", "Remedy (Rollback)"},
+			"-n", ns, "diagnose", "plugin")
+		if res := runStax(t, s.Kubeconfig, "", "-n", ns, "diagnose", "plugin", "--dry-run"); res.code == 0 || !strings.Contains(res.stderr, "--dry-run needs --fix") {
+			t.Fatalf("--dry-run alone: exit %d, %s", res.code, res.stderr)
+		}
+		expectStax(t, s.Kubeconfig, "", 0, []string{"WouldApply Rollback api: would have rolled api back to generation 1"}, "-n", ns, "diagnose", "plugin", "--fix", "--dry-run")
+		expectStax(t, s.Kubeconfig, "", 0, []string{"Applied Rollback api: rolled api back to generation 1"}, "-n", ns, "diagnose", "plugin", "--fix")
+		waitFor(t, s, "plugin", "Ready again", phaseIs(staxv1.EnvironmentReady))
+	})
 
 	t.Run("dependency-refusing-connections", func(t *testing.T) {
 		env := &staxv1.Environment{ObjectMeta: metav1.ObjectMeta{Name: "refusing", Namespace: ns},

@@ -58,6 +58,7 @@ Exit codes: 0 done, 1 failed or Degraded, 2 usage, 3 timed out.`,
 		newResumeCommand(o),
 		newDeleteCommand(o),
 		newLogsCommand(o),
+		newDiagnoseCommand(o),
 		newTokenCommand(o),
 	)
 	return cmd
