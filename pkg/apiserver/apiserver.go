@@ -24,6 +24,7 @@ import (
 	"github.com/microstax/stax/pkg/apis/stax/install"
 	"github.com/microstax/stax/pkg/apis/stax/validation"
 	"github.com/microstax/stax/pkg/auth"
+	"github.com/microstax/stax/pkg/diagnose"
 	"github.com/microstax/stax/pkg/generated/clientset/versioned"
 	"github.com/microstax/stax/pkg/generated/informers/externalversions"
 	"github.com/microstax/stax/pkg/quota"
@@ -71,6 +72,8 @@ type ExtraConfig struct {
 	OwnsBearerTokens bool
 	// Runtime runs environments; nil when the server only stores them.
 	Runtime envruntime.Runtime
+	// Assistant, when set, explains diagnoses in prose.
+	Assistant diagnose.Assistant
 	// Activity records when each environment was last named in a request,
 	// for the idle timeout; Complete makes one when nil.
 	Activity *activity.Tracker
@@ -253,6 +256,7 @@ func (c CompletedConfig) New() (*Server, error) {
 		return nil, err
 	}
 	envs.Environment.Baselines = baselines.Baseline
+	envs.Diagnose.Assistant = c.Assistant
 	envs.Environment.Quota = quota.NewEnforcer(orgs, envs.Environment, hasQuota(c.Informers.Stax().V1alpha1().Organizations().Lister()))
 
 	group := genericapiserver.NewDefaultAPIGroupInfo(stax.GroupName, Scheme, ParameterCodec, Codecs)

@@ -2,14 +2,17 @@ package integration
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -20,6 +23,7 @@ import (
 	"k8s.io/utils/ptr"
 
 	staxv1 "github.com/microstax/stax/pkg/apis/stax/v1alpha1"
+	"github.com/microstax/stax/pkg/cmd/server"
 )
 
 var (
@@ -332,5 +336,39 @@ func TestGatewayDiagnose(t *testing.T) {
 	}
 	if a := c.do("POST", "/v1/environments/nope/diagnose", "application/json", `{}`); a.Status != http.StatusNotFound {
 		t.Fatalf("an unknown environment: %d", a.Status)
+	}
+}
+
+// TestDiagnoseExplains: with --assistant-endpoint the server asks a
+// chat-completions model (here the test's own, on loopback) to explain,
+// never sending the environment's name, and restores it in the answer.
+func TestDiagnoseExplains(t *testing.T) {
+	var sent atomic.Value
+	model := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var req struct{ Messages []struct{ Content string } }
+		if err := json.NewDecoder(r.Body).Decode(&req); err != nil || len(req.Messages) == 0 {
+			http.Error(w, "bad request", http.StatusBadRequest)
+			return
+		}
+		sent.Store(req.Messages[len(req.Messages)-1].Content)
+		json.NewEncoder(w).Encode(map[string]any{"choices": []any{map[string]any{
+			"message": map[string]any{"role": "assistant", "content": "environment-1 is stopped: resume it."}}}})
+	}))
+	defer model.Close()
+	s := startInProcess(t, storeOnly, func(o *server.Options) { o.Assistant.Endpoint = model.URL + "/v1/chat/completions" })
+	env := &staxv1.Environment{ObjectMeta: metav1.ObjectMeta{Name: "secret-project", Namespace: ns},
+		Spec: staxv1.EnvironmentSpec{Paused: true, Blueprint: staxv1.Blueprint{Services: []staxv1.ServiceSpec{demo(t, "api", 1, nil)}}}}
+	if _, err := s.Client.StaxV1alpha1().Environments(ns).Create(context.Background(), env, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	d, err := diagnoseEnv(t, s, "secret-project", staxv1.DiagnosisSpec{Explain: true}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Status.Explanation != "secret-project is stopped: resume it." || d.Status.AssistantError != "" {
+		t.Fatalf("explanation %q, error %q", d.Status.Explanation, d.Status.AssistantError)
+	}
+	if p, _ := sent.Load().(string); p == "" || strings.Contains(p, "secret-project") {
+		t.Fatalf("the model was sent %q", p)
 	}
 }
