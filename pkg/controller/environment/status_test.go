@@ -2,6 +2,7 @@ package environment
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -112,5 +113,16 @@ func TestLastReadyBlueprint(t *testing.T) {
 	st = nextStatus(e, observation{state: runtime.EnvironmentState{Services: crashing}, now: now})
 	if st.Phase != staxv1.EnvironmentDegraded || st.LastReady == nil || st.LastReady.Generation != 2 || st.LastReady.Blueprint.Services[1].Command != nil {
 		t.Fatalf("phase %s, lastReady %+v", st.Phase, st.LastReady)
+	}
+}
+
+// A blueprint too large to copy safely is not kept for rollbacks.
+func TestLastReadyBlueprintBounded(t *testing.T) {
+	e := env(staxv1.EnvironmentProvisioning, false)
+	e.Spec.Blueprint.Services[0].Args = []string{strings.Repeat("x", maxLastReadyBytes)}
+	healthy := []runtime.ServiceState{svc("db", 1, 1, 0, runtime.HealthHealthy, ""), svc("api", 2, 2, 0, runtime.HealthHealthy, "")}
+	st := nextStatus(e, observation{state: runtime.EnvironmentState{Services: healthy}, now: time.Now()})
+	if st.Phase != staxv1.EnvironmentReady || st.LastReady != nil {
+		t.Fatalf("phase %s, lastReady kept: %v", st.Phase, st.LastReady != nil)
 	}
 }
