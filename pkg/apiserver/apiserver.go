@@ -25,6 +25,7 @@ import (
 	"github.com/microstax/stax/pkg/apis/stax/install"
 	"github.com/microstax/stax/pkg/apis/stax/validation"
 	"github.com/microstax/stax/pkg/auth"
+	"github.com/microstax/stax/pkg/diagnose"
 	"github.com/microstax/stax/pkg/generated/clientset/versioned"
 	"github.com/microstax/stax/pkg/generated/informers/externalversions"
 	"github.com/microstax/stax/pkg/quota"
@@ -73,6 +74,8 @@ type ExtraConfig struct {
 	OwnsBearerTokens bool
 	// Runtime runs environments; nil when the server only stores them.
 	Runtime envruntime.Runtime
+	// Assistant, when set, explains diagnoses in prose.
+	Assistant diagnose.Assistant
 	// Activity records when each environment was last named in a request,
 	// for the idle timeout; Complete makes one when nil.
 	Activity *activity.Tracker
@@ -267,6 +270,7 @@ func (c CompletedConfig) New() (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	envs.Diagnose.Assistant = c.Assistant
 	envs.Environment.Quota = quota.NewEnforcer(orgs, envs.Environment, hasQuota(c.Informers.Stax().V1alpha1().Organizations().Lister()))
 
 	usage := organizationstore.NewUsageREST(orgs, envs.Environment, records, baselines.Baseline)
@@ -286,15 +290,17 @@ func (c CompletedConfig) New() (*Server, error) {
 		// request timeout, so followers through it use this name.
 		"environments/log": envs.Log,
 		// The former name: the same answer with a Warning header.
-		"environments/logs":   envs.Logs,
-		"environmentrecords":  records,
-		"baselines":           baselines.Baseline,
-		"baselines/status":    baselines.Status,
-		"baselines/overlays":  baselines.Overlays,
-		"tokenrevocations":    revocations,
-		"organizations":       orgs,
-		"organizations/usage": usage,
-		"secrets":             secrets.Secret,
+		"environments/logs": envs.Logs,
+		// Computed, never stored: findings and remediations.
+		"environments/diagnose": envs.Diagnose,
+		"environmentrecords":    records,
+		"baselines":             baselines.Baseline,
+		"baselines/status":      baselines.Status,
+		"baselines/overlays":    baselines.Overlays,
+		"tokenrevocations":      revocations,
+		"organizations":         orgs,
+		"organizations/usage":   usage,
+		"secrets":               secrets.Secret,
 		// The values, for the platform only.
 		"secrets/values": secrets.Values,
 		"stubs":          stubs.Stub,

@@ -10,15 +10,12 @@ import (
 // Rows of the reference whose features are not built yet. They are routes
 // all the same, admitted as every other, so a client learns 501 Not
 // Implemented rather than 404; each feature's issue moves its rows beside
-// their handlers (overlays in baselines.go, shadow.go, stubs.go, diagnose.go).
+// their handlers (shadow and diffs into shadow.go, the compliance report
+// beside usage.go).
 
 var branchingRoutes = []*Route{
 	notBuilt("PATCH", "/v1/environments/{id}/shadow", tagBranching, "Enable or disable behavioural traffic mirroring", "shadow traffic"),
 	notBuilt("GET", "/v1/environments/{id}/diffs", tagBranching, "Behavioural diffs, overlay vs baseline", "behavioural diffs"),
-}
-
-var aiToolRoutes = []*Route{
-	notBuilt("POST", "/v1/environments/{id}/diagnose", tagAITools, "Run failure diagnosis and remediation", "diagnosis"),
 }
 
 // notBuilt is a row that answers 501 until feature is built.

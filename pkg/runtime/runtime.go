@@ -154,6 +154,9 @@ type ServiceState struct {
 	// Reason is a CamelCase word such as "CrashLoop" or
 	// "WaitingForDependencies"; Message says more for humans.
 	Reason, Message string
+	// LastTermination is how the last replica process to end ended; nil
+	// if none did.
+	LastTermination *Termination
 }
 
 // LogOptions selects log lines.

@@ -49,6 +49,7 @@ func addKnownTypes(scheme *runtime.Scheme) error {
 		&OverlayRequest{},
 		&OrganizationUsageOptions{}, &OrganizationUsage{},
 		&Stub{}, &StubList{}, &StubDocumentChunk{}, &StubDocumentChunkList{},
+		&Diagnosis{},
 	)
 	return nil
 }

@@ -223,6 +223,12 @@ type EnvironmentStatus struct {
 	DailyUsage []DailyUsage
 	// Drift is what the drift controller found (driftpolicy_types.go).
 	Drift *EnvironmentDrift
+	// LastReady is the last blueprint under which every service was
+	// Ready: where diagnose rolls a service back to (diagnose_types.go).
+	LastReady *ReadyBlueprint
+	// Remediations are the latest changes diagnose made, oldest first, at
+	// most MaxRemediationHistory.
+	Remediations []RemediationRecord
 }
 
 // ServiceStatus is the observed state of one service.

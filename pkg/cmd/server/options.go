@@ -86,6 +86,8 @@ type Options struct {
 	Clock clock.PassiveClock
 	// MaxStubDocumentBytes bounds a document uploaded to stubs/{name}/document.
 	MaxStubDocumentBytes int64
+	// Assistant explains diagnoses (assistant.go).
+	Assistant *AssistantOptions
 
 	Stdout, Stderr io.Writer
 }
@@ -107,6 +109,7 @@ func NewOptions(out, errOut io.Writer) *Options {
 		GCPercent:          DefaultGCPercent,
 		ClientCertCacheTTL: certcache.DefaultTTL,
 		BlueprintLimits:    NewBlueprintLimitsOptions(),
+		Assistant:          NewAssistantOptions(),
 		Stdout:             out,
 		Stderr:             errOut,
 
@@ -132,6 +135,7 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 		"Controllers to run in-process; empty to run them in stax-controller-manager instead. Known: %v.", sets.List(controller.Known)))
 	o.Runtime.AddFlags(fs)
 	o.BlueprintLimits.AddFlags(fs)
+	o.Assistant.AddFlags(fs)
 	fs.DurationVar(&o.ClientCertCacheTTL, "client-cert-cache-ttl", o.ClientCertCacheTTL, "How long to reuse "+
 		"the user a client certificate chain (with the front proxy's user headers) authenticated as, instead of "+
 		"verifying its signatures again; 0 verifies on every request.")

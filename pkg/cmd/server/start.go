@@ -99,6 +99,9 @@ func (o *Options) Run(ctx context.Context) error {
 		return err
 	}
 	config.ExtraConfig.Runtime = rt
+	if config.ExtraConfig.Assistant, err = o.Assistant.New(); err != nil {
+		return err
+	}
 	completed, err := config.Complete()
 	if err != nil {
 		return err

@@ -1,6 +1,7 @@
 package environment
 
 import (
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -21,6 +22,10 @@ const (
 	ReasonNotReady       = "ServicesNotReady"
 	ReasonStopped        = "Stopped"
 )
+
+// maxLastReadyBytes bounds the blueprint status.lastReady copies: etcd
+// takes about 1.5 MiB an object, spec and status together.
+const maxLastReadyBytes = 256 << 10
 
 // observation is what one sync learned from the runtime.
 type observation struct {
@@ -104,6 +109,15 @@ func nextStatus(env *staxv1.Environment, obs observation) staxv1.EnvironmentStat
 		case ready == total && len(obs.state.Services) == total:
 			st.Phase = staxv1.EnvironmentReady
 			setCondition(&st, staxv1.ConditionReady, metav1.ConditionTrue, ReasonAllReady, fmt.Sprintf("%d/%d services ready", ready, total), env.Generation, now)
+			// What diagnose rolls a failing service back to; a copy of a
+			// blueprint so large it could make the status unstorable is
+			// not kept.
+			if st.LastReady == nil || st.LastReady.Generation != env.Generation {
+				st.LastReady = nil
+				if b, err := json.Marshal(env.Spec.Blueprint); err == nil && len(b) <= maxLastReadyBytes {
+					st.LastReady = &staxv1.ReadyBlueprint{Generation: env.Generation, Blueprint: *env.Spec.Blueprint.DeepCopy()}
+				}
+			}
 		default:
 			switch {
 			case degraded:

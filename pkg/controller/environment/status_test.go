@@ -2,6 +2,7 @@ package environment
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -92,5 +93,36 @@ func TestRunningTimeIsAccounted(t *testing.T) {
 	r := recordFor(e, start.Add(time.Hour))
 	if r.RunningSeconds != 190 || r.Usage.ReplicaHours != "0.1583" {
 		t.Fatalf("record: running %d, replica-hours %s", r.RunningSeconds, r.Usage.ReplicaHours)
+	}
+}
+
+// A Ready status keeps its blueprint and generation for diagnose's
+// rollbacks; a status that is not Ready keeps the last one.
+func TestLastReadyBlueprint(t *testing.T) {
+	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+	healthy := []runtime.ServiceState{svc("db", 1, 1, 0, runtime.HealthHealthy, ""), svc("api", 2, 2, 0, runtime.HealthHealthy, "")}
+	e := env(staxv1.EnvironmentProvisioning, false)
+	st := nextStatus(e, observation{state: runtime.EnvironmentState{Services: healthy}, now: now})
+	if st.LastReady == nil || st.LastReady.Generation != 2 || len(st.LastReady.Blueprint.Services) != 2 {
+		t.Fatalf("lastReady %+v", st.LastReady)
+	}
+	e.Status = st
+	e.Generation = 3
+	e.Spec.Blueprint.Services[1].Command = []string{"broken"}
+	crashing := []runtime.ServiceState{healthy[0], svc("api", 2, 0, 3, runtime.HealthUnhealthy, "CrashLoop")}
+	st = nextStatus(e, observation{state: runtime.EnvironmentState{Services: crashing}, now: now})
+	if st.Phase != staxv1.EnvironmentDegraded || st.LastReady == nil || st.LastReady.Generation != 2 || st.LastReady.Blueprint.Services[1].Command != nil {
+		t.Fatalf("phase %s, lastReady %+v", st.Phase, st.LastReady)
+	}
+}
+
+// A blueprint too large to copy safely is not kept for rollbacks.
+func TestLastReadyBlueprintBounded(t *testing.T) {
+	e := env(staxv1.EnvironmentProvisioning, false)
+	e.Spec.Blueprint.Services[0].Args = []string{strings.Repeat("x", maxLastReadyBytes)}
+	healthy := []runtime.ServiceState{svc("db", 1, 1, 0, runtime.HealthHealthy, ""), svc("api", 2, 2, 0, runtime.HealthHealthy, "")}
+	st := nextStatus(e, observation{state: runtime.EnvironmentState{Services: healthy}, now: time.Now()})
+	if st.Phase != staxv1.EnvironmentReady || st.LastReady != nil {
+		t.Fatalf("phase %s, lastReady kept: %v", st.Phase, st.LastReady != nil)
 	}
 }

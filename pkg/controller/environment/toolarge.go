@@ -45,6 +45,7 @@ func (c *Controller) writeTooLarge(ctx context.Context, env *staxv1.Environment,
 	now := metav1.NewTime(c.now())
 	status.Phase = staxv1.EnvironmentFailed
 	status.Services = nil
+	status.LastReady = nil // a copy of the blueprint: as large again
 	setCondition(&status, staxv1.ConditionReady, metav1.ConditionFalse, ReasonStatusTooLarge, msg, env.Generation, now)
 	env.Status = status
 	written, err := c.client.StaxV1alpha1().Environments(env.Namespace).UpdateStatus(ctx, env, metav1.UpdateOptions{})

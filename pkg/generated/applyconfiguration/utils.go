@@ -78,6 +78,10 @@ func ForKind(kind schema.GroupVersionKind) interface{} {
 		return &staxv1alpha1.OrganizationSpecApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("PriceSheet"):
 		return &staxv1alpha1.PriceSheetApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("ReadyBlueprint"):
+		return &staxv1alpha1.ReadyBlueprintApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("RemediationRecord"):
+		return &staxv1alpha1.RemediationRecordApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("ResourceRequirements"):
 		return &staxv1alpha1.ResourceRequirementsApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("ResourceUsage"):

@@ -43,6 +43,10 @@ func GetOpenAPIDefinitions(ref common.ReferenceCallback) map[string]common.OpenA
 		v1alpha1.Blueprint{}.OpenAPIModelName():                   schema_pkg_apis_stax_v1alpha1_Blueprint(ref),
 		v1alpha1.CostRange{}.OpenAPIModelName():                   schema_pkg_apis_stax_v1alpha1_CostRange(ref),
 		v1alpha1.DailyUsage{}.OpenAPIModelName():                  schema_pkg_apis_stax_v1alpha1_DailyUsage(ref),
+		v1alpha1.Diagnosis{}.OpenAPIModelName():                   schema_pkg_apis_stax_v1alpha1_Diagnosis(ref),
+		v1alpha1.DiagnosisFinding{}.OpenAPIModelName():            schema_pkg_apis_stax_v1alpha1_DiagnosisFinding(ref),
+		v1alpha1.DiagnosisSpec{}.OpenAPIModelName():               schema_pkg_apis_stax_v1alpha1_DiagnosisSpec(ref),
+		v1alpha1.DiagnosisStatus{}.OpenAPIModelName():             schema_pkg_apis_stax_v1alpha1_DiagnosisStatus(ref),
 		v1alpha1.DriftIgnoreRule{}.OpenAPIModelName():             schema_pkg_apis_stax_v1alpha1_DriftIgnoreRule(ref),
 		v1alpha1.DriftPolicy{}.OpenAPIModelName():                 schema_pkg_apis_stax_v1alpha1_DriftPolicy(ref),
 		v1alpha1.DriftRecord{}.OpenAPIModelName():                 schema_pkg_apis_stax_v1alpha1_DriftRecord(ref),
@@ -61,6 +65,7 @@ func GetOpenAPIDefinitions(ref common.ReferenceCallback) map[string]common.OpenA
 		v1alpha1.FederatedTokenRequest{}.OpenAPIModelName():       schema_pkg_apis_stax_v1alpha1_FederatedTokenRequest(ref),
 		v1alpha1.FederatedTokenRequestSpec{}.OpenAPIModelName():   schema_pkg_apis_stax_v1alpha1_FederatedTokenRequestSpec(ref),
 		v1alpha1.FederatedTokenRequestStatus{}.OpenAPIModelName(): schema_pkg_apis_stax_v1alpha1_FederatedTokenRequestStatus(ref),
+		v1alpha1.FindingRemediation{}.OpenAPIModelName():          schema_pkg_apis_stax_v1alpha1_FindingRemediation(ref),
 		v1alpha1.ForecastBackTest{}.OpenAPIModelName():            schema_pkg_apis_stax_v1alpha1_ForecastBackTest(ref),
 		v1alpha1.ForecastFigures{}.OpenAPIModelName():             schema_pkg_apis_stax_v1alpha1_ForecastFigures(ref),
 		v1alpha1.HTTPHealthCheck{}.OpenAPIModelName():             schema_pkg_apis_stax_v1alpha1_HTTPHealthCheck(ref),
@@ -78,6 +83,8 @@ func GetOpenAPIDefinitions(ref common.ReferenceCallback) map[string]common.OpenA
 		v1alpha1.OverlayRequest{}.OpenAPIModelName():              schema_pkg_apis_stax_v1alpha1_OverlayRequest(ref),
 		v1alpha1.OverlayRequestSpec{}.OpenAPIModelName():          schema_pkg_apis_stax_v1alpha1_OverlayRequestSpec(ref),
 		v1alpha1.PriceSheet{}.OpenAPIModelName():                  schema_pkg_apis_stax_v1alpha1_PriceSheet(ref),
+		v1alpha1.ReadyBlueprint{}.OpenAPIModelName():              schema_pkg_apis_stax_v1alpha1_ReadyBlueprint(ref),
+		v1alpha1.RemediationRecord{}.OpenAPIModelName():           schema_pkg_apis_stax_v1alpha1_RemediationRecord(ref),
 		v1alpha1.ResourceRequirements{}.OpenAPIModelName():        schema_pkg_apis_stax_v1alpha1_ResourceRequirements(ref),
 		v1alpha1.ResourceUsage{}.OpenAPIModelName():               schema_pkg_apis_stax_v1alpha1_ResourceUsage(ref),
 		v1alpha1.RunSegment{}.OpenAPIModelName():                  schema_pkg_apis_stax_v1alpha1_RunSegment(ref),
@@ -488,6 +495,276 @@ func schema_pkg_apis_stax_v1alpha1_DailyUsage(ref common.ReferenceCallback) comm
 		},
 		Dependencies: []string{
 			v1alpha1.ServiceUsage{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_stax_v1alpha1_Diagnosis(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "Diagnosis is the body and the answer of POST environments/{name}/diagnose: the spec asks, the status answers. It is computed, never stored.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"kind": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"apiVersion": {
+						SchemaProps: spec.SchemaProps{
+							Description: "APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"metadata": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Standard object metadata. metadata.name, when set, must be the environment's name.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1.ObjectMeta{}.OpenAPIModelName()),
+						},
+					},
+					"spec": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Spec is what the caller asks.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1alpha1.DiagnosisSpec{}.OpenAPIModelName()),
+						},
+					},
+					"status": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Status is the answer.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1alpha1.DiagnosisStatus{}.OpenAPIModelName()),
+						},
+					},
+				},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.DiagnosisSpec{}.OpenAPIModelName(), v1alpha1.DiagnosisStatus{}.OpenAPIModelName(), v1.ObjectMeta{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_stax_v1alpha1_DiagnosisFinding(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "DiagnosisFinding is one diagnosed problem.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"analyzer": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Analyzer is the rule that found it: StackTrace, AddressInUse, MissingEnvironmentVariable, OutOfMemory, DependencyConnectionRefused, DependencyNotReady, CrashLoop, ImagePullBackOff, Unschedulable, ProbeFailed, Stopped, ProvisionFailed or Unhealthy.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"service": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Service it was found on; empty for the environment as a whole.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"severity": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Severity is Critical, Error or Warning.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"cause": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Cause says what is wrong.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"evidence": {
+						VendorExtensible: spec.VendorExtensible{
+							Extensions: spec.Extensions{
+								"x-kubernetes-list-type": "atomic",
+							},
+						},
+						SchemaProps: spec.SchemaProps{
+							Description: "Evidence are the log lines, events and states that show it.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Type:   []string{"string"},
+										Format: "",
+									},
+								},
+							},
+						},
+					},
+					"rootCause": {
+						SchemaProps: spec.SchemaProps{
+							Description: "RootCause is the service where the cause lies: service for a root cause, a dependency for a symptom.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"symptom": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Symptom says the finding follows from rootCause's failure.",
+							Type:        []string{"boolean"},
+							Format:      "",
+						},
+					},
+					"remediation": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Remediation would fix it.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1alpha1.FindingRemediation{}.OpenAPIModelName()),
+						},
+					},
+				},
+				Required: []string{"analyzer", "severity", "cause", "remediation"},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.FindingRemediation{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_stax_v1alpha1_DiagnosisSpec(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "DiagnosisSpec is what the caller asks of a diagnosis.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"remediate": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Remediate applies the findings' safe remediations: restart a service, roll a service back to the last Ready blueprint, resume a stopped environment, raise a memory limit within the organization's quota (kubernetes runtime). Never a rollback of an environment a Baseline holds.",
+							Type:        []string{"boolean"},
+							Format:      "",
+						},
+					},
+					"dryRun": {
+						SchemaProps: spec.SchemaProps{
+							Description: "DryRun says what remediate would change, changing nothing (as the request's dryRun=All does).",
+							Type:        []string{"boolean"},
+							Format:      "",
+						},
+					},
+					"explain": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Explain asks the assistant, when the server has one (--assistant-endpoint), to explain the findings in prose.",
+							Type:        []string{"boolean"},
+							Format:      "",
+						},
+					},
+					"tailLines": {
+						SchemaProps: spec.SchemaProps{
+							Description: "TailLines is how many recent log lines of each service are read, 1 to 5000. Defaults to 200.",
+							Type:        []string{"integer"},
+							Format:      "int64",
+						},
+					},
+				},
+			},
+		},
+	}
+}
+
+func schema_pkg_apis_stax_v1alpha1_DiagnosisStatus(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "DiagnosisStatus is the answer.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"phase": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Phase of the environment when it was diagnosed.\n\nPossible enum values:\n - `\"Degraded\"`\n - `\"Failed\"`\n - `\"Missing\"` is a Baseline's phase once its environment was deleted (possible only while no overlay depends on it).\n - `\"Pending\"`\n - `\"Provisioning\"`\n - `\"Ready\"`\n - `\"Resuming\"`\n - `\"Stopped\"`\n - `\"Stopping\"`\n - `\"Terminating\"`",
+							Type:        []string{"string"},
+							Format:      "",
+							Enum:        []interface{}{"Degraded", "Failed", "Missing", "Pending", "Provisioning", "Ready", "Resuming", "Stopped", "Stopping", "Terminating"},
+						},
+					},
+					"rootCauses": {
+						VendorExtensible: spec.VendorExtensible{
+							Extensions: spec.Extensions{
+								"x-kubernetes-list-type": "atomic",
+							},
+						},
+						SchemaProps: spec.SchemaProps{
+							Description: "RootCauses name the services where the findings' causes lie.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Type:   []string{"string"},
+										Format: "",
+									},
+								},
+							},
+						},
+					},
+					"findings": {
+						VendorExtensible: spec.VendorExtensible{
+							Extensions: spec.Extensions{
+								"x-kubernetes-list-type": "atomic",
+							},
+						},
+						SchemaProps: spec.SchemaProps{
+							Description: "Findings, root causes first.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(v1alpha1.DiagnosisFinding{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+					"remediations": {
+						VendorExtensible: spec.VendorExtensible{
+							Extensions: spec.Extensions{
+								"x-kubernetes-list-type": "atomic",
+							},
+						},
+						SchemaProps: spec.SchemaProps{
+							Description: "Remediations are what remediate changed, or would change in a dry run.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(v1alpha1.RemediationRecord{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+					"explanation": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Explanation is the assistant's prose, when asked and available.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"assistantError": {
+						SchemaProps: spec.SchemaProps{
+							Description: "AssistantError says why no explanation came, when one was asked.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+				},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.DiagnosisFinding{}.OpenAPIModelName(), v1alpha1.RemediationRecord{}.OpenAPIModelName()},
 	}
 }
 
@@ -1378,11 +1655,35 @@ func schema_pkg_apis_stax_v1alpha1_EnvironmentStatus(ref common.ReferenceCallbac
 							Ref:         ref(v1alpha1.EnvironmentDrift{}.OpenAPIModelName()),
 						},
 					},
+					"lastReady": {
+						SchemaProps: spec.SchemaProps{
+							Description: "LastReady is the last blueprint under which every service was Ready: where diagnose rolls a service back to.",
+							Ref:         ref(v1alpha1.ReadyBlueprint{}.OpenAPIModelName()),
+						},
+					},
+					"remediations": {
+						VendorExtensible: spec.VendorExtensible{
+							Extensions: spec.Extensions{
+								"x-kubernetes-list-type": "atomic",
+							},
+						},
+						SchemaProps: spec.SchemaProps{
+							Description: "Remediations are the latest changes diagnose made, oldest first, at most 10.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(v1alpha1.RemediationRecord{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
 				},
 			},
 		},
 		Dependencies: []string{
-			v1alpha1.DailyUsage{}.OpenAPIModelName(), v1alpha1.EnvironmentDrift{}.OpenAPIModelName(), v1alpha1.RunSegment{}.OpenAPIModelName(), v1alpha1.ServiceStatus{}.OpenAPIModelName(), v1.Condition{}.OpenAPIModelName(), v1.Time{}.OpenAPIModelName()},
+			v1alpha1.DailyUsage{}.OpenAPIModelName(), v1alpha1.EnvironmentDrift{}.OpenAPIModelName(), v1alpha1.ReadyBlueprint{}.OpenAPIModelName(), v1alpha1.RemediationRecord{}.OpenAPIModelName(), v1alpha1.RunSegment{}.OpenAPIModelName(), v1alpha1.ServiceStatus{}.OpenAPIModelName(), v1.Condition{}.OpenAPIModelName(), v1.Time{}.OpenAPIModelName()},
 	}
 }
 
@@ -1492,6 +1793,43 @@ func schema_pkg_apis_stax_v1alpha1_FederatedTokenRequestStatus(ref common.Refere
 		},
 		Dependencies: []string{
 			v1.Time{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_stax_v1alpha1_FindingRemediation(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "FindingRemediation is the fix of a finding.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"action": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Action is Restart, Rollback, Resume, RaiseMemoryLimit (applied by remediate) or None (advice for a person).",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"service": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Service the action applies to.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"description": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Description says what to do.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+				},
+				Required: []string{"action", "description"},
+			},
+		},
 	}
 }
 
@@ -2354,6 +2692,96 @@ func schema_pkg_apis_stax_v1alpha1_PriceSheet(ref common.ReferenceCallback) comm
 				},
 			},
 		},
+	}
+}
+
+func schema_pkg_apis_stax_v1alpha1_ReadyBlueprint(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "ReadyBlueprint is a blueprint under which every service was Ready.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"generation": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Generation of the environment's spec that held it.",
+							Default:     0,
+							Type:        []string{"integer"},
+							Format:      "int64",
+						},
+					},
+					"blueprint": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Blueprint as it was then.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1alpha1.Blueprint{}.OpenAPIModelName()),
+						},
+					},
+				},
+				Required: []string{"generation", "blueprint"},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.Blueprint{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_stax_v1alpha1_RemediationRecord(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "RemediationRecord is one change diagnose made (or, in a dry run, would make) to an environment.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"time": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Time it was made.",
+							Ref:         ref(v1.Time{}.OpenAPIModelName()),
+						},
+					},
+					"action": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Action is Restart, Rollback, Resume or RaiseMemoryLimit.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"service": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Service it applied to; empty for the environment.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"analyzer": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Analyzer of the finding it remedies.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"result": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Result is Applied, WouldApply (a dry run), Refused or Failed.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"message": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Message says what changed, or why nothing did.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+				},
+				Required: []string{"time", "action", "result"},
+			},
+		},
+		Dependencies: []string{
+			v1.Time{}.OpenAPIModelName()},
 	}
 }
 

@@ -114,6 +114,7 @@ func serviceState(d *appsv1.Deployment, pods []*corev1.Pod) runtime.ServiceState
 			s.Restarts += c.RestartCount
 		}
 	}
+	s.LastTermination = lastTermination(pods) // diagnose.go
 	_, stopped := recordedReplicas(d)
 	switch {
 	case stopped && s.Desired == 0:

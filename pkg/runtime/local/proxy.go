@@ -79,6 +79,12 @@ func (p *proxy) handle(c net.Conn) {
 			}
 		}
 		if time.Now().After(deadline) {
+			// No replica took it: reset rather than close, so the client
+			// sees a refusal ("connection reset by peer"), not an answer
+			// that happens to be empty.
+			if tc, ok := c.(*net.TCPConn); ok {
+				tc.SetLinger(0)
+			}
 			return
 		}
 		select {

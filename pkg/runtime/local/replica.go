@@ -9,6 +9,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/microstax/stax/pkg/runtime"
 )
 
 // Restart back-off: doubled after every crash, reset once a process has run
@@ -42,6 +44,7 @@ type replica struct {
 	lastProbe time.Time
 	restarts  int32
 	lastExit  string // how the last process ended, empty if none did
+	lastTerm  *runtime.Termination
 }
 
 func (r *replica) addr() string {
@@ -65,7 +68,7 @@ func (r *replica) run(ctx context.Context) {
 			err = rt.starter.start(cmd)
 		}
 		if err != nil {
-			r.setExited(fmt.Sprintf("failed to start: %v", err))
+			r.setExited(fmt.Sprintf("failed to start: %v", err), nil)
 		} else {
 			pid := cmd.Process.Pid
 			rt.pids.add(pid)
@@ -83,7 +86,7 @@ func (r *replica) run(ctx context.Context) {
 				_ = syscall.Kill(-pid, syscall.SIGKILL)
 				rt.pids.remove(pid)
 				r.log.Flush()
-				r.setExited(exitMessage(cmd, err))
+				r.setExited(exitMessage(cmd, err), termination(cmd))
 				if time.Since(began) >= backoffReset {
 					backoff = backoffMin
 				}
@@ -137,6 +140,21 @@ func exitMessage(cmd *exec.Cmd, err error) string {
 	return err.Error()
 }
 
+// termination is how the process ended, with a shell's exit code for a
+// signal (128+n), so that a SIGKILL reads 137 as it does in a container.
+func termination(cmd *exec.Cmd) *runtime.Termination {
+	if cmd.ProcessState == nil {
+		return nil
+	}
+	t := &runtime.Termination{ExitCode: int32(cmd.ProcessState.ExitCode()), Reason: "Error", At: time.Now()}
+	if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+		t.ExitCode, t.Signal, t.Reason = 128+int32(ws.Signal()), ws.Signal().String(), "Signaled"
+	} else if t.ExitCode == 0 {
+		t.Reason = "Completed"
+	}
+	return t
+}
+
 func (r *replica) takePorts() ([]int, error) {
 	var ports []int
 	for range r.svc.plan.Ports {
@@ -173,11 +191,14 @@ func (r *replica) setStarted(pid int) {
 	r.mu.Unlock()
 }
 
-func (r *replica) setExited(how string) {
+func (r *replica) setExited(how string, term *runtime.Termination) {
 	r.mu.Lock()
 	wasReady := r.ready
 	r.pid, r.running, r.ready = 0, false, false
 	r.lastExit = how
+	if term != nil {
+		r.lastTerm = term
+	}
 	r.mu.Unlock()
 	if wasReady {
 		r.svc.env.notify()

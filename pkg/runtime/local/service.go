@@ -220,6 +220,10 @@ func (s *service) state() (runtime.ServiceState, int64) {
 		if s.plan.Replicas > 1 {
 			who = fmt.Sprintf("replica %d ", r.index)
 		}
+		if t := r.lastTerm; t != nil && (st.LastTermination == nil || t.At.After(st.LastTermination.At)) {
+			c := *t
+			st.LastTermination = &c
+		}
 		if crash == "" && r.crashLoopingLocked() {
 			crash = fmt.Sprintf("%s%s; restarted %d times", who, r.lastExit, r.restarts)
 		}

@@ -54,6 +54,7 @@ func addKnownTypes(scheme *runtime.Scheme) error {
 		&OverlayRequest{},
 		&OrganizationUsageOptions{}, &OrganizationUsage{},
 		&Stub{}, &StubList{}, &StubDocumentChunk{}, &StubDocumentChunkList{},
+		&Diagnosis{},
 	)
 	metav1.AddToGroupVersion(scheme, SchemeGroupVersion)
 	return nil

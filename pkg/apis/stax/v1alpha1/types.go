@@ -286,6 +286,15 @@ type EnvironmentStatus struct {
 	// drift policy.
 	// +optional
 	Drift *EnvironmentDrift `json:"drift,omitempty"`
+	// LastReady is the last blueprint under which every service was
+	// Ready: where diagnose rolls a service back to.
+	// +optional
+	LastReady *ReadyBlueprint `json:"lastReady,omitempty"`
+	// Remediations are the latest changes diagnose made, oldest first, at
+	// most 10.
+	// +optional
+	// +listType=atomic
+	Remediations []RemediationRecord `json:"remediations,omitempty"`
 }
 
 // ServiceStatus is the observed state of one service.

@@ -128,6 +128,46 @@ func RegisterConversions(s *runtime.Scheme) error {
 	}); err != nil {
 		return err
 	}
+	if err := s.AddGeneratedConversionFunc((*Diagnosis)(nil), (*stax.Diagnosis)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_Diagnosis_To_stax_Diagnosis(a.(*Diagnosis), b.(*stax.Diagnosis), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*stax.Diagnosis)(nil), (*Diagnosis)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_stax_Diagnosis_To_v1alpha1_Diagnosis(a.(*stax.Diagnosis), b.(*Diagnosis), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*DiagnosisFinding)(nil), (*stax.DiagnosisFinding)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_DiagnosisFinding_To_stax_DiagnosisFinding(a.(*DiagnosisFinding), b.(*stax.DiagnosisFinding), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*stax.DiagnosisFinding)(nil), (*DiagnosisFinding)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_stax_DiagnosisFinding_To_v1alpha1_DiagnosisFinding(a.(*stax.DiagnosisFinding), b.(*DiagnosisFinding), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*DiagnosisSpec)(nil), (*stax.DiagnosisSpec)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_DiagnosisSpec_To_stax_DiagnosisSpec(a.(*DiagnosisSpec), b.(*stax.DiagnosisSpec), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*stax.DiagnosisSpec)(nil), (*DiagnosisSpec)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_stax_DiagnosisSpec_To_v1alpha1_DiagnosisSpec(a.(*stax.DiagnosisSpec), b.(*DiagnosisSpec), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*DiagnosisStatus)(nil), (*stax.DiagnosisStatus)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_DiagnosisStatus_To_stax_DiagnosisStatus(a.(*DiagnosisStatus), b.(*stax.DiagnosisStatus), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*stax.DiagnosisStatus)(nil), (*DiagnosisStatus)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_stax_DiagnosisStatus_To_v1alpha1_DiagnosisStatus(a.(*stax.DiagnosisStatus), b.(*DiagnosisStatus), scope)
+	}); err != nil {
+		return err
+	}
 	if err := s.AddGeneratedConversionFunc((*DriftIgnoreRule)(nil), (*stax.DriftIgnoreRule)(nil), func(a, b interface{}, scope conversion.Scope) error {
 		return Convert_v1alpha1_DriftIgnoreRule_To_stax_DriftIgnoreRule(a.(*DriftIgnoreRule), b.(*stax.DriftIgnoreRule), scope)
 	}); err != nil {
@@ -308,6 +348,16 @@ func RegisterConversions(s *runtime.Scheme) error {
 	}); err != nil {
 		return err
 	}
+	if err := s.AddGeneratedConversionFunc((*FindingRemediation)(nil), (*stax.FindingRemediation)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_FindingRemediation_To_stax_FindingRemediation(a.(*FindingRemediation), b.(*stax.FindingRemediation), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*stax.FindingRemediation)(nil), (*FindingRemediation)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_stax_FindingRemediation_To_v1alpha1_FindingRemediation(a.(*stax.FindingRemediation), b.(*FindingRemediation), scope)
+	}); err != nil {
+		return err
+	}
 	if err := s.AddGeneratedConversionFunc((*ForecastBackTest)(nil), (*stax.ForecastBackTest)(nil), func(a, b interface{}, scope conversion.Scope) error {
 		return Convert_v1alpha1_ForecastBackTest_To_stax_ForecastBackTest(a.(*ForecastBackTest), b.(*stax.ForecastBackTest), scope)
 	}); err != nil {
@@ -475,6 +525,26 @@ func RegisterConversions(s *runtime.Scheme) error {
 	}
 	if err := s.AddGeneratedConversionFunc((*stax.PriceSheet)(nil), (*PriceSheet)(nil), func(a, b interface{}, scope conversion.Scope) error {
 		return Convert_stax_PriceSheet_To_v1alpha1_PriceSheet(a.(*stax.PriceSheet), b.(*PriceSheet), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*ReadyBlueprint)(nil), (*stax.ReadyBlueprint)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_ReadyBlueprint_To_stax_ReadyBlueprint(a.(*ReadyBlueprint), b.(*stax.ReadyBlueprint), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*stax.ReadyBlueprint)(nil), (*ReadyBlueprint)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_stax_ReadyBlueprint_To_v1alpha1_ReadyBlueprint(a.(*stax.ReadyBlueprint), b.(*ReadyBlueprint), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*RemediationRecord)(nil), (*stax.RemediationRecord)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_RemediationRecord_To_stax_RemediationRecord(a.(*RemediationRecord), b.(*stax.RemediationRecord), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*stax.RemediationRecord)(nil), (*RemediationRecord)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_stax_RemediationRecord_To_v1alpha1_RemediationRecord(a.(*stax.RemediationRecord), b.(*RemediationRecord), scope)
 	}); err != nil {
 		return err
 	}
@@ -1005,6 +1075,98 @@ func Convert_stax_DailyUsage_To_v1alpha1_DailyUsage(in *stax.DailyUsage, out *Da
 	return autoConvert_stax_DailyUsage_To_v1alpha1_DailyUsage(in, out, s)
 }
 
+func autoConvert_v1alpha1_Diagnosis_To_stax_Diagnosis(in *Diagnosis, out *stax.Diagnosis, s conversion.Scope) error {
+	out.ObjectMeta = in.ObjectMeta
+	if err := Convert_v1alpha1_DiagnosisSpec_To_stax_DiagnosisSpec(&in.Spec, &out.Spec, s); err != nil {
+		return err
+	}
+	if err := Convert_v1alpha1_DiagnosisStatus_To_stax_DiagnosisStatus(&in.Status, &out.Status, s); err != nil {
+		return err
+	}
+	return nil
+}
+
+// Convert_v1alpha1_Diagnosis_To_stax_Diagnosis is an autogenerated conversion function.
+func Convert_v1alpha1_Diagnosis_To_stax_Diagnosis(in *Diagnosis, out *stax.Diagnosis, s conversion.Scope) error {
+	return autoConvert_v1alpha1_Diagnosis_To_stax_Diagnosis(in, out, s)
+}
+
+func autoConvert_stax_Diagnosis_To_v1alpha1_Diagnosis(in *stax.Diagnosis, out *Diagnosis, s conversion.Scope) error {
+	out.ObjectMeta = in.ObjectMeta
+	if err := Convert_stax_DiagnosisSpec_To_v1alpha1_DiagnosisSpec(&in.Spec, &out.Spec, s); err != nil {
+		return err
+	}
+	if err := Convert_stax_DiagnosisStatus_To_v1alpha1_DiagnosisStatus(&in.Status, &out.Status, s); err != nil {
+		return err
+	}
+	return nil
+}
+
+// Convert_stax_Diagnosis_To_v1alpha1_Diagnosis is an autogenerated conversion function.
+func Convert_stax_Diagnosis_To_v1alpha1_Diagnosis(in *stax.Diagnosis, out *Diagnosis, s conversion.Scope) error {
+	return autoConvert_stax_Diagnosis_To_v1alpha1_Diagnosis(in, out, s)
+}
+
+func autoConvert_v1alpha1_DiagnosisFinding_To_stax_DiagnosisFinding(in *DiagnosisFinding, out *stax.DiagnosisFinding, s conversion.Scope) error {
+	*out = *(*stax.DiagnosisFinding)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_DiagnosisFinding_To_stax_DiagnosisFinding is an autogenerated conversion function.
+func Convert_v1alpha1_DiagnosisFinding_To_stax_DiagnosisFinding(in *DiagnosisFinding, out *stax.DiagnosisFinding, s conversion.Scope) error {
+	return autoConvert_v1alpha1_DiagnosisFinding_To_stax_DiagnosisFinding(in, out, s)
+}
+
+func autoConvert_stax_DiagnosisFinding_To_v1alpha1_DiagnosisFinding(in *stax.DiagnosisFinding, out *DiagnosisFinding, s conversion.Scope) error {
+	*out = *(*DiagnosisFinding)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_stax_DiagnosisFinding_To_v1alpha1_DiagnosisFinding is an autogenerated conversion function.
+func Convert_stax_DiagnosisFinding_To_v1alpha1_DiagnosisFinding(in *stax.DiagnosisFinding, out *DiagnosisFinding, s conversion.Scope) error {
+	return autoConvert_stax_DiagnosisFinding_To_v1alpha1_DiagnosisFinding(in, out, s)
+}
+
+func autoConvert_v1alpha1_DiagnosisSpec_To_stax_DiagnosisSpec(in *DiagnosisSpec, out *stax.DiagnosisSpec, s conversion.Scope) error {
+	*out = *(*stax.DiagnosisSpec)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_DiagnosisSpec_To_stax_DiagnosisSpec is an autogenerated conversion function.
+func Convert_v1alpha1_DiagnosisSpec_To_stax_DiagnosisSpec(in *DiagnosisSpec, out *stax.DiagnosisSpec, s conversion.Scope) error {
+	return autoConvert_v1alpha1_DiagnosisSpec_To_stax_DiagnosisSpec(in, out, s)
+}
+
+func autoConvert_stax_DiagnosisSpec_To_v1alpha1_DiagnosisSpec(in *stax.DiagnosisSpec, out *DiagnosisSpec, s conversion.Scope) error {
+	*out = *(*DiagnosisSpec)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_stax_DiagnosisSpec_To_v1alpha1_DiagnosisSpec is an autogenerated conversion function.
+func Convert_stax_DiagnosisSpec_To_v1alpha1_DiagnosisSpec(in *stax.DiagnosisSpec, out *DiagnosisSpec, s conversion.Scope) error {
+	return autoConvert_stax_DiagnosisSpec_To_v1alpha1_DiagnosisSpec(in, out, s)
+}
+
+func autoConvert_v1alpha1_DiagnosisStatus_To_stax_DiagnosisStatus(in *DiagnosisStatus, out *stax.DiagnosisStatus, s conversion.Scope) error {
+	*out = *(*stax.DiagnosisStatus)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_DiagnosisStatus_To_stax_DiagnosisStatus is an autogenerated conversion function.
+func Convert_v1alpha1_DiagnosisStatus_To_stax_DiagnosisStatus(in *DiagnosisStatus, out *stax.DiagnosisStatus, s conversion.Scope) error {
+	return autoConvert_v1alpha1_DiagnosisStatus_To_stax_DiagnosisStatus(in, out, s)
+}
+
+func autoConvert_stax_DiagnosisStatus_To_v1alpha1_DiagnosisStatus(in *stax.DiagnosisStatus, out *DiagnosisStatus, s conversion.Scope) error {
+	*out = *(*DiagnosisStatus)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_stax_DiagnosisStatus_To_v1alpha1_DiagnosisStatus is an autogenerated conversion function.
+func Convert_stax_DiagnosisStatus_To_v1alpha1_DiagnosisStatus(in *stax.DiagnosisStatus, out *DiagnosisStatus, s conversion.Scope) error {
+	return autoConvert_stax_DiagnosisStatus_To_v1alpha1_DiagnosisStatus(in, out, s)
+}
+
 func autoConvert_v1alpha1_DriftIgnoreRule_To_stax_DriftIgnoreRule(in *DriftIgnoreRule, out *stax.DriftIgnoreRule, s conversion.Scope) error {
 	*out = *(*stax.DriftIgnoreRule)(unsafe.Pointer(in))
 	return nil
@@ -1483,6 +1645,26 @@ func Convert_stax_FederatedTokenRequestStatus_To_v1alpha1_FederatedTokenRequestS
 	return autoConvert_stax_FederatedTokenRequestStatus_To_v1alpha1_FederatedTokenRequestStatus(in, out, s)
 }
 
+func autoConvert_v1alpha1_FindingRemediation_To_stax_FindingRemediation(in *FindingRemediation, out *stax.FindingRemediation, s conversion.Scope) error {
+	*out = *(*stax.FindingRemediation)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_FindingRemediation_To_stax_FindingRemediation is an autogenerated conversion function.
+func Convert_v1alpha1_FindingRemediation_To_stax_FindingRemediation(in *FindingRemediation, out *stax.FindingRemediation, s conversion.Scope) error {
+	return autoConvert_v1alpha1_FindingRemediation_To_stax_FindingRemediation(in, out, s)
+}
+
+func autoConvert_stax_FindingRemediation_To_v1alpha1_FindingRemediation(in *stax.FindingRemediation, out *FindingRemediation, s conversion.Scope) error {
+	*out = *(*FindingRemediation)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_stax_FindingRemediation_To_v1alpha1_FindingRemediation is an autogenerated conversion function.
+func Convert_stax_FindingRemediation_To_v1alpha1_FindingRemediation(in *stax.FindingRemediation, out *FindingRemediation, s conversion.Scope) error {
+	return autoConvert_stax_FindingRemediation_To_v1alpha1_FindingRemediation(in, out, s)
+}
+
 func autoConvert_v1alpha1_ForecastBackTest_To_stax_ForecastBackTest(in *ForecastBackTest, out *stax.ForecastBackTest, s conversion.Scope) error {
 	*out = *(*stax.ForecastBackTest)(unsafe.Pointer(in))
 	return nil
@@ -1917,6 +2099,46 @@ func autoConvert_stax_PriceSheet_To_v1alpha1_PriceSheet(in *stax.PriceSheet, out
 // Convert_stax_PriceSheet_To_v1alpha1_PriceSheet is an autogenerated conversion function.
 func Convert_stax_PriceSheet_To_v1alpha1_PriceSheet(in *stax.PriceSheet, out *PriceSheet, s conversion.Scope) error {
 	return autoConvert_stax_PriceSheet_To_v1alpha1_PriceSheet(in, out, s)
+}
+
+func autoConvert_v1alpha1_ReadyBlueprint_To_stax_ReadyBlueprint(in *ReadyBlueprint, out *stax.ReadyBlueprint, s conversion.Scope) error {
+	*out = *(*stax.ReadyBlueprint)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_ReadyBlueprint_To_stax_ReadyBlueprint is an autogenerated conversion function.
+func Convert_v1alpha1_ReadyBlueprint_To_stax_ReadyBlueprint(in *ReadyBlueprint, out *stax.ReadyBlueprint, s conversion.Scope) error {
+	return autoConvert_v1alpha1_ReadyBlueprint_To_stax_ReadyBlueprint(in, out, s)
+}
+
+func autoConvert_stax_ReadyBlueprint_To_v1alpha1_ReadyBlueprint(in *stax.ReadyBlueprint, out *ReadyBlueprint, s conversion.Scope) error {
+	*out = *(*ReadyBlueprint)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_stax_ReadyBlueprint_To_v1alpha1_ReadyBlueprint is an autogenerated conversion function.
+func Convert_stax_ReadyBlueprint_To_v1alpha1_ReadyBlueprint(in *stax.ReadyBlueprint, out *ReadyBlueprint, s conversion.Scope) error {
+	return autoConvert_stax_ReadyBlueprint_To_v1alpha1_ReadyBlueprint(in, out, s)
+}
+
+func autoConvert_v1alpha1_RemediationRecord_To_stax_RemediationRecord(in *RemediationRecord, out *stax.RemediationRecord, s conversion.Scope) error {
+	*out = *(*stax.RemediationRecord)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_RemediationRecord_To_stax_RemediationRecord is an autogenerated conversion function.
+func Convert_v1alpha1_RemediationRecord_To_stax_RemediationRecord(in *RemediationRecord, out *stax.RemediationRecord, s conversion.Scope) error {
+	return autoConvert_v1alpha1_RemediationRecord_To_stax_RemediationRecord(in, out, s)
+}
+
+func autoConvert_stax_RemediationRecord_To_v1alpha1_RemediationRecord(in *stax.RemediationRecord, out *RemediationRecord, s conversion.Scope) error {
+	*out = *(*RemediationRecord)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_stax_RemediationRecord_To_v1alpha1_RemediationRecord is an autogenerated conversion function.
+func Convert_stax_RemediationRecord_To_v1alpha1_RemediationRecord(in *stax.RemediationRecord, out *RemediationRecord, s conversion.Scope) error {
+	return autoConvert_stax_RemediationRecord_To_v1alpha1_RemediationRecord(in, out, s)
 }
 
 func autoConvert_v1alpha1_ResourceRequirements_To_stax_ResourceRequirements(in *ResourceRequirements, out *stax.ResourceRequirements, s conversion.Scope) error {

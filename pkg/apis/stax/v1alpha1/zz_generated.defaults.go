@@ -75,6 +75,19 @@ func SetObjectDefaults_Environment(in *Environment) {
 			SetDefaults_HealthCheck(a.Health)
 		}
 	}
+	if in.Status.LastReady != nil {
+		for i := range in.Status.LastReady.Blueprint.Services {
+			a := &in.Status.LastReady.Blueprint.Services[i]
+			SetDefaults_ServiceSpec(a)
+			for j := range a.Ports {
+				b := &a.Ports[j]
+				SetDefaults_ServicePort(b)
+			}
+			if a.Health != nil {
+				SetDefaults_HealthCheck(a.Health)
+			}
+		}
+	}
 }
 
 func SetObjectDefaults_EnvironmentList(in *EnvironmentList) {

@@ -67,6 +67,26 @@ func (in DailyUsage) OpenAPIModelName() string {
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
+func (in Diagnosis) OpenAPIModelName() string {
+	return "ai.microstax.stax.v1alpha1.Diagnosis"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in DiagnosisFinding) OpenAPIModelName() string {
+	return "ai.microstax.stax.v1alpha1.DiagnosisFinding"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in DiagnosisSpec) OpenAPIModelName() string {
+	return "ai.microstax.stax.v1alpha1.DiagnosisSpec"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in DiagnosisStatus) OpenAPIModelName() string {
+	return "ai.microstax.stax.v1alpha1.DiagnosisStatus"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
 func (in DriftIgnoreRule) OpenAPIModelName() string {
 	return "ai.microstax.stax.v1alpha1.DriftIgnoreRule"
 }
@@ -157,6 +177,11 @@ func (in FederatedTokenRequestStatus) OpenAPIModelName() string {
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
+func (in FindingRemediation) OpenAPIModelName() string {
+	return "ai.microstax.stax.v1alpha1.FindingRemediation"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
 func (in ForecastBackTest) OpenAPIModelName() string {
 	return "ai.microstax.stax.v1alpha1.ForecastBackTest"
 }
@@ -239,6 +264,16 @@ func (in OverlayRequestSpec) OpenAPIModelName() string {
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in PriceSheet) OpenAPIModelName() string {
 	return "ai.microstax.stax.v1alpha1.PriceSheet"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in ReadyBlueprint) OpenAPIModelName() string {
+	return "ai.microstax.stax.v1alpha1.ReadyBlueprint"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in RemediationRecord) OpenAPIModelName() string {
+	return "ai.microstax.stax.v1alpha1.RemediationRecord"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.

@@ -2,6 +2,7 @@ package environment
 
 import (
 	"context"
+	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -54,6 +55,8 @@ type Storage struct {
 	Log         *LogREST
 	// Logs is the former name of Log, kept as an alias that warns.
 	Logs *LogsREST
+	// Diagnose answers, never stores, a Diagnosis (diagnose.go).
+	Diagnose *DiagnoseREST
 }
 
 // NewStorage builds the store of environments on the given storage options.
@@ -89,6 +92,10 @@ func NewStorage(scheme *runtime.Scheme, optsGetter generic.RESTOptionsGetter, lo
 
 	log := &LogREST{store: store, source: logs, shutdown: shutdown}
 	env := &REST{Store: store, bases: bases}
+	var source DiagnoseSource
+	if ds, ok := logs.(DiagnoseSource); ok {
+		source = ds
+	}
 	return &Storage{
 		Environment: env,
 		Status:      &StatusREST{store: &statusStore},
@@ -96,6 +103,7 @@ func NewStorage(scheme *runtime.Scheme, optsGetter generic.RESTOptionsGetter, lo
 		Resume:      &PauseREST{store: store, paused: false, guard: env.guardUpdate},
 		Log:         log,
 		Logs:        &LogsREST{log},
+		Diagnose:    &DiagnoseREST{env: env, status: &statusStore, source: source, now: time.Now},
 	}, nil
 }
 

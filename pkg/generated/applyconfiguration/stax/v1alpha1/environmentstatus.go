@@ -59,6 +59,12 @@ type EnvironmentStatusApplyConfiguration struct {
 	// Drift is what the drift controller found under its organization's
 	// drift policy.
 	Drift *EnvironmentDriftApplyConfiguration `json:"drift,omitempty"`
+	// LastReady is the last blueprint under which every service was
+	// Ready: where diagnose rolls a service back to.
+	LastReady *ReadyBlueprintApplyConfiguration `json:"lastReady,omitempty"`
+	// Remediations are the latest changes diagnose made, oldest first, at
+	// most 10.
+	Remediations []RemediationRecordApplyConfiguration `json:"remediations,omitempty"`
 }
 
 // EnvironmentStatusApplyConfiguration constructs a declarative configuration of the EnvironmentStatus type for use with
@@ -188,5 +194,26 @@ func (b *EnvironmentStatusApplyConfiguration) WithDailyUsage(values ...*DailyUsa
 // If called multiple times, the Drift field is set to the value of the last call.
 func (b *EnvironmentStatusApplyConfiguration) WithDrift(value *EnvironmentDriftApplyConfiguration) *EnvironmentStatusApplyConfiguration {
 	b.Drift = value
+	return b
+}
+
+// WithLastReady sets the LastReady field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the LastReady field is set to the value of the last call.
+func (b *EnvironmentStatusApplyConfiguration) WithLastReady(value *ReadyBlueprintApplyConfiguration) *EnvironmentStatusApplyConfiguration {
+	b.LastReady = value
+	return b
+}
+
+// WithRemediations adds the given value to the Remediations field in the declarative configuration
+// and returns the receiver, so that objects can be build by chaining "With" function invocations.
+// If called multiple times, values provided by each call will be appended to the Remediations field.
+func (b *EnvironmentStatusApplyConfiguration) WithRemediations(values ...*RemediationRecordApplyConfiguration) *EnvironmentStatusApplyConfiguration {
+	for i := range values {
+		if values[i] == nil {
+			panic("nil value passed to WithRemediations")
+		}
+		b.Remediations = append(b.Remediations, *values[i])
+	}
 	return b
 }
