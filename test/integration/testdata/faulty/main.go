@@ -17,6 +17,8 @@ import (
 	"os"
 	"syscall"
 	"time"
+
+	"github.com/microstax/stax/pkg/runtime"
 )
 
 func main() {
@@ -80,7 +82,7 @@ func main() {
 }
 
 func listenPort() net.Listener {
-	l, err := net.Listen("tcp", "127.0.0.1:"+os.Getenv("PORT"))
+	l, err := net.Listen("tcp", "127.0.0.1:"+os.Getenv(runtime.EnvPort))
 	if err != nil {
 		log.Fatal(err)
 	}
