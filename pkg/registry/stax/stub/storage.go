@@ -127,3 +127,11 @@ func deleteChunks(ctx context.Context, chunks *genericregistry.Store, stubName, 
 	}
 	return nil
 }
+
+// Destroy closes the chunks' storage with the stubs': no API path serves
+// chunks, so the server's shutdown would not close it, and its open etcd
+// client would hold up embedded etcd's stop.
+func (r *REST) Destroy() {
+	r.Store.Destroy()
+	r.chunks.Destroy()
+}
