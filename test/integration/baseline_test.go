@@ -204,6 +204,17 @@ func TestBaselines(t *testing.T) {
 		if out := mustKubectl(t, s, "", "get", "stax"); !strings.Contains(out, "baseline.stax.microstax.ai/main") {
 			t.Errorf("kubectl get stax lacks the baseline:\n%s", out)
 		}
+		// explain reads the served OpenAPI: the frozen blueprint, and an
+		// overlay's reference and service sources on the Environment.
+		for what, want := range map[string]string{
+			"baselines.status.blueprint":          "frozen",
+			"environments.spec.baselineRef":       "Baseline",
+			"environments.status.services.source": "shared",
+		} {
+			if out := mustKubectl(t, s, "", "explain", what); !strings.Contains(out, want) {
+				t.Errorf("kubectl explain %s lacks %q:\n%s", what, want, out)
+			}
+		}
 	})
 
 	t.Run("without overlays the baseline goes and releases the environment", func(t *testing.T) {
