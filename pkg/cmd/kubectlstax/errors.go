@@ -31,9 +31,19 @@ func explain(err error, namespace, name string) error {
 	return err
 }
 
-// invalidMessage lists the field path of every cause of a 422.
+// invalidMessage lists the field path of every cause of a 422, naming the
+// object the server refused (an environment unless it says otherwise).
 func invalidMessage(s metav1.Status, name string) string {
-	return causesMessage(fmt.Sprintf("environment %q is invalid:", name), s)
+	kind := "environment"
+	if d := s.Details; d != nil {
+		if d.Kind != "" {
+			kind = strings.ToLower(d.Kind)
+		}
+		if d.Name != "" {
+			name = d.Name
+		}
+	}
+	return causesMessage(fmt.Sprintf("%s %q is invalid:", kind, name), s)
 }
 
 // causesMessage is head, then the field path of every cause of s (or its

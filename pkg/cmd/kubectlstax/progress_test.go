@@ -77,3 +77,18 @@ func TestCodeOf(t *testing.T) {
 		}
 	}
 }
+
+func TestInvalidMessageNamesTheRefusedObject(t *testing.T) {
+	causes := &metav1.StatusDetails{Causes: []metav1.StatusCause{{Field: "spec.window", Message: "Invalid value"}}}
+	env := metav1.Status{Details: &metav1.StatusDetails{Kind: "Environment", Name: "shop", Causes: causes.Causes}}
+	if got := invalidMessage(env, "shop"); !strings.HasPrefix(got, `environment "shop" is invalid:`) || !strings.Contains(got, "* spec.window") {
+		t.Errorf("environment: %q", got)
+	}
+	org := metav1.Status{Details: &metav1.StatusDetails{Kind: "OrganizationUsageOptions", Name: "acme", Causes: causes.Causes}}
+	if got := invalidMessage(org, ""); !strings.HasPrefix(got, `organizationusageoptions "acme" is invalid:`) {
+		t.Errorf("another kind: %q", got)
+	}
+	if got := invalidMessage(metav1.Status{Message: "bad"}, "shop"); got != `environment "shop" is invalid: bad` {
+		t.Errorf("no details: %q", got)
+	}
+}
