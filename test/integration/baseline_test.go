@@ -95,7 +95,7 @@ func TestBaselines(t *testing.T) {
 		t.Fatal(err)
 	}
 	shop := waitFor(t, s, "shop", "Ready", phaseIs(staxv1.EnvironmentReady))
-	// Stopped once it ran: one created paused stays Stopping (it never ran).
+	// Ready, then stopped: a Stopped environment cannot be promoted.
 	waitFor(t, s, "idle", "Ready", phaseIs(staxv1.EnvironmentReady))
 	if _, err := envs.Patch(ctx, "idle", types.MergePatchType, []byte(`{"spec":{"paused":true}}`), metav1.PatchOptions{}); err != nil {
 		t.Fatal(err)

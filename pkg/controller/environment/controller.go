@@ -189,10 +189,16 @@ func (c *Controller) observe(ctx context.Context, env *staxv1.Environment, now t
 			return obs, err
 		}
 		obs.state, err = c.runtime.Status(ctx, ns, name)
-		if err != nil && !errors.Is(err, runtime.ErrNotFound) {
+		switch {
+		case errors.Is(err, runtime.ErrNotFound):
+			// The runtime holds nothing of it (created paused, never
+			// run): nothing runs, so it is stopped.
+			obs.stopped = true
+		case err != nil:
 			return obs, err
+		default:
+			obs.stopped = allStopped(obs.state)
 		}
-		obs.stopped = allStopped(obs.state)
 		return obs, nil
 	}
 	obs.state, err = c.runtime.Status(ctx, ns, name)

@@ -345,3 +345,23 @@ func findCondition(st staxv1.EnvironmentStatus, typ string) *metav1.Condition {
 }
 
 func intstrQ(v string) intstr.IntOrString { return intstr.FromString(v) }
+
+// An environment created paused was never run: the runtime knows nothing
+// of it, so it is Stopped at once (it used to stay Stopping), and nothing
+// is applied until it is resumed.
+func TestSyncCreatedPausedIsStopped(t *testing.T) {
+	rt := &fakeRuntime{}
+	c, client := harness(t, testEnvironment(func(e *staxv1.Environment) {
+		e.Spec.Paused = true
+		e.Status = staxv1.EnvironmentStatus{Phase: staxv1.EnvironmentPending}
+	}), rt, &fakeActivity{})
+	if _, err := c.sync(context.Background(), "acme/demo"); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(rt.calls, []string{"stop", "status"}) {
+		t.Fatalf("runtime calls = %v", rt.calls)
+	}
+	if st := stored(t, client).Status; st.Phase != staxv1.EnvironmentStopped || st.RunningSeconds != 0 {
+		t.Errorf("status = %+v", st)
+	}
+}
