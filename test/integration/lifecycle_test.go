@@ -420,3 +420,21 @@ func hasCause(err error, field string) bool {
 	}
 	return false
 }
+
+// TestCreatedPausedIsStopped: an environment created paused runs nothing
+// and reads Stopped; resumed, it starts and becomes Ready.
+func TestCreatedPausedIsStopped(t *testing.T) {
+	s := startInProcess(t)
+	ctx := context.Background()
+	envs := s.Client.StaxV1alpha1().Environments(ns)
+	env := &staxv1.Environment{ObjectMeta: metav1.ObjectMeta{Name: "later", Namespace: ns},
+		Spec: staxv1.EnvironmentSpec{Paused: true, Blueprint: staxv1.Blueprint{Services: []staxv1.ServiceSpec{demo(t, "web", 1, nil)}}}}
+	if _, err := envs.Create(ctx, env, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, s, "later", "Stopped", phaseIs(staxv1.EnvironmentStopped))
+	if _, err := envs.Patch(ctx, "later", types.MergePatchType, []byte(`{"spec":{"paused":false}}`), metav1.PatchOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, s, "later", "Ready once resumed", phaseIs(staxv1.EnvironmentReady))
+}
