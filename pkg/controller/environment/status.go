@@ -149,8 +149,11 @@ func servicesStatus(env *staxv1.Environment, state runtime.EnvironmentState) []s
 			continue
 		}
 		msg := s.Message
-		if s.Reason != "" {
+		switch {
+		case s.Reason != "" && s.Message != "":
 			msg = s.Reason + ": " + s.Message
+		case s.Reason != "":
+			msg = s.Reason // "Starting", not "Starting: "
 		}
 		out = append(out, staxv1.ServiceStatus{
 			Name: s.Name, DesiredReplicas: s.Desired, ReadyReplicas: s.Ready, Health: s.Health,

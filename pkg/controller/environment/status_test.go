@@ -126,3 +126,18 @@ func TestLastReadyBlueprintBounded(t *testing.T) {
 		t.Fatalf("phase %s, lastReady kept: %v", st.Phase, st.LastReady != nil)
 	}
 }
+
+func TestServiceMessages(t *testing.T) {
+	e := env(staxv1.EnvironmentPending, false)
+	starting := svc("db", 1, 0, 0, runtime.HealthUnknown, "Starting")
+	crash := svc("api", 2, 1, 3, runtime.HealthUnhealthy, "CrashLoop")
+	crash.Message = "exit status 2"
+	st := nextStatus(e, observation{state: runtime.EnvironmentState{Services: []runtime.ServiceState{starting, crash}}})
+	got := map[string]string{}
+	for _, s := range st.Services {
+		got[s.Name] = s.Message
+	}
+	if got["db"] != "Starting" || got["api"] != "CrashLoop: exit status 2" {
+		t.Errorf("messages %q", got)
+	}
+}
