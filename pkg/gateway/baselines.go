@@ -7,7 +7,6 @@ import (
 	"slices"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
@@ -85,10 +84,7 @@ func createBaseline(g *Gateway, r *request) error {
 	if err != nil {
 		return err
 	}
-	var obj metav1.PartialObjectMetadata
-	_ = json.Unmarshal(data, &obj)
-	r.w.Header().Set("Location", "/v1/baselines/"+obj.Name)
-	r.writeData(http.StatusCreated, data)
+	r.writeCreated(http.StatusCreated, "/v1/baselines", data)
 	return nil
 }
 
@@ -135,9 +131,6 @@ func createOverlay(g *Gateway, r *request) error {
 	if err != nil {
 		return err
 	}
-	var obj metav1.PartialObjectMetadata
-	_ = json.Unmarshal(data, &obj)
-	r.w.Header().Set("Location", "/v1/environments/"+obj.Name)
-	r.writeData(http.StatusAccepted, data)
+	r.writeCreated(http.StatusAccepted, "/v1/environments", data)
 	return nil
 }

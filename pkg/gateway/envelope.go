@@ -89,6 +89,15 @@ func (r *request) writeData(status int, data json.RawMessage) {
 	r.writeJSON(status, Envelope{Data: data, Meta: r.meta()})
 }
 
+// writeCreated answers a create with the created object and its Location:
+// where the object is read back (collection + "/" + its name).
+func (r *request) writeCreated(status int, collection string, data json.RawMessage) {
+	var obj metav1.PartialObjectMetadata
+	_ = json.Unmarshal(data, &obj)
+	r.w.Header().Set("Location", collection+"/"+obj.Name)
+	r.writeData(status, data)
+}
+
 // writeError answers with err's Status in the error envelope. Errors that
 // are not API errors are internal: their text stays in the log.
 func (r *request) writeError(err error) {

@@ -85,10 +85,7 @@ func createEnvironment(g *Gateway, r *request) error {
 	if err != nil {
 		return err
 	}
-	var obj metav1.PartialObjectMetadata
-	_ = json.Unmarshal(data, &obj)
-	r.w.Header().Set("Location", "/v1/environments/"+obj.Name)
-	r.writeData(http.StatusAccepted, data)
+	r.writeCreated(http.StatusAccepted, "/v1/environments", data)
 	return nil
 }
 
