@@ -22,6 +22,9 @@ type Report struct {
 	Since, Updated time.Time
 	// Endpoints, sorted by Endpoint.
 	Endpoints []EndpointReport
+	// Dropped counts exchanges not compared: the primary gave no answer,
+	// or their endpoint would have passed Options.MaxEndpoints.
+	Dropped int64
 }
 
 // EndpointReport is one learnt route pattern: "GET /users/{id}".
@@ -32,6 +35,9 @@ type EndpointReport struct {
 	// Fields that differed at least once, sorted: those with a
 	// VerdictDifference first.
 	Fields []FieldReport
+	// DroppedFields counts differences on fields not tracked: they would
+	// have passed Options.MaxFields.
+	DroppedFields int64
 }
 
 // FieldReport is one compared field of an endpoint's answers.
@@ -54,7 +60,10 @@ type FieldReport struct {
 
 // Example is one request on which primary and candidate differed.
 type Example struct {
-	Request   string // "GET /users/123?x=1"
-	Primary   string // the primary's value at the field (JSON, cut)
-	Candidate string // the candidate's value at the field (JSON, cut)
+	Request string // "GET /users/123?x=1"
+	// The primary's and the candidate's values at the field: JSON for a
+	// body's, as is for a status or header, "" for none; cut at
+	// Options.MaxExampleBytes.
+	Primary   string
+	Candidate string
 }
