@@ -382,18 +382,19 @@ func render(v any, max int) string {
 	return cut(strings.TrimSuffix(b.String(), "\n"), max)
 }
 
-// cut shortens s to at most max bytes, on a rune boundary, marking the cut.
+// cut shortens s to at most max bytes, on a rune boundary, marking the cut
+// when there is room for the mark.
 func cut(s string, max int) string {
 	if len(s) <= max {
 		return s
 	}
 	const mark = "…"
-	n := max - len(mark)
+	n, m := max-len(mark), mark
 	if n < 0 {
-		n = 0
+		n, m = max, ""
 	}
 	for n > 0 && !utf8.RuneStart(s[n]) {
 		n--
 	}
-	return s[:n] + mark
+	return s[:n] + m
 }

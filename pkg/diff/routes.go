@@ -49,6 +49,10 @@ func (r *router) route(method, path string) (pattern string, relearnt bool) {
 		}
 		segments++
 		b.WriteByte('/')
+		if n == nil { // past the bound on nodes: no more learning
+			b.WriteString(param)
+			continue
+		}
 		if n.variable || seg == param || looksLikeID(seg) {
 			n = r.paramOf(n)
 			b.WriteString(param)
@@ -64,7 +68,7 @@ func (r *router) route(method, path string) (pattern string, relearnt bool) {
 			b.WriteString(param)
 			continue
 		case r.nodes >= r.maxNodes:
-			n = r.paramOf(n)
+			n = n.param
 			b.WriteString(param)
 			continue
 		default:
@@ -127,11 +131,16 @@ func (r *router) seed(patterns []string) {
 				continue
 			}
 			if seg == param {
-				n = r.paramOf(n)
+				if n = r.paramOf(n); n == nil {
+					break
+				}
 				continue
 			}
 			child := n.literals[seg]
 			if child == nil {
+				if r.nodes >= r.maxNodes {
+					break
+				}
 				child = r.newNode()
 				if n.literals == nil {
 					n.literals = map[string]*routeNode{}
@@ -172,8 +181,12 @@ func (r *router) newNode() *routeNode {
 	return &routeNode{}
 }
 
+// paramOf is n's parameter child, nil past the bound on nodes.
 func (r *router) paramOf(n *routeNode) *routeNode {
 	if n.param == nil {
+		if r.nodes >= r.maxNodes {
+			return nil
+		}
 		n.param = r.newNode()
 	}
 	return n.param
@@ -182,7 +195,10 @@ func (r *router) paramOf(n *routeNode) *routeNode {
 // collapse makes n's position a parameter, folding what was learnt under
 // its literals into its parameter.
 func (r *router) collapse(n *routeNode) {
-	p := r.paramOf(n)
+	if n.param == nil {
+		n.param = r.newNode() // may pass the bound by one: it replaces the literals
+	}
+	p := n.param
 	for _, c := range n.literals {
 		mergeRoutes(p, c)
 	}
