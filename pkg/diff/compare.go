@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"slices"
 	"strconv"
@@ -68,16 +67,7 @@ func prepare(r *Response, maxBody int) answer {
 	if r.Truncated || len(r.Body) > maxBody || !maybeJSON(a.media, r.Body) {
 		return a
 	}
-	dec := json.NewDecoder(bytes.NewReader(r.Body))
-	dec.UseNumber()
-	var v any
-	if dec.Decode(&v) != nil {
-		return a
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return a // trailing data: not one JSON document
-	}
-	a.json, a.isJSON = v, true
+	a.json, a.isJSON = decodeJSON(r.Body)
 	return a
 }
 
