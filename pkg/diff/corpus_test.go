@@ -210,7 +210,7 @@ func TestCorpus(t *testing.T) {
 	recall := float64(found) / float64(len(corpus.Changes))
 	t.Logf("corpus: %d requests, %d endpoints; %d injected changes, %d reported Differences, %d true: precision %.3f, recall %.3f",
 		e.Requests(), len(endpoints), len(corpus.Changes), reported, truePositives, precision, recall)
-	if t.Failed() || testing.Verbose() {
+	if t.Failed() {
 		t.Logf("report:\n%s", dump(report))
 	}
 }
