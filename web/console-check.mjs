@@ -1,8 +1,12 @@
 // The web console in headless Chromium (the Debian package, never a
 // downloaded browser), against a running stax-apiserver and gateway:
-// a refused token, sign-in, a blueprint refused at its field paths, create
-// and watch it reach Ready, logs (as text, filtered, paused), stop and
-// resume by keyboard alone, promote, the baselines, delete and the
+// a refused token, sign-in (the list with each environment's health), a
+// blueprint refused at its field paths, create and watch it reach Ready,
+// logs (as text, filtered, paused), stop and resume by keyboard alone,
+// promote, the baselines, an overlay (refused, then created) and the
+// branches tree of own and shared services, the cost charts against the
+// API's answer, diagnose an environment made to fail (root cause and
+// symptom, evidence) and fix it after the dry run, delete and the
 // historical list. Every step asserts the DOM; screenshots are for people.
 // Throughout: no console errors but the failed loads a step expects, no CSP
 // violation, no request to anywhere but the gateway, axe-core finds no
@@ -19,6 +23,8 @@ mkdirSync(shots, { recursive: true });
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const origin = new URL(gateway);
 const env = 'console-demo';
+const overlay = `${env}-feature`;
+const broken = 'console-broken'; // made to fail by the Go side (TestConsole)
 const wait = 90000;
 
 const browser = await chromium.launch({
@@ -109,11 +115,17 @@ try {
   step = 'sign in';
   await page.click('button[type=submit]');
   await until('the environments view', () => document.querySelector('#environments') && document.querySelector('.status')?.textContent);
-  if ((await text('.status')) !== 'No environments match.') throw new Error(`empty list: ${await text('.status')}`);
+  // The environment made to fail, and the history the Go side wrote.
+  if ((await text('.status')) !== '2 environments' || !(await page.$('#environments tr[data-name=console-history][data-state=historical]'))) {
+    throw new Error(`the list: ${await text('.status')}`);
+  }
+  // Health is its own services' count of Healthy against its services.
+  const brokenHealth = await page.$eval(`#environments tr[data-name="${broken}"] .healthy-count`, (e) => [e.dataset.healthy, e.dataset.total]);
+  if (brokenHealth[1] !== '2' || Number(brokenHealth[0]) > 2) throw new Error(`${broken}'s health: ${brokenHealth}`);
   const stored = await page.evaluate(() => [sessionStorage.getItem('stax.console.session') || '', localStorage.length]);
   if (!stored[0].includes(token) || stored[1] !== 0) throw new Error('the token is not in session storage alone');
   views.push('#/environments');
-  await axe('environments, empty');
+  await axe('environments, signed in');
 
   step = 'refused blueprint';
   expectedFailures = [422];
@@ -242,11 +254,121 @@ blueprint:
   await shot('05-baselines');
   log('promoted and listed');
 
+  step = 'overlay';
+  await open('#/branches', 'Branches');
+  await until('the baseline without overlays', (b) => document.querySelector(`#branches li[data-baseline="${b}"] .help`)?.textContent === 'No overlays.', `${env}-stable`);
+  views.push(`#/branches/${env}-stable/new`);
+  await page.click(`#branches li[data-baseline="${env}-stable"] a.button`);
+  await until('the overlay form', () => document.querySelector('#change-0-service')?.options.length === 2);
+  expectedFailures = [422];
+  await page.fill('#overlay-name', 'Not A Name');
+  await page.selectOption('#change-0-service', 'api');
+  await page.fill('#change-0-env', 'GREETING=hello from the overlay');
+  await page.click('button[type=submit]');
+  await until('the refusal at its path', () => document.querySelector('#overlay-causes li[data-field="spec.name"]'));
+  await axe('new overlay, refused');
+  expectedFailures = [];
+  await page.fill('#overlay-name', overlay);
+  await page.click('button[type=submit]');
+  await until('the overlay Ready', (o) => location.hash === `#/environments/${o}` && document.querySelector('#phase')?.textContent === 'Ready'
+    && document.querySelectorAll('#services tbody tr').length === 2, overlay);
+  const sources = await page.$$eval('#services tbody tr', (trs) => trs.map((tr) => `${tr.dataset.service}:${tr.dataset.source}`).sort());
+  if (sources.join(' ') !== 'api:own web:shared') throw new Error(`the overlay's services: ${sources}`);
+  if (!(await page.$('#shadow'))) throw new Error('no place for the shadow controls');
+  views.push(`#/environments/${overlay}`);
+  await axe('overlay');
+  await open('#/branches', 'Branches');
+  await until('the overlay in the tree', (o) => document.querySelector(`#branches li[data-overlay="${o}"] li[data-service]`), overlay);
+  const tree = await page.$$eval('#branches li[data-baseline]', (bs) => bs.map((b) => ({
+    baseline: b.dataset.baseline,
+    overlays: [...b.querySelectorAll('li[data-overlay]')].map((o) => ({
+      name: o.dataset.overlay, services: [...o.querySelectorAll('li[data-service]')].map((l) => `${l.dataset.service}:${l.dataset.source}`) })) })));
+  if (JSON.stringify(tree) !== JSON.stringify([{ baseline: `${env}-stable`, overlays: [{ name: overlay, services: ['api:own', 'web:shared'] }] }])) {
+    throw new Error(`the tree: ${JSON.stringify(tree)}`);
+  }
+  await axe('branches');
+  await shot('06-branches');
+  log(`branches: ${JSON.stringify(tree)}`);
+
   step = 'views at 1280 px';
   await open('#/environments', 'Environments');
   await until('the environment listed', (e) => document.querySelector(`#environments tr[data-name="${e}"][data-state=active]`), env);
+  const health = await page.$$eval('#environments tbody tr', (trs) => Object.fromEntries(trs.map((tr) => [tr.dataset.name,
+    tr.querySelector('.health')?.textContent])));
+  if (health[env] !== 'Healthy 2/2' || health[overlay] !== 'Healthy 1/1') throw new Error(`health: ${JSON.stringify(health)}`);
   await axe('environments');
-  await shot('06-environments');
+  await shot('07-environments');
+
+  step = 'cost';
+  // The chart against the answer the page was given.
+  const usageAnswer = (w) => page.waitForResponse((r) => r.url().includes('/v1/organization/usage') && r.url().includes(w)).then((r) => r.json());
+  let answer = usageAnswer('window=7d');
+  await open('#/cost', 'Cost');
+  await answer;
+  answer = usageAnswer('window=1h');
+  await page.selectOption('#cost-window', '1h');
+  const usage = (await answer).data;
+  const seriesShown = () => page.$$eval('#usage-chart rect.bar', (rs) => rs.map((r) => [r.dataset.key, r.dataset.value]));
+  await until('the hour in steps', (n) => document.querySelectorAll('#usage-chart rect.bar').length === n && document.querySelector('#cost-status')?.textContent.includes('environment'), usage.series.length);
+  const drawn = await seriesShown();
+  if (JSON.stringify(drawn) !== JSON.stringify(usage.series.map((p) => [p.start, p.cost]))) throw new Error(`series drawn ${JSON.stringify(drawn)}, answered ${JSON.stringify(usage.series)}`);
+  if (!usage.series.some((p) => Number(p.cost) > 0)) throw new Error(`nothing cost anything: ${JSON.stringify(usage.series)}`);
+  const groupsDrawn = await page.$$eval('#groups-chart g.row', (gs) => gs.map((g) => [g.dataset.key, g.dataset.value]));
+  if (JSON.stringify(groupsDrawn) !== JSON.stringify(usage.groups.map((g) => [g.key || '', g.cost]))) throw new Error(`groups drawn ${JSON.stringify(groupsDrawn)}, answered ${JSON.stringify(usage.groups)}`);
+  if ((await page.getAttribute('#cost-total dd[data-value]', 'data-value')) !== usage.total.cost) throw new Error('the total is not the answer\'s');
+  const runRate = await page.$$eval('#forecast-chart .run-rate', (ps) => ps.map((p) => Number(p.dataset.value)));
+  if (runRate.join() !== [usage.forecast.runRate.restOfMonth.expected, usage.forecast.runRate.next30Days.expected].map(Number).join()) throw new Error(`run rate drawn ${runRate}`);
+  if ((await page.getAttribute('#savings dd[data-value]', 'data-value')) !== usage.savings.stops) throw new Error('the savings are not the answer\'s');
+  // By label, over the history's two weeks.
+  // (Choosing Label waits for its key; the window's change then asks.)
+  answer = usageAnswer('aggregate=label');
+  await page.selectOption('#cost-by', 'label');
+  await page.selectOption('#cost-window', '30d');
+  const byLabel = (await answer).data;
+  await until('groups by label', () => document.querySelector('#groups-chart g.row[data-key=shop]') && document.querySelector('#cost-status').textContent.includes('label:team'));
+  const keys = await page.$$eval('#groups-chart g.row', (gs) => gs.map((g) => `${g.dataset.key}=${g.dataset.value}`));
+  if (keys.join() !== byLabel.groups.map((g) => `${g.key || ''}=${g.cost}`).join() || byLabel.groups.length !== 2) throw new Error(`groups by label: ${keys}`);
+  // The trend of the two weeks of history, with its interval. (A window
+  // that does not reach the history leaves it out of the trend too.)
+  const trend = byLabel.forecast.trend;
+  if (!trend) throw new Error(`no trend forecast: ${byLabel.forecast.message}`);
+  const drawnTrend = await page.$$eval('#forecast-chart g.interval', (gs) => gs.map((g) => [g.querySelector('.expected')?.dataset.value,
+    g.querySelector('.range')?.dataset.low, g.querySelector('.range')?.dataset.high].map(Number)));
+  const wantTrend = [trend.restOfMonth, trend.next30Days].map((r) => [r.expected, r.low, r.high].map(Number));
+  if (JSON.stringify(drawnTrend) !== JSON.stringify(wantTrend)) throw new Error(`trend drawn ${JSON.stringify(drawnTrend)}, answered ${JSON.stringify(wantTrend)}`);
+  if (!(await text('#trend-30')).includes('90% interval')) throw new Error(`trend: ${await text('#trend-30')}`);
+  await axe('cost');
+  await shot('08-cost');
+  log(`cost: ${usage.series.length} steps drawn as answered (total ${usage.total.cost}), ${usage.groups.length} environments; ` +
+    `trend next 30 days ${trend.next30Days.expected} in [${trend.next30Days.low}, ${trend.next30Days.high}]; by label team: ${keys.join(', ')}`);
+
+  step = 'diagnose';
+  await open(`#/environments/${broken}`, broken);
+  // Its failure shows once db stopped accepting and api gave up: ask
+  // again until both findings are there.
+  for (let i = 0; ; i++) {
+    await page.click('#diagnose');
+    await until('a diagnosis', () => !document.querySelector('#diagnose').disabled && /finding|No problems/.test(document.querySelector('#diagnose-status').textContent));
+    if (await page.$('#findings li[data-service=db][data-role=root] ~ li[data-service=api][data-role=symptom]')) break;
+    if (i === 60) throw new Error(`no root cause and symptom: ${await text('#diagnosis')}`);
+    await page.waitForTimeout(500);
+  }
+  const findings = await page.$$eval('#findings li', (ls) => ls.map((l) => ({ service: l.dataset.service, analyzer: l.dataset.analyzer, role: l.dataset.role,
+    severity: l.dataset.severity, said: l.querySelector('.finding-role').textContent, evidence: l.querySelector('.evidence pre')?.textContent || '' })));
+  const symptom = findings.find((f) => f.service === 'api');
+  if (symptom.said !== 'symptom of db' || !/connection (reset|refused)/.test(symptom.evidence)) throw new Error(`api's finding: ${JSON.stringify(symptom)}`);
+  if (await page.evaluate(() => document.querySelectorAll('.evidence pre *').length) !== 0) throw new Error('evidence became HTML');
+  await axe('diagnose');
+  await shot('09-diagnose');
+  await page.click('#fix');
+  await until('the dry run', () => document.querySelector('#fix-plan li'));
+  const plan = await page.$$eval('#fix-plan li', (ls) => ls.map((l) => `${l.dataset.result} ${l.dataset.action} ${l.dataset.service}`));
+  if (plan.join() !== 'WouldApply Restart db') throw new Error(`the dry run: ${plan}`);
+  if ((await page.evaluate(() => document.activeElement?.id)) !== 'fix-apply') throw new Error('focus is not on Apply');
+  await page.keyboard.press('Enter');
+  await until('applied', () => document.querySelector('#fix-result li[data-result=Applied]'));
+  await until('Ready after the fix', () => document.querySelector('#phase')?.textContent === 'Ready');
+  log(`diagnose: ${findings.map((f) => `${f.severity} ${f.service} ${f.analyzer} (${f.said})`).join('; ')}; dry run "${plan}", then applied: Ready`);
 
   step = 'phone width';
   await page.setViewportSize({ width: 375, height: 800 });
@@ -265,6 +387,12 @@ blueprint:
   await page.setViewportSize({ width: 1280, height: 900 });
 
   step = 'delete';
+  // The overlay first: a baseline's environment is held while it has overlays.
+  await open(`#/environments/${overlay}`, overlay);
+  await until('live', () => document.querySelector('#live')?.dataset.state === 'live');
+  await page.click('#delete');
+  await page.click('#confirm-delete');
+  await until('the overlay deleted', () => document.querySelector('#deleted'));
   await open(`#/environments/${env}`, env);
   await until('live again', () => document.querySelector('#live')?.dataset.state === 'live');
   await page.click('#delete');
@@ -273,7 +401,8 @@ blueprint:
   await open('#/environments', 'Environments');
   await page.selectOption('#filter-state', 'historical');
   await until('historical', (e) => document.querySelector(`#environments tr[data-name="${e}"][data-state=historical]`), env);
-  await shot('07-historical');
+  await until('the overlay historical', (e) => document.querySelector(`#environments tr[data-name="${e}"][data-state=historical]`), overlay);
+  await shot('10-historical');
   log('deleted; listed as historical');
 
   step = 'sign out';

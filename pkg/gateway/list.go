@@ -12,6 +12,7 @@ import (
 
 	staxv1 "github.com/microstax/stax/pkg/apis/stax/v1alpha1"
 	"github.com/microstax/stax/pkg/generated/clientset/versioned/scheme"
+	"github.com/microstax/stax/pkg/runtime"
 )
 
 // GET /v1/environments is "active and historical environments": the
@@ -37,6 +38,12 @@ type listItem struct {
 	Services    int          `json:"services"`
 	// Phase of an active environment; a historical one has none.
 	Phase string `json:"phase,omitempty"`
+	// HealthyServices of an active environment: how many of its own
+	// services (not an overlay's shared ones) its status reports Healthy.
+	HealthyServices *int `json:"healthyServices,omitempty"`
+	// Baseline an overlay branches from (its spec.baselineRef, its record's
+	// baseline once deleted).
+	Baseline string `json:"baseline,omitempty"`
 	// Record names the EnvironmentRecord of a historical environment.
 	Record string `json:"record,omitempty"`
 }
@@ -132,9 +139,19 @@ func (g *Gateway) listPage(r *request, state string, limit int, token string) ([
 		}
 		var items []listItem
 		for _, e := range list.Items {
+			healthy := 0
+			for _, s := range e.Status.Services {
+				if s.Source != staxv1.ServiceShared && s.Health == runtime.HealthHealthy {
+					healthy++
+				}
+			}
+			baseline := ""
+			if e.Spec.BaselineRef != nil {
+				baseline = e.Spec.BaselineRef.Name
+			}
 			items = append(items, listItem{State: stateActive, Name: e.Name, UID: string(e.UID), DisplayName: e.Spec.DisplayName,
 				CreatedBy: e.Annotations[staxv1.AnnotationCreatedBy], CreatedAt: e.CreationTimestamp, DeletedAt: e.DeletionTimestamp,
-				Services: len(e.Spec.Blueprint.Services), Phase: string(e.Status.Phase)})
+				Services: len(e.Spec.Blueprint.Services), Phase: string(e.Status.Phase), HealthyServices: &healthy, Baseline: baseline})
 		}
 		return items, list.Continue, nil
 	}
@@ -146,7 +163,7 @@ func (g *Gateway) listPage(r *request, state string, limit int, token string) ([
 	for _, rec := range list.Items {
 		deleted := rec.DeletedAt
 		items = append(items, listItem{State: stateHistorical, Name: rec.Environment, UID: rec.EnvironmentUID, DisplayName: rec.DisplayName,
-			CreatedBy: rec.CreatedBy, CreatedAt: rec.CreatedAt, DeletedAt: &deleted, Services: len(rec.Blueprint.Services), Record: rec.Name})
+			CreatedBy: rec.CreatedBy, CreatedAt: rec.CreatedAt, DeletedAt: &deleted, Services: len(rec.Blueprint.Services), Record: rec.Name, Baseline: rec.Baseline})
 	}
 	return items, list.Continue, nil
 }

@@ -164,7 +164,9 @@ var gatewaySchemas = map[string]any{
 		"state": map[string]any{"type": "string", "enum": []any{stateActive, stateHistorical}}, "name": typ("string", ""), "uid": typ("string", ""),
 		"displayName": typ("string", ""), "createdBy": typ("string", ""), "createdAt": schemaRef(schemaTime),
 		"deletedAt": schemaRef(schemaTime), "services": typ("integer", "how many"),
-		"phase": typ("string", "of an active environment"), "record": typ("string", "the EnvironmentRecord of a historical one")}),
+		"phase": typ("string", "of an active environment"), "record": typ("string", "the EnvironmentRecord of a historical one"),
+		"healthyServices": typ("integer", "of an active environment: how many of its own services are Healthy"),
+		"baseline":        typ("string", "the Baseline an overlay branches from")}),
 	"BaselineRequest": map[string]any{"type": "object", "additionalProperties": false, "required": []any{"name", "environment"},
 		"description": "the baseline to create: its name and the Ready environment it promotes",
 		"properties": map[string]any{

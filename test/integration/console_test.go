@@ -2,12 +2,14 @@ package integration
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
@@ -18,9 +20,10 @@ import (
 
 // TestConsole drives the web console in headless Chromium against a real
 // stax-apiserver and gateway (web/console-check.mjs: sign-in, create,
-// Ready, logs, stop and resume by keyboard, promote, delete, axe-core, a
-// 375 px width, requests only to the gateway), then checks here, through
-// the apiserver, that what the page did happened. Screenshots land in
+// Ready, logs, stop and resume by keyboard, promote, an overlay and the
+// branches tree, the cost charts, diagnose and fix an environment made to
+// fail, delete, axe-core, a 375 px width, requests only to the gateway),
+// then checks here, through the apiserver, that what the page did happened. Screenshots land in
 // _output/console/. It needs node, web/node_modules and chromium: without
 // them it skips, unless STAX_CONSOLE_BROWSER=required (hack/verify-console.sh).
 func TestConsole(t *testing.T) {
@@ -47,10 +50,39 @@ func TestConsole(t *testing.T) {
 
 	s := startInProcess(t)
 	ctx := context.Background()
-	// Enterprise: the page's requests must not meet the standard tier's 100 a minute.
+	// Enterprise: the page's requests must not meet the standard tier's 100
+	// a minute. A replica costs 1 a minute, so the seconds the test's
+	// services run show in the cost chart.
 	if _, err := s.Client.StaxV1alpha1().Organizations().Create(ctx, &staxv1.Organization{
 		ObjectMeta: metav1.ObjectMeta{Name: ns},
-		Spec:       staxv1.OrganizationSpec{DisplayName: "Acme", Tier: staxv1.TierEnterprise, RequestsPerMinute: ptr.To[int32](5000)}}, metav1.CreateOptions{}); err != nil {
+		Spec: staxv1.OrganizationSpec{DisplayName: "Acme", Tier: staxv1.TierEnterprise, RequestsPerMinute: ptr.To[int32](5000),
+			Pricing: &staxv1.PriceSheet{ReplicaHour: "60"}}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	// An environment made to fail, for the diagnose step: db stops
+	// accepting connections (its root cause), api fails to reach it (a
+	// symptom); restarting db is the fix.
+	broken := &staxv1.Environment{ObjectMeta: metav1.ObjectMeta{Name: "console-broken", Namespace: ns},
+		Spec: staxv1.EnvironmentSpec{Blueprint: staxv1.Blueprint{Services: []staxv1.ServiceSpec{
+			faultySpec(t, "db", true, nil, "refuse-once"),
+			faultySpec(t, "api", false, []string{"db"}, "dial", "DB_URL"),
+		}}}}
+	if _, err := s.Client.StaxV1alpha1().Environments(ns).Create(ctx, broken, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	// Two weeks of history (an environment labelled team=shop, deleted at
+	// midnight), so that the cost view has a trend forecast with its
+	// interval and a label to group by.
+	today := time.Now().UTC().Truncate(24 * time.Hour)
+	history := &staxv1.EnvironmentRecord{ObjectMeta: metav1.ObjectMeta{Name: "console-history-1", Namespace: ns, Labels: map[string]string{"team": "shop"}},
+		Environment: "console-history", EnvironmentUID: "console-history-uid", CreatedBy: "alice",
+		CreatedAt: metav1.NewTime(today.AddDate(0, 0, -14)), DeletedAt: metav1.NewTime(today)}
+	for d := 14; d >= 1; d-- {
+		replicaHours := fmt.Sprintf("%d.000000", 10+(14-d)+d%3) // a rising trend with some noise
+		history.DailyUsage = append(history.DailyUsage, staxv1.DailyUsage{Date: today.AddDate(0, 0, -d).Format(time.DateOnly),
+			Services: []staxv1.ServiceUsage{{Name: "web", Usage: staxv1.ResourceUsage{CPUCoreHours: "0", MemoryGiBHours: "0", ReplicaHours: replicaHours}}}})
+	}
+	if _, err := s.Client.StaxV1alpha1().EnvironmentRecords(ns).Create(ctx, history, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	base := startGateway(t, s)
@@ -82,11 +114,26 @@ func TestConsole(t *testing.T) {
 	if err != nil || b.Spec.EnvironmentRef.Name != "console-demo" || len(b.Status.Blueprint.Services) != 2 {
 		t.Errorf("the promoted baseline: %+v, %v", b, err)
 	}
-	if _, err := s.Client.StaxV1alpha1().Environments(ns).Get(ctx, "console-demo", metav1.GetOptions{}); err == nil {
-		t.Errorf("console-demo was not deleted")
+	for _, gone := range []string{"console-demo", "console-demo-feature"} {
+		if _, err := s.Client.StaxV1alpha1().Environments(ns).Get(ctx, gone, metav1.GetOptions{}); err == nil {
+			t.Errorf("%s was not deleted", gone)
+		}
 	}
 	records, err := s.Client.StaxV1alpha1().EnvironmentRecords(ns).List(ctx, metav1.ListOptions{})
-	if err != nil || len(records.Items) != 1 {
+	if err != nil || len(records.Items) != 3 {
 		t.Errorf("environment records: %v, %v", records, err)
+	}
+	for _, rec := range records.Items {
+		if rec.Environment == "console-demo-feature" && rec.Baseline != "console-demo-stable" {
+			t.Errorf("the overlay's record: baseline %q", rec.Baseline)
+		}
+	}
+	// The fix the page applied after its dry run: one restart of db.
+	fixed, err := s.Client.StaxV1alpha1().Environments(ns).Get(ctx, "console-broken", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := fixed.Status.Remediations; len(r) != 1 || r[0].Action != "Restart" || r[0].Service != "db" || r[0].Result != "Applied" {
+		t.Errorf("console-broken's remediations: %+v", r)
 	}
 }

@@ -146,8 +146,9 @@ func (c *restClient) dial(path string) *websocket.Conn {
 // listAnswer is the data of GET /v1/environments.
 type listAnswer struct {
 	Items []struct {
-		State, Name, Phase, Record string
-		DeletedAt                  *time.Time
+		State, Name, Phase, Record, Baseline string
+		DeletedAt                            *time.Time
+		HealthyServices                      *int
 	} `json:"items"`
 	Continue string `json:"continue"`
 }

@@ -223,7 +223,8 @@ blueprint:
 		c := client.in(t)
 		var list listAnswer
 		c.do("GET", "/v1/environments", "", "").expect(t, "list", 200, &list)
-		if len(list.Items) != 1 || list.Items[0].Name != "shop" || list.Items[0].State != "active" || list.Items[0].Phase != "Ready" {
+		if len(list.Items) != 1 || list.Items[0].Name != "shop" || list.Items[0].State != "active" || list.Items[0].Phase != "Ready" ||
+			list.Items[0].HealthyServices == nil || *list.Items[0].HealthyServices != 2 {
 			t.Errorf("list: %+v", list)
 		}
 		c.do("GET", "/v1/environments?state=everything", "", "").expect(t, "list state", 400, nil)
@@ -337,7 +338,7 @@ blueprint:
 		var list listAnswer
 		c.do("GET", "/v1/environments", "", "").expect(t, "list after delete", 200, &list)
 		if len(list.Items) != 1 || list.Items[0].Name != "shop" || list.Items[0].State != "historical" || list.Items[0].Record == "" ||
-			list.Items[0].DeletedAt == nil {
+			list.Items[0].DeletedAt == nil || list.Items[0].HealthyServices != nil {
 			t.Errorf("historical: %+v", list)
 		}
 		c.do("DELETE", "/v1/environments/shop", "", "").expect(t, "delete again", 404, nil)

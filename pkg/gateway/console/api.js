@@ -86,4 +86,19 @@ export function stream(path, params, onMessage, onClose) {
     ws.onclose = (ev) => onClose(ev.reason, ev.code);
     return ws;
 }
+export async function listEnvironments(state = '') {
+    let items = [];
+    let next = '';
+    do {
+        const q = new URLSearchParams({ limit: '500' });
+        if (state)
+            q.set('state', state);
+        if (next)
+            q.set('continue', next);
+        const { data } = await call('GET', `/v1/environments?${q}`);
+        items = items.concat(data.items);
+        next = data.continue || '';
+    } while (next);
+    return items;
+}
 export const envPath = (name) => `/v1/environments/${encodeURIComponent(name)}`;

@@ -42,3 +42,12 @@ export function badge(word) {
 export function errorBox(message) {
     return h('p', { class: 'error', role: 'alert' }, message);
 }
+const svgNS = 'http://www.w3.org/2000/svg';
+export function svg(tag, attrs = {}, ...children) {
+    const el = document.createElementNS(svgNS, tag);
+    for (const [k, v] of Object.entries(attrs))
+        if (v !== undefined)
+            el.setAttribute(k, String(v));
+    append(el, children);
+    return el;
+}

@@ -143,6 +143,7 @@ export interface ServiceStatus {
   endpoint?: string;
   restarts?: number;
   message?: string;
+  source?: 'own' | 'shared'; // on an overlay
 }
 
 export interface EnvironmentStatus {
@@ -186,6 +187,8 @@ export interface EnvironmentSummary {
   services?: number;
   phase?: string;
   record?: string;
+  healthyServices?: number; // of an active environment
+  baseline?: string; // of an overlay
 }
 
 export interface Progress {
@@ -201,6 +204,112 @@ export interface Baseline {
   metadata: ObjectMeta;
   spec: { environmentRef: { name: string } };
   status?: { phase?: string; overlays?: number; blueprint?: { services?: { name: string }[] } };
+}
+
+// listEnvironments reads every page of GET /v1/environments.
+export async function listEnvironments(state = ''): Promise<EnvironmentSummary[]> {
+  let items: EnvironmentSummary[] = [];
+  let next = '';
+  do {
+    const q = new URLSearchParams({ limit: '500' });
+    if (state) q.set('state', state);
+    if (next) q.set('continue', next);
+    const { data } = await call<{ items: EnvironmentSummary[]; continue?: string }>('GET', `/v1/environments?${q}`);
+    items = items.concat(data.items);
+    next = data.continue || '';
+  } while (next);
+  return items;
+}
+
+// The overlay request's short form (docs/branching.md).
+export interface ServiceChange {
+  name: string;
+  image?: string;
+  env?: { name: string; value: string }[];
+}
+
+export interface OverlayRequest {
+  name: string;
+  displayName?: string;
+  services: ServiceChange[];
+}
+
+// GET /v1/organization/usage (docs/usage.md): amounts are decimal strings.
+export interface ResourceUsage {
+  cpuCoreHours: string;
+  memoryGiBHours: string;
+  replicaHours: string;
+}
+
+export interface UsageGroup {
+  key?: string;
+  usage: ResourceUsage;
+  cost: string;
+}
+
+export interface CostRange {
+  expected: string;
+  low?: string;
+  high?: string;
+}
+
+export interface ForecastFigures {
+  restOfMonth: CostRange;
+  next30Days: CostRange;
+}
+
+export interface OrganizationUsage {
+  start: string;
+  end: string;
+  aggregate: string;
+  pricing: { currency?: string };
+  total: UsageGroup;
+  groups?: UsageGroup[];
+  series?: (UsageGroup & { start: string })[];
+  forecast: {
+    runRate: ForecastFigures;
+    trend?: ForecastFigures & {
+      model: string;
+      historyDays: number;
+      backTest?: { days: number; meanAbsoluteError: string; meanAbsolutePercentageError: string; coverage: string };
+    };
+    message?: string;
+  };
+  savings: {
+    stops: string;
+    overlays: string;
+    recommendations?: { environment: string; reason: string; message: string; next30Days: string }[];
+  };
+}
+
+// POST /v1/environments/{id}/diagnose (docs/diagnose.md).
+export interface Finding {
+  analyzer: string;
+  service?: string;
+  severity: string;
+  cause: string;
+  evidence?: string[];
+  rootCause?: string;
+  symptom?: boolean;
+  remediation: { action: string; service?: string; description: string };
+}
+
+export interface Remediation {
+  time: string;
+  action: string;
+  service?: string;
+  analyzer?: string;
+  result: string;
+  message?: string;
+}
+
+export interface Diagnosis {
+  status: {
+    phase?: string;
+    rootCauses?: string[];
+    findings?: Finding[];
+    remediations?: Remediation[];
+  };
 }
 
 export const envPath = (name: string) => `/v1/environments/${encodeURIComponent(name)}`;

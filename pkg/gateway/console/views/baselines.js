@@ -24,7 +24,7 @@ export const baselineView = {
         replace(root, head, h('p', {}, h('a', { href: href('/baselines') }, '← All baselines')), body);
         call('GET', `/v1/baselines/${encodeURIComponent(id)}`).then(({ data: b }) => {
             head.appendChild(badge(b.status?.phase));
-            replace(body, h('dl', { class: 'meta' }, h('dt', {}, 'Environment'), h('dd', {}, h('a', { href: href(`/environments/${encodeURIComponent(b.spec.environmentRef.name)}`) }, b.spec.environmentRef.name)), h('dt', {}, 'Created'), h('dd', {}, `${age(b.metadata.creationTimestamp)} ago`), h('dt', {}, 'Overlays'), h('dd', {}, b.status?.overlays ?? 0)), h('h2', {}, 'Frozen blueprint'), h('ul', { id: 'baseline-services' }, (b.status?.blueprint?.services || []).map((s) => h('li', {}, s.name))));
+            replace(body, h('dl', { class: 'meta' }, h('dt', {}, 'Environment'), h('dd', {}, h('a', { href: href(`/environments/${encodeURIComponent(b.spec.environmentRef.name)}`) }, b.spec.environmentRef.name)), h('dt', {}, 'Created'), h('dd', {}, `${age(b.metadata.creationTimestamp)} ago`), h('dt', {}, 'Overlays'), h('dd', {}, b.status?.overlays ?? 0, ' (', h('a', { href: href('/branches') }, 'the branches'), ')')), h('p', {}, h('a', { class: 'button', href: href(`/branches/${encodeURIComponent(id)}/new`) }, 'Create an overlay')), h('h2', {}, 'Frozen blueprint'), h('ul', { id: 'baseline-services' }, (b.status?.blueprint?.services || []).map((s) => h('li', {}, s.name))));
         }, (e) => replace(body, errorBox(e.status === 404 ? `There is no baseline ${id}.` : e.message)));
     },
 };

@@ -1,7 +1,9 @@
 import { call, envPath, stream } from '../api.js';
 import { age, badge, errorBox, h, replace } from '../dom.js';
 import { href } from '../router.js';
+import { diagnosePanel } from './diagnose.js';
 import { logPanel } from './logs.js';
+import { shadowPanel } from './shadow.js';
 export const environmentView = {
     route: '/environments/:id',
     title: (p) => `Environment ${p.id}`,
@@ -11,6 +13,9 @@ export const environmentView = {
         const meta = h('dl', { class: 'meta' });
         const conditions = h('tbody');
         const services = h('tbody');
+        const servicesHead = h('thead');
+        const overlayPart = h('div');
+        const diagnosis = diagnosePanel(id);
         const notice = h('div', { id: 'action-status', 'aria-live': 'polite' });
         const stop = h('button', { type: 'button', id: 'stop' }, 'Stop');
         const resume = h('button', { type: 'button', id: 'resume' }, 'Resume');
@@ -22,6 +27,9 @@ export const environmentView = {
         let lastPhase = '';
         let ws = null;
         let gone = false;
+        let overlay = false;
+        const head = () => replace(servicesHead, h('tr', {}, ...['Service', 'Health', 'Replicas', 'Endpoint', 'Restarts', 'Message', ...(overlay ? ['Source'] : [])].map((c) => h('th', { scope: 'col' }, c))));
+        head();
         const setPaused = (paused) => {
             stop.disabled = paused || gone;
             resume.disabled = !paused || gone;
@@ -31,6 +39,11 @@ export const environmentView = {
         const showEnv = (e) => {
             replace(meta, h('dt', {}, 'Display name'), h('dd', {}, e.spec.displayName || '—'), h('dt', {}, 'Created'), h('dd', {}, h('time', { datetime: e.metadata.creationTimestamp || '' }, `${age(e.metadata.creationTimestamp)} ago`)), h('dt', {}, 'Created by'), h('dd', {}, e.metadata.annotations?.['stax.microstax.ai/created-by'] || '—'), h('dt', {}, 'Paused'), h('dd', { id: 'paused' }, e.spec.paused ? 'yes' : 'no'), e.spec.baselineRef ? [h('dt', {}, 'Baseline'), h('dd', {}, h('a', { href: href(`/baselines/${encodeURIComponent(e.spec.baselineRef.name)}`) }, e.spec.baselineRef.name))] : null);
             setPaused(!!e.spec.paused);
+            if (overlay !== !!e.spec.baselineRef) {
+                overlay = !!e.spec.baselineRef;
+                head();
+                replace(overlayPart, overlay ? shadowPanel() : null);
+            }
             logs.setServices(e.spec.blueprint.services.map((s) => s.name));
         };
         const showProgress = (p) => {
@@ -40,7 +53,7 @@ export const environmentView = {
                 timeline.appendChild(h('li', { 'data-phase': p.phase }, badge(p.phase), ' ', h('time', { datetime: new Date().toISOString() }, new Date().toLocaleTimeString())));
             }
             replace(conditions, (p.conditions || []).map(conditionRow));
-            replace(services, (p.services || []).map(serviceRow));
+            replace(services, (p.services || []).map((s) => serviceRow(s, overlay)));
             if (p.type === 'DELETED')
                 deleted();
             else if (p.phase === 'Ready' || p.phase === 'Degraded')
@@ -113,7 +126,7 @@ export const environmentView = {
             replace(dialog, h('div', { class: 'inline-form', role: 'group', 'aria-label': 'Confirm deletion' }, h('p', {}, `Delete ${id} and all its services? It then shows among the historical environments.`), confirm, cancel));
             cancel.focus();
         });
-        replace(root, h('div', { class: 'view-head' }, h('h1', { tabindex: '-1' }, id), phase, live), h('p', {}, h('a', { href: href('/environments') }, '← All environments')), meta, h('div', { class: 'actions', role: 'toolbar', 'aria-label': 'Environment actions' }, stop, resume, promote, del), dialog, notice, h('h2', {}, 'Progress'), timeline, h('h2', {}, 'Services'), h('table', { class: 'list', id: 'services' }, h('thead', {}, h('tr', {}, ...['Service', 'Health', 'Replicas', 'Endpoint', 'Restarts', 'Message'].map((c) => h('th', { scope: 'col' }, c)))), services), h('h2', {}, 'Conditions'), h('table', { class: 'list', id: 'conditions' }, h('thead', {}, h('tr', {}, ...['Type', 'Status', 'Reason', 'Message', 'Since'].map((c) => h('th', { scope: 'col' }, c)))), conditions), logs.element);
+        replace(root, h('div', { class: 'view-head' }, h('h1', { tabindex: '-1' }, id), phase, live), h('p', {}, h('a', { href: href('/environments') }, '← All environments')), meta, h('div', { class: 'actions', role: 'toolbar', 'aria-label': 'Environment actions' }, stop, resume, promote, del), dialog, notice, h('h2', {}, 'Progress'), timeline, h('h2', {}, 'Services'), h('table', { class: 'list', id: 'services' }, servicesHead, services), overlayPart, diagnosis.element, h('h2', {}, 'Conditions'), h('table', { class: 'list', id: 'conditions' }, h('thead', {}, h('tr', {}, ...['Type', 'Status', 'Reason', 'Message', 'Since'].map((c) => h('th', { scope: 'col' }, c)))), conditions), logs.element);
         call('GET', envPath(id)).then(({ data }) => {
             showEnv(data);
             if (data.status)
@@ -129,8 +142,8 @@ export const environmentView = {
         };
     },
 };
-function serviceRow(s) {
-    return h('tr', { 'data-service': s.name }, h('td', { 'data-label': 'Service' }, s.name), h('td', { 'data-label': 'Health' }, badge(s.health)), h('td', { 'data-label': 'Replicas', class: 'replicas' }, `${s.readyReplicas}/${s.desiredReplicas}`), h('td', { 'data-label': 'Endpoint', class: 'endpoint' }, s.endpoint || ''), h('td', { 'data-label': 'Restarts' }, s.restarts || 0), h('td', { 'data-label': 'Message', class: 'message' }, s.message || ''));
+function serviceRow(s, overlay) {
+    return h('tr', { 'data-service': s.name, 'data-source': s.source || '' }, h('td', { 'data-label': 'Service' }, s.name), h('td', { 'data-label': 'Health' }, badge(s.health)), h('td', { 'data-label': 'Replicas', class: 'replicas' }, `${s.readyReplicas}/${s.desiredReplicas}`), h('td', { 'data-label': 'Endpoint', class: 'endpoint' }, s.endpoint || ''), h('td', { 'data-label': 'Restarts' }, s.restarts || 0), h('td', { 'data-label': 'Message', class: 'message' }, s.message || ''), overlay ? h('td', { 'data-label': 'Source' }, s.source === 'shared' ? 'shared (the baseline\'s)' : 'own') : null);
 }
 function conditionRow(c) {
     return h('tr', { 'data-condition': c.type }, h('td', { 'data-label': 'Type' }, c.type), h('td', { 'data-label': 'Status' }, c.status), h('td', { 'data-label': 'Reason' }, c.reason || ''), h('td', { 'data-label': 'Message', class: 'message' }, c.message || ''), h('td', { 'data-label': 'Since' }, c.lastTransitionTime ? h('time', { datetime: c.lastTransitionTime }, `${age(c.lastTransitionTime)} ago`) : ''));

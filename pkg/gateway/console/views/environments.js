@@ -41,7 +41,7 @@ export const environmentsView = {
         name.addEventListener('input', show);
         refresh.addEventListener('click', () => load(false));
         more.addEventListener('click', () => load(true));
-        replace(root, h('div', { class: 'view-head' }, h('h1', { tabindex: '-1' }, 'Environments'), h('a', { class: 'button', href: href('/create') }, 'Create an environment')), h('div', { class: 'filters', role: 'search' }, h('label', { for: 'filter-state' }, 'State'), state, h('label', { for: 'filter-name' }, 'Name'), name, refresh), h('table', { class: 'list', id: 'environments' }, h('caption', { class: 'visually-hidden' }, 'Environments of the organization'), h('thead', {}, h('tr', {}, ...['Name', 'State', 'Phase', 'Services', 'Created by', 'Age', 'Deleted'].map((c) => h('th', { scope: 'col' }, c)))), body), status, more);
+        replace(root, h('div', { class: 'view-head' }, h('h1', { tabindex: '-1' }, 'Environments'), h('a', { class: 'button', href: href('/create') }, 'Create an environment')), h('div', { class: 'filters', role: 'search' }, h('label', { for: 'filter-state' }, 'State'), state, h('label', { for: 'filter-name' }, 'Name'), name, refresh), h('table', { class: 'list', id: 'environments' }, h('caption', { class: 'visually-hidden' }, 'Environments of the organization'), h('thead', {}, h('tr', {}, ...['Name', 'State', 'Phase', 'Health', 'Created by', 'Age', 'Deleted'].map((c) => h('th', { scope: 'col' }, c)))), body), status, more);
         void load(false);
     },
 };
@@ -49,5 +49,15 @@ function row(e) {
     const name = e.state === 'active'
         ? h('a', { href: href(`/environments/${encodeURIComponent(e.name)}`) }, e.name)
         : h('span', {}, e.name);
-    return h('tr', { 'data-name': e.name, 'data-state': e.state }, h('td', { 'data-label': 'Name' }, name, e.displayName ? h('span', { class: 'sub' }, e.displayName) : null), h('td', { 'data-label': 'State' }, e.state), h('td', { 'data-label': 'Phase' }, e.state === 'active' ? badge(e.phase) : '—'), h('td', { 'data-label': 'Services' }, e.services ?? ''), h('td', { 'data-label': 'Created by' }, e.createdBy || ''), h('td', { 'data-label': 'Age' }, h('time', { datetime: e.createdAt || '' }, age(e.createdAt))), h('td', { 'data-label': 'Deleted' }, e.deletedAt ? h('time', { datetime: e.deletedAt }, `${age(e.deletedAt)} ago`) : ''));
+    return h('tr', { 'data-name': e.name, 'data-state': e.state }, h('td', { 'data-label': 'Name' }, name, e.displayName ? h('span', { class: 'sub' }, e.displayName) : null, e.baseline ? h('span', { class: 'sub' }, 'overlay of ', h('a', { href: href('/branches') }, e.baseline)) : null), h('td', { 'data-label': 'State' }, e.state), h('td', { 'data-label': 'Phase' }, e.state === 'active' ? badge(e.phase) : '—'), h('td', { 'data-label': 'Health', class: 'health' }, health(e)), h('td', { 'data-label': 'Created by' }, e.createdBy || ''), h('td', { 'data-label': 'Age' }, h('time', { datetime: e.createdAt || '' }, age(e.createdAt))), h('td', { 'data-label': 'Deleted' }, e.deletedAt ? h('time', { datetime: e.deletedAt }, `${age(e.deletedAt)} ago`) : ''));
+}
+function health(e) {
+    const total = e.services ?? 0;
+    if (e.state !== 'active' || e.healthyServices === undefined)
+        return [`${total} service${total === 1 ? '' : 's'}`];
+    const n = e.healthyServices;
+    const word = total > 0 && n === total ? 'Healthy'
+        : e.phase === 'Stopped' ? 'Stopped'
+            : e.phase === 'Ready' || e.phase === 'Degraded' ? 'Unhealthy' : 'Pending';
+    return [badge(word), ' ', h('span', { class: 'healthy-count', 'data-healthy': n, 'data-total': total }, `${n}/${total}`)];
 }

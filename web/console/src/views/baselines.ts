@@ -3,8 +3,7 @@ import { age, badge, errorBox, h, replace } from '../dom.js';
 import { View, href } from '../router.js';
 
 // Baselines: environments promoted to a stable base, their blueprint
-// frozen. (Their overlays as a tree is the branches view, once
-// POST /v1/baselines/{id}/overlays lands.)
+// frozen. Their overlays as a tree are the branches view.
 export const baselinesView: View = {
   route: '/baselines',
   nav: 'Baselines',
@@ -45,7 +44,8 @@ export const baselineView: View = {
         h('dl', { class: 'meta' },
           h('dt', {}, 'Environment'), h('dd', {}, h('a', { href: href(`/environments/${encodeURIComponent(b.spec.environmentRef.name)}`) }, b.spec.environmentRef.name)),
           h('dt', {}, 'Created'), h('dd', {}, `${age(b.metadata.creationTimestamp)} ago`),
-          h('dt', {}, 'Overlays'), h('dd', {}, b.status?.overlays ?? 0)),
+          h('dt', {}, 'Overlays'), h('dd', {}, b.status?.overlays ?? 0, ' (', h('a', { href: href('/branches') }, 'the branches'), ')')),
+        h('p', {}, h('a', { class: 'button', href: href(`/branches/${encodeURIComponent(id)}/new`) }, 'Create an overlay')),
         h('h2', {}, 'Frozen blueprint'),
         h('ul', { id: 'baseline-services' }, (b.status?.blueprint?.services || []).map((s) => h('li', {}, s.name))));
     }, (e: ApiError) => replace(body, errorBox(e.status === 404 ? `There is no baseline ${id}.` : e.message)));

@@ -1,7 +1,9 @@
 import { ApiError, Baseline, Condition, Environment, Progress, ServiceStatus, call, envPath, stream } from '../api.js';
 import { age, badge, errorBox, h, replace } from '../dom.js';
 import { View, href } from '../router.js';
+import { diagnosePanel } from './diagnose.js';
 import { logPanel } from './logs.js';
+import { shadowPanel } from './shadow.js';
 
 // One environment, live: the progress WebSocket brings each change of
 // phase, conditions and services; the actions are its /v1 rows.
@@ -14,6 +16,9 @@ export const environmentView: View = {
     const meta = h('dl', { class: 'meta' });
     const conditions = h('tbody');
     const services = h('tbody');
+    const servicesHead = h('thead');
+    const overlayPart = h('div');
+    const diagnosis = diagnosePanel(id);
     const notice = h('div', { id: 'action-status', 'aria-live': 'polite' });
     const stop = h('button', { type: 'button', id: 'stop' }, 'Stop');
     const resume = h('button', { type: 'button', id: 'resume' }, 'Resume');
@@ -25,6 +30,10 @@ export const environmentView: View = {
     let lastPhase = '';
     let ws: WebSocket | null = null;
     let gone = false;
+    let overlay = false; // an overlay's services are its own or its baseline's (shared)
+    const head = () => replace(servicesHead, h('tr', {},
+      ...['Service', 'Health', 'Replicas', 'Endpoint', 'Restarts', 'Message', ...(overlay ? ['Source'] : [])].map((c) => h('th', { scope: 'col' }, c))));
+    head();
 
     const setPaused = (paused: boolean) => {
       stop.disabled = paused || gone;
@@ -40,6 +49,11 @@ export const environmentView: View = {
         h('dt', {}, 'Paused'), h('dd', { id: 'paused' }, e.spec.paused ? 'yes' : 'no'),
         e.spec.baselineRef ? [h('dt', {}, 'Baseline'), h('dd', {}, h('a', { href: href(`/baselines/${encodeURIComponent(e.spec.baselineRef.name)}`) }, e.spec.baselineRef.name))] : null);
       setPaused(!!e.spec.paused);
+      if (overlay !== !!e.spec.baselineRef) {
+        overlay = !!e.spec.baselineRef;
+        head();
+        replace(overlayPart, overlay ? shadowPanel() : null);
+      }
       logs.setServices(e.spec.blueprint.services.map((s) => s.name));
     };
     const showProgress = (p: Progress) => {
@@ -49,7 +63,7 @@ export const environmentView: View = {
         timeline.appendChild(h('li', { 'data-phase': p.phase }, badge(p.phase), ' ', h('time', { datetime: new Date().toISOString() }, new Date().toLocaleTimeString())));
       }
       replace(conditions, (p.conditions || []).map(conditionRow));
-      replace(services, (p.services || []).map(serviceRow));
+      replace(services, (p.services || []).map((s) => serviceRow(s, overlay)));
       if (p.type === 'DELETED') deleted();
       else if (p.phase === 'Ready' || p.phase === 'Degraded') logs.revive();
     };
@@ -134,9 +148,9 @@ export const environmentView: View = {
       dialog, notice,
       h('h2', {}, 'Progress'), timeline,
       h('h2', {}, 'Services'),
-      h('table', { class: 'list', id: 'services' },
-        h('thead', {}, h('tr', {}, ...['Service', 'Health', 'Replicas', 'Endpoint', 'Restarts', 'Message'].map((c) => h('th', { scope: 'col' }, c)))),
-        services),
+      h('table', { class: 'list', id: 'services' }, servicesHead, services),
+      overlayPart,
+      diagnosis.element,
       h('h2', {}, 'Conditions'),
       h('table', { class: 'list', id: 'conditions' },
         h('thead', {}, h('tr', {}, ...['Type', 'Status', 'Reason', 'Message', 'Since'].map((c) => h('th', { scope: 'col' }, c)))),
@@ -159,14 +173,15 @@ export const environmentView: View = {
   },
 };
 
-function serviceRow(s: ServiceStatus): HTMLElement {
-  return h('tr', { 'data-service': s.name },
+function serviceRow(s: ServiceStatus, overlay: boolean): HTMLElement {
+  return h('tr', { 'data-service': s.name, 'data-source': s.source || '' },
     h('td', { 'data-label': 'Service' }, s.name),
     h('td', { 'data-label': 'Health' }, badge(s.health)),
     h('td', { 'data-label': 'Replicas', class: 'replicas' }, `${s.readyReplicas}/${s.desiredReplicas}`),
     h('td', { 'data-label': 'Endpoint', class: 'endpoint' }, s.endpoint || ''),
     h('td', { 'data-label': 'Restarts' }, s.restarts || 0),
-    h('td', { 'data-label': 'Message', class: 'message' }, s.message || ''));
+    h('td', { 'data-label': 'Message', class: 'message' }, s.message || ''),
+    overlay ? h('td', { 'data-label': 'Source' }, s.source === 'shared' ? 'shared (the baseline\'s)' : 'own') : null);
 }
 
 function conditionRow(c: Condition): HTMLElement {

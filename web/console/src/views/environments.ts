@@ -51,7 +51,7 @@ export const environmentsView: View = {
         h('label', { for: 'filter-name' }, 'Name'), name, refresh),
       h('table', { class: 'list', id: 'environments' },
         h('caption', { class: 'visually-hidden' }, 'Environments of the organization'),
-        h('thead', {}, h('tr', {}, ...['Name', 'State', 'Phase', 'Services', 'Created by', 'Age', 'Deleted'].map((c) => h('th', { scope: 'col' }, c)))),
+        h('thead', {}, h('tr', {}, ...['Name', 'State', 'Phase', 'Health', 'Created by', 'Age', 'Deleted'].map((c) => h('th', { scope: 'col' }, c)))),
         body),
       status, more);
     void load(false);
@@ -63,11 +63,26 @@ function row(e: EnvironmentSummary): HTMLElement {
     ? h('a', { href: href(`/environments/${encodeURIComponent(e.name)}`) }, e.name)
     : h('span', {}, e.name);
   return h('tr', { 'data-name': e.name, 'data-state': e.state },
-    h('td', { 'data-label': 'Name' }, name, e.displayName ? h('span', { class: 'sub' }, e.displayName) : null),
+    h('td', { 'data-label': 'Name' }, name, e.displayName ? h('span', { class: 'sub' }, e.displayName) : null,
+      e.baseline ? h('span', { class: 'sub' }, 'overlay of ', h('a', { href: href('/branches') }, e.baseline)) : null),
     h('td', { 'data-label': 'State' }, e.state),
     h('td', { 'data-label': 'Phase' }, e.state === 'active' ? badge(e.phase) : '—'),
-    h('td', { 'data-label': 'Services' }, e.services ?? ''),
+    h('td', { 'data-label': 'Health', class: 'health' }, health(e)),
     h('td', { 'data-label': 'Created by' }, e.createdBy || ''),
     h('td', { 'data-label': 'Age' }, h('time', { datetime: e.createdAt || '' }, age(e.createdAt))),
     h('td', { 'data-label': 'Deleted' }, e.deletedAt ? h('time', { datetime: e.deletedAt }, `${age(e.deletedAt)} ago`) : ''));
+}
+
+// health says how many of an environment's own services are Healthy, as a
+// count and a word: all of them Healthy; Stopped; Unhealthy when some are
+// not although the environment should run (Ready, Degraded); else Pending
+// (provisioning, resuming). A historical one shows its number of services.
+function health(e: EnvironmentSummary): (HTMLElement | string)[] {
+  const total = e.services ?? 0;
+  if (e.state !== 'active' || e.healthyServices === undefined) return [`${total} service${total === 1 ? '' : 's'}`];
+  const n = e.healthyServices;
+  const word = total > 0 && n === total ? 'Healthy'
+    : e.phase === 'Stopped' ? 'Stopped'
+      : e.phase === 'Ready' || e.phase === 'Degraded' ? 'Unhealthy' : 'Pending';
+  return [badge(word), ' ', h('span', { class: 'healthy-count', 'data-healthy': n, 'data-total': total }, `${n}/${total}`)];
 }
