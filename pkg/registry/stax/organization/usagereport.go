@@ -64,11 +64,8 @@ type history struct {
 func computeUsage(in usageInput) *stax.OrganizationUsage {
 	prices, _ := validation.Prices(in.org.Spec.Pricing, nil) // stored, so valid
 	from, to := in.now.Add(-in.window), in.now
-	hs := histories(in)
-	items := make([]cost.Item, len(hs))
-	for i, h := range hs {
-		items[i] = h.item
-	}
+	hs := histories(in, from)
+	items := itemsOf(hs)
 	out := &stax.OrganizationUsage{
 		ObjectMeta: metav1.ObjectMeta{Name: in.org.Name},
 		Start:      metav1.NewTime(from), End: metav1.NewTime(to),
@@ -86,15 +83,21 @@ func computeUsage(in usageInput) *stax.OrganizationUsage {
 			out.Series = append(out.Series, stax.UsagePoint{Start: metav1.NewTime(p.Start), Usage: resourceUsage(p.Usage), Cost: money(p.Cost)})
 		}
 	}
-	out.Forecast = forecast(hs, items, in, prices)
+	// The trend is fitted on its own history, whatever the window asked.
+	trendFrom := in.now.Add(-trendHistory * 24 * time.Hour)
+	trendItems := items
+	if trendFrom.Before(from) {
+		trendItems = itemsOf(histories(in, trendFrom))
+	}
+	out.Forecast = forecast(hs, trendItems, in, prices)
 	out.Savings = savings(hs, in, prices, from, to)
 	return out
 }
 
-// histories are the organization's environments, recorded and live; a
-// deleted environment whose record is written counts by its record.
-func histories(in usageInput) []history {
-	from := in.now.Add(-in.window)
+// histories are the organization's environments, recorded and live, that
+// ran after from; a deleted environment whose record is written counts by
+// its record.
+func histories(in usageInput, from time.Time) []history {
 	recorded := map[string]bool{}
 	var out []history
 	for i := range in.records {
@@ -171,7 +174,17 @@ func legacySegment(r *stax.EnvironmentRecord) []cost.Segment {
 		Rate: cost.Rate{Replicas: u.ReplicaHours / hours, CPUCores: u.CPUCoreHours / hours, MemoryGiB: u.MemoryGiBHours / hours}}}
 }
 
-func forecast(hs []history, items []cost.Item, in usageInput, p cost.Prices) stax.UsageForecast {
+func itemsOf(hs []history) []cost.Item {
+	items := make([]cost.Item, len(hs))
+	for i, h := range hs {
+		items[i] = h.item
+	}
+	return items
+}
+
+// forecast runs what runs now forward (hs), and fits the trend on the daily
+// costs of trendItems.
+func forecast(hs []history, trendItems []cost.Item, in usageInput, p cost.Prices) stax.UsageForecast {
 	now := in.now
 	monthEnd := time.Date(now.UTC().Year(), now.UTC().Month()+1, 1, 0, 0, 0, 0, time.UTC)
 	in30 := now.Add(30 * 24 * time.Hour)
@@ -187,7 +200,7 @@ func forecast(hs []history, items []cost.Item, in usageInput, p cost.Prices) sta
 		Next30Days:  stax.CostRange{Expected: money(cost.RunRate(running, now, in30))},
 	}}
 
-	daily := cost.DailyCosts(items, now.Add(-trendHistory*24*time.Hour), now, p)
+	daily := cost.DailyCosts(trendItems, now.Add(-trendHistory*24*time.Hour), now, p)
 	for len(daily) > 0 && daily[0] == 0 {
 		daily = daily[1:] // before the organization ran anything
 	}

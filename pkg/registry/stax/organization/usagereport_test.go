@@ -194,6 +194,36 @@ func TestUsageTrendFromDailyHistory(t *testing.T) {
 	}
 }
 
+// The trend is fitted on the last 90 days whatever the window: a window of
+// an hour must not lose the records deleted before it.
+func TestUsageTrendIgnoresWindow(t *testing.T) {
+	in := fixture()
+	for i := 0; i < 14; i++ {
+		d := at("2026-11-05T00:00:00Z").AddDate(0, 0, i)
+		in.records = append(in.records, stax.EnvironmentRecord{ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("day-%d", i)},
+			Environment: "day", EnvironmentUID: fmt.Sprintf("uid-day-%d", i), CreatedAt: *mt(d.Format(time.RFC3339)),
+			DeletedAt: *mt(d.Add(12 * time.Hour).Format(time.RFC3339)),
+			Segments:  []stax.RunSegment{seg(d.Format(time.RFC3339), d.Add(time.Duration(2+i%3)*time.Hour).Format(time.RFC3339), oneCore("api"))}})
+	}
+	in.window = 30 * 24 * time.Hour
+	month := computeUsage(in)
+	in.window = time.Hour
+	hour := computeUsage(in)
+	if month.Forecast.Trend == nil || hour.Forecast.Trend == nil {
+		t.Fatalf("no trend: 30d %q, 1h %q", month.Forecast.Message, hour.Forecast.Message)
+	}
+	if m, h := month.Forecast.Trend, hour.Forecast.Trend; m.ForecastFigures != h.ForecastFigures ||
+		m.HistoryDays != h.HistoryDays || m.BackTest == nil || h.BackTest == nil || *m.BackTest != *h.BackTest {
+		t.Errorf("trend over 30d %+v, over 1h %+v", *m, *h)
+	}
+	// The window still bounds what is counted: the day records are older.
+	for _, g := range hour.Groups {
+		if g.Key == "day" {
+			t.Errorf("1h window counts an environment of the last weeks: %+v", g)
+		}
+	}
+}
+
 func TestUsageOptions(t *testing.T) {
 	retention := stax.DefaultRecordRetention
 	for _, c := range []struct {
