@@ -20,7 +20,7 @@ import (
 // seen is what an echo backend was sent.
 type seen struct {
 	Name, Method, URI, Host, Body string
-	Shadow, Overlay, Auth     string
+	Shadow, Overlay, Auth         string
 }
 
 // echo is a backend answering JSON with its name and what it was sent;
