@@ -291,7 +291,7 @@ func hanging(t *testing.T) (addr string, arrived chan struct{}, release chan str
 	return s.Listener.Addr().String(), arrived, release
 }
 
-func deadAddr(t *testing.T) string {
+func deadAddr(t testing.TB) string {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
