@@ -172,14 +172,30 @@ func TestOverlayShadow(t *testing.T) {
 	waitGone(t, []int{secPid})
 	getAnswer(t, api)
 
-	// On again, then the overlay deleted: the same.
+	// On again, the overlay stopped, resumed, then deleted: the shadow
+	// goes with a stop, comes back with the resume, goes with the delete.
+	newSecondary := func() {
+		t.Helper()
+		eventually(t, 30*time.Second, "a new secondary", func() (bool, string) {
+			secPid, secAddr = secondaryOf(rt, "acme", "feature", "api")
+			return secPid != 0 && mirrored(shop, "api", "feature"), "none"
+		})
+	}
 	if err := rt.Apply(ctx, overlay(on)); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 30*time.Second, "a new secondary", func() (bool, string) {
-		secPid, secAddr = secondaryOf(rt, "acme", "feature", "api")
-		return secPid != 0, "none"
-	})
+	newSecondary()
+	if err := rt.Stop(ctx, "acme", "feature"); err != nil {
+		t.Fatal(err)
+	}
+	if mirrored(shop, "api", "feature") {
+		t.Error("the mirror outlived the overlay's stop")
+	}
+	waitGone(t, []int{secPid})
+	if err := rt.Apply(ctx, overlay(on)); err != nil {
+		t.Fatal(err)
+	}
+	newSecondary()
 	if err := rt.Delete(ctx, "acme", "feature"); err != nil {
 		t.Fatal(err)
 	}
