@@ -46,5 +46,7 @@ func RoutingKey(h http.Header) (string, error) {
 }
 
 // PropagatedHeaders are the headers a service copies from the request it
-// serves onto the requests it makes, so that the key reaches every hop.
-var PropagatedHeaders = []string{HeaderBaggage, HeaderOverlay}
+// serves onto the requests it makes, so that the key reaches every hop
+// (and the mark of a mirrored copy, HeaderShadow, too: what a copy causes
+// is not mirrored again).
+var PropagatedHeaders = []string{HeaderBaggage, HeaderOverlay, HeaderShadow}

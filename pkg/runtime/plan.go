@@ -53,6 +53,9 @@ func (p Plan) Validate() error {
 			shared[s.Name] = true
 		}
 	}
+	if err := p.validateShadow(); err != nil {
+		return err
+	}
 	for _, s := range p.Services {
 		for _, d := range s.DependsOn {
 			if byName[d] == nil && !shared[d] {

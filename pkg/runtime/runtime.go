@@ -25,6 +25,8 @@ type Plan struct {
 	// Baseline is set on an overlay: it runs only Services, and reaches the
 	// rest of its topology in the baseline.
 	Baseline *BaselineLink
+	// Shadow, on an overlay, mirrors baseline traffic into it (shadow.go).
+	Shadow *ShadowPlan
 }
 
 // BaselineLink is what an overlay shares with its baseline.

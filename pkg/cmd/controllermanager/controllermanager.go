@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"time"
@@ -42,6 +43,8 @@ type Options struct {
 	ElectionPrefix      string
 	ElectionTTL         time.Duration
 	Identity            string
+	// MetricsBindAddress, if set, serves /metrics there (metrics.go).
+	MetricsBindAddress string
 	// Runtime is where environments run.
 	Runtime *runtimeoptions.RuntimeOptions
 }
@@ -71,6 +74,7 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.ElectionPrefix, "leader-elect-prefix", o.ElectionPrefix, "etcd key prefix of the election.")
 	fs.DurationVar(&o.ElectionTTL, "leader-elect-ttl", o.ElectionTTL, "How long a dead leader keeps leading before another takes over.")
 	fs.StringVar(&o.Identity, "leader-elect-identity", o.Identity, "This replica's name in the election.")
+	fs.StringVar(&o.MetricsBindAddress, "metrics-bind-address", o.MetricsBindAddress, "Address (host:port) to serve /metrics and /healthz on, plain HTTP without authentication; empty: none.")
 }
 
 // NewCommand returns the stax-controller-manager command.
@@ -136,6 +140,14 @@ func (o *Options) Run(ctx context.Context) error {
 	client, err := versioned.NewForConfig(restCfg)
 	if err != nil {
 		return err
+	}
+	if o.MetricsBindAddress != "" {
+		l, err := net.Listen("tcp", o.MetricsBindAddress)
+		if err != nil {
+			return fmt.Errorf("--metrics-bind-address: %w", err)
+		}
+		klog.InfoS("Serving metrics", "address", l.Addr().String())
+		serveMetrics(ctx, l)
 	}
 	leading := ctx
 	if o.LeaderElect {

@@ -27,7 +27,13 @@ type environment struct {
 	// routes are the routing tables of the services' HTTP fronts, by
 	// service: overlays register their replicas here (routeOverlay), and
 	// the tables outlive fronts closed by a Stop.
-	routes     map[string]*front.Table
+	routes map[string]*front.Table
+	// mirrors are the mirror tables of the services' HTTP fronts, by
+	// service, as routes: overlays with a shadow install mirrors here.
+	mirrors map[string]*front.MirrorTable
+	// shadows are an overlay's shadowed services (shadow.go); e.op
+	// guards them.
+	shadows    map[string]*shadowCopy
 	frontPorts map[string]int // kept across Stop so endpoints survive a resume
 	stopped    bool
 	gone       bool                  // deleted; a new environment takes the name
@@ -40,6 +46,7 @@ type environment struct {
 func newEnvironment(rt *Runtime, org, name string) *environment {
 	return &environment{rt: rt, org: org, name: name,
 		services: map[string]*service{}, proxies: map[string]frontend{}, routes: map[string]*front.Table{},
+		mirrors: map[string]*front.MirrorTable{}, shadows: map[string]*shadowCopy{},
 		frontPorts: map[string]int{}, retiring: map[*service]struct{}{},
 		changed: make(chan struct{})}
 }
@@ -191,7 +198,7 @@ func (e *environment) ensureProxyLocked(sp runtime.ServicePlan) error {
 	var p frontend
 	var err error
 	if sp.HTTP() {
-		p, err = listenHTTPFront(e.frontPorts[name], name, backends, e.routeTableLocked(name))
+		p, err = listenHTTPFront(e.frontPorts[name], name, backends, e.routeTableLocked(name), e.mirrorTableLocked(name))
 	} else {
 		p, err = listenProxy(e.frontPorts[name], backends)
 	}
@@ -215,8 +222,13 @@ func (e *environment) retireLocked(s *service) {
 	}()
 }
 
-// stop ends every process and front proxy, waiting at most until ctx ends.
+// stop ends every process and front proxy, waiting at most until ctx
+// ends. An overlay's shadow ends too (resuming is an Apply, which brings
+// it back).
 func (e *environment) stop(ctx context.Context) error {
+	if err := e.unshadow(ctx); err != nil {
+		return err
+	}
 	e.mu.Lock()
 	e.stopped = true
 	var all []*service

@@ -40,7 +40,7 @@ func BenchmarkFrontLatency(b *testing.B) {
 	defer tcp.close()
 	routes := front.NewTable()
 	routes.Set("other-overlay", func() []string { return nil })
-	hf, err := listenHTTPFront(0, "bench", backends, routes)
+	hf, err := listenHTTPFront(0, "bench", backends, routes, nil)
 	if err != nil {
 		b.Fatal(err)
 	}

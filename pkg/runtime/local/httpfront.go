@@ -20,7 +20,8 @@ type frontend interface {
 func (p *proxy) http() bool { return false }
 
 // httpFront serves a front.Front on the service's stable port: requests
-// are balanced one by one and routed by key (routes) to overlays.
+// are balanced one by one, routed by key (routes) to overlays and
+// mirrored (mirrors) to the overlays that shadow the service.
 type httpFront struct {
 	l   net.Listener
 	f   *front.Front
@@ -28,7 +29,7 @@ type httpFront struct {
 	end chan struct{}
 }
 
-func listenHTTPFront(port int, name string, backends func() []string, routes *front.Table) (*httpFront, error) {
+func listenHTTPFront(port int, name string, backends func() []string, routes *front.Table, mirrors *front.MirrorTable) (*httpFront, error) {
 	l, err := net.Listen("tcp", loopback(port))
 	if err != nil && port != 0 {
 		l, err = net.Listen("tcp", loopback(0))
@@ -39,6 +40,7 @@ func listenHTTPFront(port int, name string, backends func() []string, routes *fr
 	f := front.New(name, backends, routes)
 	// As the TCP proxy: a request during a restart waits for a replica.
 	f.Wait = backendWait
+	f.Mirrors = mirrors
 	h := &httpFront{l: l, f: f, end: make(chan struct{}),
 		srv: &http.Server{Handler: f, ReadHeaderTimeout: 30 * time.Second}}
 	go func() {
@@ -57,5 +59,5 @@ func (h *httpFront) http() bool { return true }
 func (h *httpFront) close() {
 	h.srv.Close()
 	<-h.end
-	h.f.CloseIdle()
+	h.f.Close()
 }

@@ -121,6 +121,7 @@ func (r *Runtime) Apply(ctx context.Context, plan runtime.Plan) error {
 			return err
 		}
 		e.routeOverlay()
+		e.shadowOverlay()
 		return nil
 	})
 }

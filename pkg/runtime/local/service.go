@@ -21,7 +21,8 @@ type service struct {
 	env       *environment
 	plan      runtime.ServicePlan
 	hash      string
-	probePort int // index into plan.Ports
+	probePort int    // index into plan.Ports
+	logStem   string // replica i logs to logStem-i.log
 	ctx       context.Context
 	cancel    context.CancelFunc
 	done      chan struct{} // closed when every process of the generation ended
@@ -36,7 +37,7 @@ type service struct {
 func newService(env *environment, sp runtime.ServicePlan, probePort int) *service {
 	ctx, cancel := context.WithCancel(context.Background())
 	return &service{env: env, plan: sp, hash: planHash(sp), probePort: probePort,
-		ctx: ctx, cancel: cancel, done: make(chan struct{})}
+		logStem: filepath.Join(env.logDir(), sp.Name), ctx: ctx, cancel: cancel, done: make(chan struct{})}
 }
 
 func planHash(sp runtime.ServicePlan) string {
@@ -129,7 +130,7 @@ func (s *service) newReplicas() ([]*replica, error) {
 	var rs []*replica
 	for i := 0; i < int(s.plan.Replicas); i++ {
 		r := &replica{svc: s, index: i}
-		path := filepath.Join(s.env.logDir(), fmt.Sprintf("%s-%d.log", s.plan.Name, i))
+		path := fmt.Sprintf("%s-%d.log", s.logStem, i)
 		lf, err := openLogFile(path, s.env.rt.cfg.LogMaxBytes)
 		if err != nil {
 			for _, r := range rs {
