@@ -33,9 +33,9 @@ type ComplianceReport struct {
 	// metadata.name is the organization's.
 	metav1.ObjectMeta
 
-	// Start and End bound the window of the request counters, in whole
-	// hours; the environment controls judge the environments as they are
-	// at End.
+	// Start and End bound the window of the request counters (Start a
+	// whole hour, their resolution); the environment controls judge the
+	// environments as they are at End.
 	Start metav1.Time
 	End   metav1.Time
 	// Passed is how many controls pass; Failed how many fail.

@@ -36,9 +36,9 @@ type ComplianceReport struct {
 	// +optional
 	metav1.ObjectMeta `json:"metadata,omitempty"`
 
-	// Start and End bound the window of the request counters, in whole
-	// hours; the environment controls judge the environments as they are
-	// at End.
+	// Start and End bound the window of the request counters (Start a
+	// whole hour, their resolution); the environment controls judge the
+	// environments as they are at End.
 	Start metav1.Time `json:"start"`
 	End   metav1.Time `json:"end"`
 	// Passed is how many controls pass; Failed how many fail.
