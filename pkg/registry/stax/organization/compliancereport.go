@@ -136,7 +136,9 @@ func (r *ComplianceReportREST) ConvertToTable(_ context.Context, obj runtime.Obj
 		if figure == "" {
 			figure = "-"
 		}
-		table.Rows = append(table.Rows, metav1.TableRow{Cells: []interface{}{
+		// Each row is of the one report: the server prints a row's object's
+		// metadata.
+		table.Rows = append(table.Rows, metav1.TableRow{Object: runtime.RawExtension{Object: report}, Cells: []interface{}{
 			c.Name, c.Result, figure, c.Threshold, fmt.Sprintf("%d/%d", c.Compliant, c.Total), failingCell(c), c.Message}})
 	}
 	return table, nil
