@@ -92,10 +92,14 @@ func (r *Recorder) WithMutations(h http.Handler) http.Handler {
 			return
 		}
 		s := &slot{}
+		// Deferred: an aborted request (http.ErrAbortHandler) leaves
+		// nothing in flight.
+		defer func() {
+			if m := s.m.Load(); m != nil {
+				r.finish(m)
+			}
+		}()
 		h.ServeHTTP(w, req.WithContext(context.WithValue(req.Context(), slotKey{}, s)))
-		if m := s.m.Load(); m != nil {
-			r.finish(m)
-		}
 	})
 }
 

@@ -601,7 +601,7 @@ func schema_pkg_apis_stax_v1alpha1_ComplianceReport(ref common.ReferenceCallback
 					},
 					"start": {
 						SchemaProps: spec.SchemaProps{
-							Description: "Start and End bound the window of the request counters, in whole hours; the environment controls judge the environments as they are at End.",
+							Description: "Start and End bound the window of the request counters (Start a whole hour, their resolution); the environment controls judge the environments as they are at End.",
 							Ref:         ref(v1.Time{}.OpenAPIModelName()),
 						},
 					},
