@@ -79,7 +79,7 @@ check '.error.reason == "Unauthorized"'
 ORG='' req GET /v1/organization 400
 check '.error.reason == "BadRequest"'
 # Rows of the reference not built yet: 501 in the envelope, not 404.
-req GET /v1/organization/compliance-report 501
+req GET /v1/environments/demo/diffs 501
 check '.error.reason == "NotImplemented"'
 ORG=globex req GET /v1/organization 403
 check '.error.reason == "Forbidden"'
@@ -92,6 +92,11 @@ request_id=$(jq -r .meta.requestId "$work/body")
 req GET '/v1/organization/usage?window=7d&aggregate=label:team&step=1d' 200
 check '.data.aggregate == "label:team" and .data.pricing.currency == "USD" and (.data.series | length) == 7'
 req GET '/v1/organization/usage?window=soon' 422
+check '.error.reason == "Invalid"'
+# The compliance report (docs/compliance.md): this smoke's requests were made with hybrid tokens.
+req GET '/v1/organization/compliance-report?window=1d' 200
+check '([.data.controls[] | select(.name == "DualSignature")][0] | .result == "Pass" and .figure == "100.00") and (.data.controls | length) == 7'
+req GET '/v1/organization/compliance-report?window=40d' 422
 check '.error.reason == "Invalid"'
 # The drift policy: written by the organization's admins only (docs/drift.md).
 req PATCH /v1/organization/drift-policy 403 -H 'Content-Type: application/json' -d '{"mode":"detect"}'

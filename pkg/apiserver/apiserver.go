@@ -3,8 +3,10 @@
 package apiserver
 
 import (
+	"context"
 	"errors"
 	"net/http"
+	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -25,6 +27,7 @@ import (
 	"github.com/microstax/stax/pkg/apis/stax/install"
 	"github.com/microstax/stax/pkg/apis/stax/validation"
 	"github.com/microstax/stax/pkg/auth"
+	"github.com/microstax/stax/pkg/compliance"
 	"github.com/microstax/stax/pkg/diagnose"
 	"github.com/microstax/stax/pkg/generated/clientset/versioned"
 	"github.com/microstax/stax/pkg/generated/informers/externalversions"
@@ -102,6 +105,13 @@ type ExtraConfig struct {
 	// MaxStubDocumentBytes bounds a document uploaded to stubs/{name}/document;
 	// 0 is stubstore.DefaultMaxDocumentBytes.
 	MaxStubDocumentBytes int64
+	// Compliance, when set, counts organizations' requests and their audit
+	// coverage for the compliance report; its filters and audit tap are
+	// installed by Complete, its flushes run from a post-start hook.
+	Compliance *compliance.Recorder
+	// ComplianceFlushInterval is how often Compliance adds to etcd; 0 is
+	// compliance.DefaultFlushInterval.
+	ComplianceFlushInterval time.Duration
 }
 
 // Config is the generic server configuration plus ours.
@@ -159,6 +169,11 @@ func (cfg *Config) Complete() (CompletedConfig, error) {
 	if yamlBudget == 0 {
 		yamlBudget = generic.MaxRequestBodyBytes
 	}
+	counters := extra.Compliance
+	if counters != nil {
+		// Each event a backend accepts marks its request audited.
+		generic.AuditBackend = counters.Tap(generic.AuditBackend)
+	}
 	generic.BuildHandlerChainFunc = func(h http.Handler, c *genericapiserver.Config) http.Handler {
 		// Inside out: every request that names an environment counts as
 		// its use, once its body passed the YAML budget and the
@@ -168,7 +183,13 @@ func (cfg *Config) Complete() (CompletedConfig, error) {
 		if quotas != nil {
 			h = ratelimit.WithOrganizations(h, limiter, auth.OrganizationOf, quotas, c.Serializer)
 		}
-		return buildChain(h, c)
+		if counters == nil {
+			return buildChain(h, c)
+		}
+		// Requests are counted once authorized, refused ones included;
+		// a mutating one is judged outside the whole chain, once the
+		// audit filter has sent its events.
+		return counters.WithMutations(buildChain(counters.WithRequests(h), c))
 	}
 	return CompletedConfig{&completedConfig{GenericConfig: generic.Complete(), ExtraConfig: &extra}}, nil
 }
@@ -279,6 +300,30 @@ func (c CompletedConfig) New() (*Server, error) {
 		usage.SetClock(c.Clock)
 	}
 
+	var counters organizationstore.Counters
+	if c.Compliance != nil {
+		counters = c.Compliance
+		interval := c.ComplianceFlushInterval
+		if interval == 0 {
+			interval = compliance.DefaultFlushInterval
+		}
+		recorder := c.Compliance
+		generic.AddPostStartHookOrDie("stax-flush-compliance-counters", func(hook genericapiserver.PostStartHookContext) error {
+			go recorder.Run(hook, interval)
+			return nil
+		})
+		// While etcd is surely still there; Run flushes what comes after.
+		generic.AddPreShutdownHookOrDie("stax-flush-compliance-counters", func() error {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			return recorder.Flush(ctx)
+		})
+	}
+	report := organizationstore.NewComplianceReportREST(orgs, envs.Environment, counters)
+	if c.Clock != nil {
+		report.SetClock(c.Clock)
+	}
+
 	group := genericapiserver.NewDefaultAPIGroupInfo(stax.GroupName, Scheme, ParameterCodec, Codecs)
 	group.NegotiatedSerializer = acceptEmptyActionBody(group.NegotiatedSerializer)
 	group.VersionedResourcesStorageMap["v1alpha1"] = map[string]rest.Storage{
@@ -300,7 +345,9 @@ func (c CompletedConfig) New() (*Server, error) {
 		"tokenrevocations":      revocations,
 		"organizations":         orgs,
 		"organizations/usage":   usage,
-		"secrets":               secrets.Secret,
+		// Computed from the request counters and the environments.
+		"organizations/compliancereport": report,
+		"secrets":                        secrets.Secret,
 		// The values, for the platform only.
 		"secrets/values": secrets.Values,
 		"stubs":          stubs.Stub,

@@ -10,8 +10,7 @@ import (
 // Rows of the reference whose features are not built yet. They are routes
 // all the same, admitted as every other, so a client learns 501 Not
 // Implemented rather than 404; each feature's issue moves its rows beside
-// their handlers (shadow and diffs into shadow.go, the compliance report
-// beside usage.go).
+// their handlers (shadow and diffs into shadow.go).
 
 var branchingRoutes = []*Route{
 	notBuilt("PATCH", "/v1/environments/{id}/shadow", tagBranching, "Enable or disable behavioural traffic mirroring", "shadow traffic"),

@@ -5,7 +5,6 @@ import "net/http"
 var organizationRoutes = []*Route{
 	{Method: "GET", Path: "/v1/organization", Tag: tagGovernance, Summary: "The caller's organization",
 		Call: "get organizations/{X-Organization-ID}", Success: 200, Errors: []int{404}, Data: schemaOrganization, serve: getOrganization},
-	notBuilt("GET", "/v1/organization/compliance-report", tagGovernance, "Behavioural compliance and audit coverage analysis", "organization governance"),
 }
 
 func getOrganization(g *Gateway, r *request) error {

@@ -46,7 +46,7 @@ type Param struct {
 }
 
 // Routes is the /v1 API: each resource's rows live beside their handlers.
-var Routes = slices.Concat(environmentRoutes, logRoutes, baselineRoutes, branchingRoutes, identityRoutes, organizationRoutes, usageRoutes, driftPolicyRoutes, stubRoutes, diagnoseRoutes)
+var Routes = slices.Concat(environmentRoutes, logRoutes, baselineRoutes, branchingRoutes, identityRoutes, organizationRoutes, usageRoutes, complianceRoutes, driftPolicyRoutes, stubRoutes, diagnoseRoutes)
 
 // commonErrors can come from every route: credentials, rate limit.
 var commonErrors = []int{400, 401, 403, 429}

@@ -64,6 +64,7 @@ Exit codes: 0 done, 1 failed or Degraded, 2 usage, 3 timed out.`,
 		newPromoteCommand(o),
 		newBranchCommand(o),
 		newUsageCommand(o),
+		newComplianceCommand(o),
 	)
 	return cmd
 }

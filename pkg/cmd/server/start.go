@@ -99,6 +99,12 @@ func (o *Options) Run(ctx context.Context) error {
 		return err
 	}
 	config.ExtraConfig.Runtime = rt
+	counters, closeCounters, err := o.complianceRecorder(etcdServers)
+	if err != nil {
+		return err
+	}
+	defer closeCounters()
+	config.ExtraConfig.Compliance = counters
 	if config.ExtraConfig.Assistant, err = o.Assistant.New(); err != nil {
 		return err
 	}

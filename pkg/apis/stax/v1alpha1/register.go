@@ -53,6 +53,7 @@ func addKnownTypes(scheme *runtime.Scheme) error {
 		&BaselineList{},
 		&OverlayRequest{},
 		&OrganizationUsageOptions{}, &OrganizationUsage{},
+		&ComplianceReportOptions{}, &ComplianceReport{},
 		&Stub{}, &StubList{}, &StubDocumentChunk{}, &StubDocumentChunkList{},
 		&Diagnosis{},
 	)

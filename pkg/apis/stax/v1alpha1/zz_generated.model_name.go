@@ -57,6 +57,26 @@ func (in Blueprint) OpenAPIModelName() string {
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
+func (in ComplianceControl) OpenAPIModelName() string {
+	return "ai.microstax.stax.v1alpha1.ComplianceControl"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in ComplianceFinding) OpenAPIModelName() string {
+	return "ai.microstax.stax.v1alpha1.ComplianceFinding"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in ComplianceReport) OpenAPIModelName() string {
+	return "ai.microstax.stax.v1alpha1.ComplianceReport"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in ComplianceReportOptions) OpenAPIModelName() string {
+	return "ai.microstax.stax.v1alpha1.ComplianceReportOptions"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
 func (in CostRange) OpenAPIModelName() string {
 	return "ai.microstax.stax.v1alpha1.CostRange"
 }

@@ -1,0 +1,95 @@
+package v1alpha1
+
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// Results of a compliance control.
+const (
+	CompliancePass          = "Pass"
+	ComplianceFail          = "Fail"
+	ComplianceNotApplicable = "NotApplicable"
+)
+
+// +k8s:deepcopy-gen:interfaces=k8s.io/apimachinery/pkg/runtime.Object
+// +k8s:conversion-gen:explicit-from=net/url.Values
+
+// ComplianceReportOptions are the query parameters of GET
+// organizations/{name}/compliancereport.
+type ComplianceReportOptions struct {
+	metav1.TypeMeta `json:",inline"`
+	// Window is how far back the request counters are read: whole days
+	// ("7d") or a duration ("36h"). Defaults to 7d; at most the counters'
+	// retention, 31d.
+	// +optional
+	Window string `json:"window,omitempty"`
+}
+
+// +k8s:deepcopy-gen:interfaces=k8s.io/apimachinery/pkg/runtime.Object
+
+// ComplianceReport is the answer of GET organizations/{name}/compliancereport:
+// the organization's controls, each with its figure, threshold, result and the
+// objects that fail it.
+type ComplianceReport struct {
+	metav1.TypeMeta `json:",inline"`
+	// metadata.name is the organization's.
+	// +optional
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	// Start and End bound the window of the request counters (Start a
+	// whole hour, their resolution); the environment controls judge the
+	// environments as they are at End.
+	Start metav1.Time `json:"start"`
+	End   metav1.Time `json:"end"`
+	// Passed is how many controls pass; Failed how many fail.
+	Passed int32 `json:"passed"`
+	Failed int32 `json:"failed"`
+	// Controls in a fixed order.
+	// +listType=map
+	// +listMapKey=name
+	Controls []ComplianceControl `json:"controls"`
+}
+
+// ComplianceControl is one control of the report.
+type ComplianceControl struct {
+	// Name is a CamelCase code: DualSignature, AuditCoverage,
+	// EnvironmentOwner, AutoShutdown, ImageDigest, NoDrift,
+	// ShadowDiffsReviewed.
+	Name string `json:"name"`
+	// Description says what the control measures.
+	Description string `json:"description"`
+	// Result is Pass, Fail or NotApplicable (nothing to measure).
+	Result string `json:"result"`
+	// Compliant of Total things measured pass.
+	Compliant int64 `json:"compliant"`
+	Total     int64 `json:"total"`
+	// Figure is Compliant/Total in percent, two decimals ("97.50"); empty
+	// when Total is 0.
+	// +optional
+	Figure string `json:"figure,omitempty"`
+	// Threshold is the least Figure that passes, in percent.
+	Threshold string `json:"threshold"`
+	// Failing are the things that fail the control, at most 50, newest
+	// first for requests; FailingTotal counts them all where known.
+	// +optional
+	// +listType=atomic
+	Failing []ComplianceFinding `json:"failing,omitempty"`
+	// +optional
+	FailingTotal int64 `json:"failingTotal,omitempty"`
+	// Message explains a NotApplicable result or a limit of the figure.
+	// +optional
+	Message string `json:"message,omitempty"`
+}
+
+// ComplianceFinding is one thing that fails a control.
+type ComplianceFinding struct {
+	// Kind is Environment, Service, Request or Token.
+	Kind string `json:"kind"`
+	// Name is the environment, environment/service, audit ID or token id.
+	Name string `json:"name"`
+	// Reason says why it fails.
+	Reason string `json:"reason"`
+	// Time is when a request was made; unset for objects.
+	// +optional
+	Time *metav1.Time `json:"time,omitempty"`
+}
