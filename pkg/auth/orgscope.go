@@ -12,7 +12,7 @@ import (
 
 // NewOrganizationScope returns an authorizer that confines a token's holder to its organization: the
 // organization's namespace (but not secrets/values), its Organization object (read; update and patch for its
-// admins), and IdentityReviews.
+// admins), and IdentityReviews; a stub reader's token (StubReaderClaim) to reading its Stubs.
 // Everything else is denied outright, so no later authorizer can allow it.
 // Users without an organization (client certificates, delegated users) are
 // not its business: it has no opinion on them.
@@ -28,6 +28,9 @@ func authorizeOrganizationScope(ctx context.Context, a authorizer.Attributes) (a
 	org, scoped := OrganizationOf(a.GetUser())
 	if !scoped {
 		return authorizer.DecisionNoOpinion, "", nil
+	}
+	if IsStubReader(a.GetUser(), org) {
+		return authorizeStubReader(a, org)
 	}
 	if !a.IsResourceRequest() {
 		if a.GetVerb() == "get" && hasPathPrefix(a.GetPath(), readOnlyPaths) {
@@ -54,6 +57,20 @@ func authorizeOrganizationScope(ctx context.Context, a authorizer.Attributes) (a
 		}
 	}
 	return authorizer.DecisionDeny, fmt.Sprintf("a token of organization %q may act only in namespace %q", org, org), nil
+}
+
+// authorizeStubReader lets a stub reader's token read its organization's
+// Stubs and their documents, and discover the API; nothing else.
+func authorizeStubReader(a authorizer.Attributes, org string) (authorizer.Decision, string, error) {
+	if !a.IsResourceRequest() {
+		if a.GetVerb() == "get" && hasPathPrefix(a.GetPath(), readOnlyPaths) {
+			return authorizer.DecisionAllow, "discovery", nil
+		}
+	} else if a.GetAPIGroup() == stax.GroupName && a.GetResource() == "stubs" && a.GetNamespace() == org &&
+		isRead(a.GetVerb()) && (a.GetSubresource() == "" || (a.GetSubresource() == "document" && a.GetVerb() == "get")) {
+		return authorizer.DecisionAllow, "stub reader", nil
+	}
+	return authorizer.DecisionDeny, fmt.Sprintf("a stub reader's token of organization %q may only read its Stubs", org), nil
 }
 
 func isRead(verb string) bool { return verb == "get" || verb == "watch" || verb == "list" }

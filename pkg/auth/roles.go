@@ -38,3 +38,18 @@ func IsPlatformPrincipal(u user.Info) bool {
 	_, scoped := OrganizationOf(u)
 	return u != nil && !scoped
 }
+
+// StubReaderClaim, in a token's "groups" claim, confines the holder to
+// reading its organization's Stubs and their documents: the credential a
+// runtime hands stax-stub (pkg/stubaccess). UserFor turns it into
+// StubReadersGroup(org); the organization scope then allows nothing else,
+// whatever other groups the token names.
+const StubReaderClaim = "stax:stub-reader"
+
+// StubReadersGroup is the Kubernetes group of org's stub readers.
+func StubReadersGroup(org string) string { return OrganizationGroupPrefix + org + ":stub-readers" }
+
+// IsStubReader says u holds a stub reader's token of org.
+func IsStubReader(u user.Info, org string) bool {
+	return u != nil && org != "" && slices.Contains(u.GetGroups(), StubReadersGroup(org))
+}

@@ -70,3 +70,43 @@ func sub(a authorizer.AttributesRecord, subresource string) authorizer.Attribute
 	a.Subresource = subresource
 	return a
 }
+
+func TestStubReaderReadsStubsOnly(t *testing.T) {
+	reader := UserFor(&identity.Result{Subject: "system:stax:stub:acme", Org: "acme", Groups: []string{StubReaderClaim, OrganizationAdminClaim}})
+	if !IsStubReader(reader, "acme") || IsStubReader(reader, "globex") || slices.Contains(reader.GetGroups(), StubReaderClaim) {
+		t.Fatalf("stub reader groups: %v", reader.GetGroups())
+	}
+	member := UserFor(&identity.Result{Subject: "alice", Org: "acme"})
+	if IsStubReader(member, "acme") {
+		t.Fatal("a member is no stub reader")
+	}
+	scope := NewOrganizationScope()
+	cases := []struct {
+		name string
+		attr authorizer.AttributesRecord
+		want authorizer.Decision
+	}{
+		{"gets a stub", res(reader, "get", "stubs", "acme", "petstore"), authorizer.DecisionAllow},
+		{"lists stubs", res(reader, "list", "stubs", "acme", ""), authorizer.DecisionAllow},
+		{"reads a document", sub(res(reader, "get", "stubs", "acme", "petstore"), "document"), authorizer.DecisionAllow},
+		{"uploads a document", sub(res(reader, "update", "stubs", "acme", "petstore"), "document"), authorizer.DecisionDeny},
+		{"creates a stub", res(reader, "create", "stubs", "acme", ""), authorizer.DecisionDeny},
+		{"deletes a stub", res(reader, "delete", "stubs", "acme", "petstore"), authorizer.DecisionDeny},
+		{"reads another organization's stub", res(reader, "get", "stubs", "globex", "petstore"), authorizer.DecisionDeny},
+		{"reads an environment", res(reader, "get", "environments", "acme", "shop"), authorizer.DecisionDeny},
+		{"reads its organization, admin claim or not", res(reader, "get", "organizations", "", "acme"), authorizer.DecisionDeny},
+		{"patches its organization", res(reader, "patch", "organizations", "", "acme"), authorizer.DecisionDeny},
+		{"mints a federated token", res(reader, "create", "federatedtokenrequests", "acme", ""), authorizer.DecisionDeny},
+		{"member still creates stubs", res(member, "create", "stubs", "acme", ""), authorizer.DecisionAllow},
+	}
+	for _, tc := range cases {
+		got, reason, err := scope.Authorize(context.Background(), tc.attr)
+		if err != nil || got != tc.want {
+			t.Errorf("%s: decision %v (%s) %v, want %v", tc.name, got, reason, err, tc.want)
+		}
+	}
+	discovery := authorizer.AttributesRecord{User: reader, Verb: "get", Path: "/apis/stax.microstax.ai/v1alpha1"}
+	if got, _, _ := scope.Authorize(context.Background(), discovery); got != authorizer.DecisionAllow {
+		t.Errorf("discovery: %v", got)
+	}
+}

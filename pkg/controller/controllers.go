@@ -93,6 +93,7 @@ func New(names []string, cfg Config) (*Controllers, error) {
 			}
 			ec := environment.New(cfg.Client, cfg.Informers.Stax().V1alpha1().Environments(), cfg.Runtime, cfg.Activity)
 			ec.WatchSecrets(cfg.Informers.Stax().V1alpha1().Secrets())
+			ec.WatchStubs(cfg.Informers.Stax().V1alpha1().Stubs())
 			// Auto-shutdown waits while overlays depend on an environment.
 			ec.WatchBaselines(cfg.Informers.Stax().V1alpha1().Baselines())
 			if cfg.Clock != nil {

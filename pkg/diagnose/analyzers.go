@@ -90,15 +90,21 @@ func healthy(s *Service) bool {
 }
 
 // rollbackOr is a rollback of the service when its spec changed since the
-// last Ready blueprint, otherwise the advice.
+// last Ready blueprint, else, on an overlay, to its baseline's version
+// when the overlay changed it, otherwise the advice. The last Ready
+// blueprint comes first: it is the nearer known good state.
 func rollbackOr(in *Input, service, advice string) Remediation {
-	if in.HasLastReady && (service == "" && len(in.Changed) > 0 || in.Changed[service]) {
-		what := "the blueprint"
-		if service != "" {
-			what = service + "'s spec"
-		}
+	what := "the blueprint"
+	if service != "" {
+		what = service + "'s spec"
+	}
+	switch {
+	case in.HasLastReady && (service == "" && len(in.Changed) > 0 || in.Changed[service]):
 		return Remediation{Action: ActionRollback, Service: service,
 			Description: "roll " + what + " back to the last Ready blueprint (" + advice + " before changing it again)"}
+	case service != "" && in.BaselineDiffers[service]:
+		return Remediation{Action: ActionRollbackToBaseline, Service: service,
+			Description: "roll " + what + " back to its baseline's version (" + advice + " before changing it again)"}
 	}
 	return Remediation{Action: ActionNone, Service: service, Description: advice}
 }

@@ -23,6 +23,10 @@ type Input struct {
 	Changed map[string]bool
 	// HasLastReady says a Ready blueprint is known to roll back to.
 	HasLastReady bool
+	// BaselineDiffers names, on an overlay, the services its baseline also
+	// has with another spec; a rollback to the baseline's version undoes
+	// what the overlay changed.
+	BaselineDiffers map[string]bool
 }
 
 // Condition is one condition of the environment.
@@ -64,6 +68,9 @@ const (
 	ActionRestart Action = "Restart"
 	// ActionRollback puts back the service's spec of the last Ready blueprint.
 	ActionRollback Action = "Rollback"
+	// ActionRollbackToBaseline puts back, on an overlay, the service's spec
+	// in its baseline.
+	ActionRollbackToBaseline Action = "RollbackToBaseline"
 	// ActionResume resumes the stopped environment.
 	ActionResume Action = "Resume"
 	// ActionRaiseMemory raises the service's memory limit (kubernetes).

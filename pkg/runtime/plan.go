@@ -29,6 +29,9 @@ func (p Plan) Validate() error {
 			return fmt.Errorf("service %q appears twice", s.Name)
 		}
 		byName[s.Name], names[i] = s, s.Name
+		if s.Stub != nil && (s.Stub.Name == "" || len(s.Ports) == 0) {
+			return fmt.Errorf("service %q: a stub service needs a Stub name and a port", s.Name)
+		}
 		if s.Replicas < 0 {
 			return fmt.Errorf("service %q: negative replicas", s.Name)
 		}

@@ -56,8 +56,10 @@ type ServicePlan struct {
 	Image   string
 	Command []string
 	Args    []string
-	Env     []EnvVar
-	Ports   []Port
+	// Stub, instead of Image and Command, runs stax-stub (stub.go).
+	Stub  *StubService
+	Env   []EnvVar
+	Ports []Port
 	// Replicas is how many copies run; the controller applies the default.
 	Replicas  int32
 	Health    *HealthCheck

@@ -26,8 +26,10 @@ import (
 const crashImage = "stax-e2e/crashloop:1"
 
 // startWorkloadCluster runs etcd, kube-apiserver, kube-controller-manager,
-// kube-scheduler and kwok with two fake nodes; no stax-apiserver.
-func startWorkloadCluster(t testing.TB) *cluster.Cluster {
+// kube-scheduler and kwok with two fake nodes; no stax-apiserver. Stages
+// are more of kwok's Stage files of testdata, beside the default ones and
+// kwok-crashloop.yaml.
+func startWorkloadCluster(t testing.TB, stages ...string) *cluster.Cluster {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
@@ -36,10 +38,10 @@ func startWorkloadCluster(t testing.TB) *cluster.Cluster {
 		ToolsBin:  toolsBin,
 		Workloads: true,
 		NoStax:    true,
-		KwokConfig: []string{
+		KwokConfig: append([]string{
 			filepath.Join(toolsBin, "..", "kwok-default-stages.yaml"),
 			filepath.Join(repoRoot, "test", "e2e", "testdata", "kwok-crashloop.yaml"),
-		},
+		}, stages...),
 	})
 	if err != nil {
 		t.Fatalf("starting the control plane: %v", err)

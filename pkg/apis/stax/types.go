@@ -49,6 +49,8 @@ type ServiceSpec struct {
 	Image string
 	// Command is the entrypoint; the local runtime runs it as a process.
 	Command []string
+	// Stub, instead of Image and Command, serves a Stub (stubservice_types.go).
+	Stub *StubServiceSource
 	// Args are passed to the command.
 	Args []string
 	// Env are environment variables for the service, keyed by name.

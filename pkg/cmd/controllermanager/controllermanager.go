@@ -160,7 +160,9 @@ func (o *Options) Run(ctx context.Context) error {
 	}
 	// Only the leader opens the runtime: the local one kills the process
 	// groups a previous owner of its directory left behind.
-	rt, closeRuntime, err := o.Runtime.New(filepath.Join(o.DataDir, "runtime"))
+	// No keys to mint stub credentials with here: stub services need the
+	// controllers inside stax-apiserver (docs/stubs.md).
+	rt, closeRuntime, err := o.Runtime.New(filepath.Join(o.DataDir, "runtime"), nil)
 	if err != nil {
 		return err
 	}

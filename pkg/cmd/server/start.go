@@ -88,16 +88,19 @@ func (o *Options) Run(ctx context.Context) error {
 			}
 		}()
 	}
-	rt, closeRuntime, err := o.Runtime.New(filepath.Join(o.DataDir, "runtime"))
-	if err != nil {
-		return err
-	}
-	defer closeRuntime()
-
 	config, err := o.Config(etcdServers)
 	if err != nil {
 		return err
 	}
+	stub, err := o.stubAccess(config)
+	if err != nil {
+		return err
+	}
+	rt, closeRuntime, err := o.Runtime.New(filepath.Join(o.DataDir, "runtime"), stub)
+	if err != nil {
+		return err
+	}
+	defer closeRuntime()
 	config.ExtraConfig.Runtime = rt
 	counters, closeCounters, err := o.complianceRecorder(etcdServers)
 	if err != nil {

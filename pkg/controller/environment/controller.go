@@ -132,8 +132,9 @@ func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error
 		return 0, err
 	}
 	if status.Phase == staxv1.EnvironmentReady || status.Phase == staxv1.EnvironmentStopped || status.Phase == staxv1.EnvironmentFailed ||
-		obs.missingSecret != "" {
-		// A missing secret is waited for by WatchSecrets, not by polling.
+		obs.missing != nil {
+		// A missing Secret or Stub is waited for by WatchSecrets and
+		// WatchStubs, not by polling.
 		return c.SteadyPoll, nil
 	}
 	return c.ActivePoll, nil
@@ -214,10 +215,14 @@ func (c *Controller) observe(ctx context.Context, env *staxv1.Environment, now t
 		last, _ := c.links.Load(ns + "/" + name)
 		linkChanged = last != link
 	}
-	if unknown || env.Status.ObservedGeneration != env.Generation || wasStopped(env) || allStopped(obs.state) || waitingForSecret(env) || linkChanged {
-		var missing *missingSecretError
-		if err := c.resolveSecrets(ctx, env, &plan); errors.As(err, &missing) {
-			obs.missingSecret = missing.Error()
+	if unknown || env.Status.ObservedGeneration != env.Generation || wasStopped(env) || allStopped(obs.state) || waitingForSecret(env) || waitingForStub(env) || linkChanged {
+		var missing *missingError
+		err := c.checkStubs(ctx, env)
+		if err == nil {
+			err = c.resolveSecrets(ctx, env, &plan)
+		}
+		if errors.As(err, &missing) {
+			obs.missing = missing
 			return obs, nil
 		} else if err != nil {
 			return obs, err

@@ -24,6 +24,7 @@ func planFor(env *staxv1.Environment) runtime.Plan {
 			Image:     s.Image,
 			Command:   s.Command,
 			Args:      s.Args,
+			Stub:      stubService(s.Stub),
 			Replicas:  *s.Replicas,
 			DependsOn: s.DependsOn,
 			Requests:  quantities(s.Resources.Requests),

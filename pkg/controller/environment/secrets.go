@@ -19,11 +19,12 @@ import (
 // while a secretRef names a Secret or key that does not exist.
 const ReasonSecretNotFound = "SecretNotFound"
 
-// missingSecretError is a secretRef the organization has not filled yet:
-// a condition on the environment, not an error of the sync.
-type missingSecretError struct{ msg string }
+// missingError is something the organization has not made yet (a
+// secretRef's Secret or key, a stub service's Stub): a condition on the
+// environment, with its reason, not an error of the sync.
+type missingError struct{ reason, msg string }
 
-func (e *missingSecretError) Error() string { return e.msg }
+func (e *missingError) Error() string { return e.msg }
 
 // resolveSecrets fills the value of each secret variable of plan (planFor
 // left them empty) from secrets/values; only the controller reads values,
@@ -40,7 +41,7 @@ func (c *Controller) resolveSecrets(ctx context.Context, env *staxv1.Environment
 			if !ok {
 				got, err := c.client.StaxV1alpha1().Secrets(env.Namespace).GetValues(ctx, ref.Name, metav1.GetOptions{})
 				if apierrors.IsNotFound(err) {
-					return &missingSecretError{fmt.Sprintf("service %s: variable %s: secret %q not found", s.Name, e.Name, ref.Name)}
+					return &missingError{ReasonSecretNotFound, fmt.Sprintf("service %s: variable %s: secret %q not found", s.Name, e.Name, ref.Name)}
 				}
 				if err != nil {
 					return err
@@ -49,7 +50,7 @@ func (c *Controller) resolveSecrets(ctx context.Context, env *staxv1.Environment
 			}
 			v, ok := sec.Data[ref.Key]
 			if !ok {
-				return &missingSecretError{fmt.Sprintf("service %s: variable %s: secret %q has no key %q", s.Name, e.Name, ref.Name, ref.Key)}
+				return &missingError{ReasonSecretNotFound, fmt.Sprintf("service %s: variable %s: secret %q has no key %q", s.Name, e.Name, ref.Name, ref.Key)}
 			}
 			plan.Services[i].Env[j].Value = v
 		}

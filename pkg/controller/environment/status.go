@@ -31,9 +31,10 @@ const maxLastReadyBytes = 256 << 10
 type observation struct {
 	state    runtime.EnvironmentState
 	applyErr error // a runtime refusal of the plan
-	// missingSecret says which secretRef has no Secret or key yet.
-	missingSecret string
-	stopped       bool // the environment is paused and every process has ended
+	// missing says which secretRef has no Secret or key yet, or which
+	// Stub is missing; nil when nothing is.
+	missing *missingError
+	stopped bool // the environment is paused and every process has ended
 	// baseline is what an overlay's sync saw of its baseline; nil for an
 	// environment that is no overlay.
 	baseline *baselineView
@@ -75,11 +76,11 @@ func nextStatus(env *staxv1.Environment, obs observation) staxv1.EnvironmentStat
 	}
 
 	switch {
-	case obs.missingSecret != "":
+	case obs.missing != nil:
 		// The spec's plan cannot run yet, whatever runs now.
 		st.Phase = staxv1.EnvironmentPending
-		setCondition(&st, staxv1.ConditionProvisioned, metav1.ConditionFalse, ReasonSecretNotFound, obs.missingSecret, env.Generation, now)
-		setCondition(&st, staxv1.ConditionReady, metav1.ConditionFalse, ReasonSecretNotFound, obs.missingSecret, env.Generation, now)
+		setCondition(&st, staxv1.ConditionProvisioned, metav1.ConditionFalse, obs.missing.reason, obs.missing.msg, env.Generation, now)
+		setCondition(&st, staxv1.ConditionReady, metav1.ConditionFalse, obs.missing.reason, obs.missing.msg, env.Generation, now)
 	case obs.applyErr != nil:
 		st.Phase = staxv1.EnvironmentFailed
 		setCondition(&st, staxv1.ConditionProvisioned, metav1.ConditionFalse, ReasonProvisionError, obs.applyErr.Error(), env.Generation, now)

@@ -110,6 +110,8 @@ func ForKind(kind schema.GroupVersionKind) interface{} {
 		return &staxv1alpha1.StubIssueApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("StubOperation"):
 		return &staxv1alpha1.StubOperationApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("StubServiceSource"):
+		return &staxv1alpha1.StubServiceSourceApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("StubSpec"):
 		return &staxv1alpha1.StubSpecApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("StubStatus"):

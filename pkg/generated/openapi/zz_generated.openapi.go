@@ -110,6 +110,7 @@ func GetOpenAPIDefinitions(ref common.ReferenceCallback) map[string]common.OpenA
 		v1alpha1.StubIssue{}.OpenAPIModelName():                   schema_pkg_apis_stax_v1alpha1_StubIssue(ref),
 		v1alpha1.StubList{}.OpenAPIModelName():                    schema_pkg_apis_stax_v1alpha1_StubList(ref),
 		v1alpha1.StubOperation{}.OpenAPIModelName():               schema_pkg_apis_stax_v1alpha1_StubOperation(ref),
+		v1alpha1.StubServiceSource{}.OpenAPIModelName():           schema_pkg_apis_stax_v1alpha1_StubServiceSource(ref),
 		v1alpha1.StubSpec{}.OpenAPIModelName():                    schema_pkg_apis_stax_v1alpha1_StubSpec(ref),
 		v1alpha1.StubStatus{}.OpenAPIModelName():                  schema_pkg_apis_stax_v1alpha1_StubStatus(ref),
 		v1alpha1.TCPHealthCheck{}.OpenAPIModelName():              schema_pkg_apis_stax_v1alpha1_TCPHealthCheck(ref),
@@ -3656,6 +3657,12 @@ func schema_pkg_apis_stax_v1alpha1_ServiceSpec(ref common.ReferenceCallback) com
 							},
 						},
 					},
+					"stub": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Stub, instead of Image and Command, serves a Stub (stubservice_types.go).",
+							Ref:         ref(v1alpha1.StubServiceSource{}.OpenAPIModelName()),
+						},
+					},
 					"args": {
 						VendorExtensible: spec.VendorExtensible{
 							Extensions: spec.Extensions{
@@ -3761,7 +3768,7 @@ func schema_pkg_apis_stax_v1alpha1_ServiceSpec(ref common.ReferenceCallback) com
 			},
 		},
 		Dependencies: []string{
-			v1alpha1.EnvVar{}.OpenAPIModelName(), v1alpha1.HealthCheck{}.OpenAPIModelName(), v1alpha1.ResourceRequirements{}.OpenAPIModelName(), v1alpha1.ServicePort{}.OpenAPIModelName()},
+			v1alpha1.EnvVar{}.OpenAPIModelName(), v1alpha1.HealthCheck{}.OpenAPIModelName(), v1alpha1.ResourceRequirements{}.OpenAPIModelName(), v1alpha1.ServicePort{}.OpenAPIModelName(), v1alpha1.StubServiceSource{}.OpenAPIModelName()},
 	}
 }
 
@@ -4191,6 +4198,28 @@ func schema_pkg_apis_stax_v1alpha1_StubOperation(ref common.ReferenceCallback) c
 					},
 				},
 				Required: []string{"method", "path"},
+			},
+		},
+	}
+}
+
+func schema_pkg_apis_stax_v1alpha1_StubServiceSource(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "StubServiceSource makes a blueprint service a stub: instead of a command or an image of its own, the service runs stax-stub serving the named Stub's document (docs/stubs.md, \"In a blueprint\").",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"name": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Name of a Stub in the environment's namespace.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+				},
+				Required: []string{"name"},
 			},
 		},
 	}

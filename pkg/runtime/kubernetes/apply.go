@@ -20,6 +20,7 @@ var applyOptions = metav1.ApplyOptions{FieldManager: FieldManager, Force: true}
 // Apply converges the environment's namespace on plan. It returns once the
 // objects are written; the cluster starts the pods.
 func (r *Runtime) Apply(ctx context.Context, plan runtime.Plan) error {
+	plan = r.stubbed(plan)
 	if err := validate(plan); err != nil {
 		return err
 	}
@@ -80,8 +81,11 @@ func (r *Runtime) applyNamespace(ctx context.Context, plan runtime.Plan, ns stri
 }
 
 func (r *Runtime) applyService(ctx context.Context, plan runtime.Plan, s runtime.ServicePlan, ns string, recorded map[string]int32) error {
-	// The Secret first: the pods refer to it.
+	// The Secrets first: the pods refer to them.
 	if err := r.applySecret(ctx, plan, s, ns); err != nil {
+		return err
+	}
+	if err := r.applyStubCredential(ctx, plan, s, ns); err != nil {
 		return err
 	}
 	replicas := s.Replicas

@@ -15,7 +15,8 @@
 //   - Per service: a Deployment and, when it has ports, a ClusterIP Service,
 //     both named after the service. One container, named after the service,
 //     runs Image with Command and Args; a service without Image is refused
-//     for the whole plan. Its environment is the contract of
+//     for the whole plan. A stub service runs the stax-stub image instead,
+//     with its credential Secret mounted (stub.go). Its environment is the contract of
 //     runtime.Environ with the declared ports: the blueprint Env, then PORT
 //     (the first port), PORT_<NAME> (each named port),
 //     <DEP>_URL=http://<dep>.<ns>.svc:<port> for each dependency with

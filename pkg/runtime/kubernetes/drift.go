@@ -30,6 +30,7 @@ func (r *Runtime) Drift(ctx context.Context, plan runtime.Plan) ([]runtime.Drift
 	} else if err != nil {
 		return nil, err
 	}
+	plan = r.stubbed(plan)
 	var out []runtime.Drift
 	for _, s := range plan.Services {
 		d, err := r.client.AppsV1().Deployments(ns).Get(ctx, s.Name, metav1.GetOptions{})

@@ -21,6 +21,12 @@ type Config struct {
 	// RouterImage is the image of cmd/stax-router placed before baseline
 	// Services that overlays change; DefaultRouterImage if empty.
 	RouterImage string
+	// StubImage is the image of cmd/stax-stub that stub services run;
+	// DefaultStubImage if empty.
+	StubImage string
+	// StubAccess mints their credentials; without it a plan with a stub
+	// service is refused (runtime.ErrNoStubAccess).
+	StubAccess runtime.StubAccess
 }
 
 // Runtime runs environments on a Kubernetes cluster. It keeps no state of
@@ -28,6 +34,8 @@ type Config struct {
 type Runtime struct {
 	client      kubernetes.Interface
 	routerImage string
+	stubImage   string
+	stubAccess  runtime.StubAccess
 }
 
 var _ runtime.Runtime = (*Runtime)(nil)
@@ -41,7 +49,11 @@ func New(cfg Config) (*Runtime, error) {
 	if image == "" {
 		image = DefaultRouterImage
 	}
-	return &Runtime{client: cfg.Client, routerImage: image}, nil
+	stubImage := cfg.StubImage
+	if stubImage == "" {
+		stubImage = DefaultStubImage
+	}
+	return &Runtime{client: cfg.Client, routerImage: image, stubImage: stubImage, stubAccess: cfg.StubAccess}, nil
 }
 
 // Delete deletes the environment's namespace; the cluster's namespace

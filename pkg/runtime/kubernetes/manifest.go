@@ -17,7 +17,8 @@ import (
 
 // validate refuses a plan the cluster could not run, before anything is
 // written, so that a refusal leaves the environment as it was: the plan's
-// own check, and images, which only this runtime needs.
+// own check, and images, which only this runtime needs (a stub service's
+// is the runtime's own: see stubbed).
 func validate(plan runtime.Plan) error {
 	if err := plan.Validate(); err != nil {
 		return err
@@ -46,6 +47,10 @@ func deployment(plan runtime.Plan, s runtime.ServicePlan, ns string, replicas in
 	labels := serviceLabels(plan.Organization, plan.Environment, s.Name)
 	all := maps.Clone(labels)
 	all[LabelManagedBy] = managedByValue
+	pod := corev1ac.PodSpec()
+	c := container(plan, s, ns)
+	withStubMount(s, pod, c) // before WithContainers, which copies c
+	pod.WithContainers(c)
 	return appsv1ac.Deployment(s.Name, ns).
 		WithLabels(all).
 		WithSpec(appsv1ac.DeploymentSpec().
@@ -53,7 +58,7 @@ func deployment(plan runtime.Plan, s runtime.ServicePlan, ns string, replicas in
 			WithSelector(metav1ac.LabelSelector().WithMatchLabels(labels)).
 			WithTemplate(corev1ac.PodTemplateSpec().
 				WithLabels(all).
-				WithSpec(corev1ac.PodSpec().WithContainers(container(plan, s, ns)))))
+				WithSpec(pod)))
 }
 
 func container(plan runtime.Plan, s runtime.ServicePlan, ns string) *corev1ac.ContainerApplyConfiguration {

@@ -6,7 +6,10 @@
 //
 //   - Each replica runs Command followed by Args; Image is ignored. A
 //     service without Command is not started and reports Health Unhealthy,
-//     Reason "NoCommand". Apply refuses a whole plan that
+//     Reason "NoCommand". A stub service (Stub) runs Config.StubBinary
+//     with runtime.StubArgs and a kubeconfig written before each start
+//     from Config.StubAccess (stub.go); without them Reason "NoStubBinary"
+//     or "NoStubAccess". Apply refuses a whole plan that
 //     runtime.Plan.Validate refuses (names that are not DNS-1123 labels or
 //     appear twice, unknown or cyclic dependencies, a health check without
 //     port, period or threshold, or on an unknown port).

@@ -95,7 +95,7 @@ func (rep *replica) drift(owners *socketOwners) []runtime.Drift {
 	if err != nil {
 		return nil // the process just ended: the supervisor's business
 	}
-	want := append(append([]string(nil), s.plan.Command...), s.plan.Args...)
+	want := s.argv()
 	if strings.Join(cmdline, "\x00") != strings.Join(want, "\x00") {
 		add(runtime.DriftCommand, strings.Join(want, " "), strings.Join(cmdline, " "))
 	}

@@ -22,6 +22,12 @@ type Config struct {
 	// LogMaxBytes caps each replica's log file before it is rotated once.
 	// Defaults to 5 MiB.
 	LogMaxBytes int64
+	// StubBinary is stax-stub, which stub services run (stub.go); found
+	// beside the server's executable or on PATH if empty.
+	StubBinary string
+	// StubAccess hands each stub process its credential; without it stub
+	// services report Reason "NoStubAccess".
+	StubAccess runtime.StubAccess
 }
 
 // Runtime runs environments as supervised host processes.
@@ -51,6 +57,9 @@ func New(cfg Config) (*Runtime, error) {
 	}
 	if cfg.LogMaxBytes <= 0 {
 		cfg.LogMaxBytes = 5 << 20
+	}
+	if cfg.StubBinary == "" {
+		cfg.StubBinary = defaultStubBinary()
 	}
 	dir, err := filepath.Abs(cfg.DataDir)
 	if err != nil {

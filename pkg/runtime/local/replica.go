@@ -63,6 +63,9 @@ func (r *replica) run(ctx context.Context) {
 		ports, err := r.takePorts()
 		var cmd *exec.Cmd
 		began := time.Now()
+		if err == nil && r.svc.plan.Stub != nil {
+			err = r.svc.writeStubKubeconfig(ctx)
+		}
 		if err == nil {
 			cmd = r.command(ports)
 			err = rt.starter.start(cmd)
@@ -173,8 +176,8 @@ func (r *replica) takePorts() ([]int, error) {
 
 func (r *replica) command(ports []int) *exec.Cmd {
 	s := r.svc
-	argv := append(append([]string(nil), s.plan.Command[1:]...), s.plan.Args...)
-	cmd := exec.Command(s.plan.Command[0], argv...)
+	argv := s.argv()
+	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Dir = s.env.workDir()
 	cmd.Env = r.environ(ports)
 	cmd.Stdout = r.log

@@ -59,8 +59,8 @@ func (s *service) ended() bool {
 
 func (s *service) run() {
 	defer close(s.done)
-	if len(s.plan.Command) == 0 {
-		s.fail("NoCommand", "the service has no command; the local runtime runs commands and ignores images")
+	if reason, msg := s.cannotStart(); reason != "" {
+		s.fail(reason, msg)
 		return
 	}
 	if !s.waitForDependencies() {

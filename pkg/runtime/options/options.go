@@ -6,6 +6,7 @@ package options
 
 import (
 	"fmt"
+	"os"
 
 	"github.com/spf13/pflag"
 	"k8s.io/apimachinery/pkg/util/sets"
@@ -15,6 +16,7 @@ import (
 	"github.com/microstax/stax/pkg/runtime"
 	kuberuntime "github.com/microstax/stax/pkg/runtime/kubernetes"
 	"github.com/microstax/stax/pkg/runtime/local"
+	"github.com/microstax/stax/pkg/stubaccess"
 )
 
 // Runtimes --runtime accepts.
@@ -44,6 +46,13 @@ type RuntimeOptions struct {
 	Name string
 	// Kubeconfig is the cluster of the kubernetes runtime.
 	Kubeconfig string
+	// StubBinary is stax-stub for the local runtime's stub services.
+	StubBinary string
+	// StubImage is stax-stub's image for the kubernetes runtime's.
+	StubImage string
+	// StubAPIServer and StubAPICAFile are where the kubernetes runtime's
+	// stub pods reach the API and what verifies it.
+	StubAPIServer, StubAPICAFile string
 }
 
 // NewRuntimeOptions returns the defaults: the local runtime.
@@ -58,6 +67,31 @@ func (o *RuntimeOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.Kubeconfig, "runtime-kubeconfig", o.Kubeconfig, "Kubeconfig of the cluster "+
 		"environments run on with --runtime=kubernetes (one namespace per environment); not the one "+
 		"stax-apiserver is aggregated into, though it may be the same cluster.")
+	fs.StringVar(&o.StubBinary, "stub-binary", o.StubBinary, "stax-stub, which stub services run on the local runtime. "+
+		"Defaults to the one beside this executable, else on PATH.")
+	fs.StringVar(&o.StubImage, "stub-image", o.StubImage, "Image of stax-stub that stub services run on the kubernetes runtime (default "+
+		kuberuntime.DefaultStubImage+").")
+	fs.StringVar(&o.StubAPIServer, "stub-api-server", o.StubAPIServer, "URL at which stub pods of the kubernetes runtime reach "+
+		"this API (for example kube-apiserver's, aggregated); without it stub services cannot run there.")
+	fs.StringVar(&o.StubAPICAFile, "stub-api-ca-file", o.StubAPICAFile, "Certificates that verify --stub-api-server.")
+}
+
+// StubEndpoint is where stax-stub reaches the API from on this runtime:
+// the server's own address (loopback) on the local runtime,
+// --stub-api-server on the kubernetes runtime; empty when unknown.
+func (o *RuntimeOptions) StubEndpoint(loopback stubaccess.Endpoint) (stubaccess.Endpoint, error) {
+	if o.Name != Kubernetes {
+		return loopback, nil
+	}
+	ep := stubaccess.Endpoint{Server: o.StubAPIServer}
+	if o.StubAPICAFile != "" {
+		ca, err := os.ReadFile(o.StubAPICAFile)
+		if err != nil {
+			return ep, fmt.Errorf("--stub-api-ca-file: %w", err)
+		}
+		ep.CAData = ca
+	}
+	return ep, nil
 }
 
 // Validate reports every option that is wrong.
@@ -72,16 +106,23 @@ func (o *RuntimeOptions) Validate() []error {
 	if o.Name != Kubernetes && o.Kubeconfig != "" {
 		errs = append(errs, fmt.Errorf("--runtime-kubeconfig is only for --runtime=%s", Kubernetes))
 	}
+	if o.Name != Kubernetes && (o.StubImage != "" || o.StubAPIServer != "" || o.StubAPICAFile != "") {
+		errs = append(errs, fmt.Errorf("--stub-image, --stub-api-server and --stub-api-ca-file are only for --runtime=%s", Kubernetes))
+	}
+	if o.Name != Local && o.StubBinary != "" {
+		errs = append(errs, fmt.Errorf("--stub-binary is only for --runtime=%s", Local))
+	}
 	return errs
 }
 
 // New opens the runtime of valid options and returns what ends it with the
 // command. The local runtime keeps working directories, logs and state in
-// dataDir; None gives a nil Runtime.
-func (o *RuntimeOptions) New(dataDir string) (runtime.Runtime, func(), error) {
+// dataDir; None gives a nil Runtime. stub, when not nil, mints the
+// credentials of stub services.
+func (o *RuntimeOptions) New(dataDir string, stub runtime.StubAccess) (runtime.Runtime, func(), error) {
 	switch o.Name {
 	case Local:
-		rt, err := local.New(local.Config{DataDir: dataDir})
+		rt, err := local.New(local.Config{DataDir: dataDir, StubBinary: o.StubBinary, StubAccess: stub})
 		if err != nil {
 			return nil, nil, err
 		}
@@ -98,7 +139,7 @@ func (o *RuntimeOptions) New(dataDir string) (runtime.Runtime, func(), error) {
 			return nil, nil, fmt.Errorf("--runtime-kubeconfig: %w", err)
 		}
 		// Environments keep running on the cluster when the command ends.
-		rt, err := kuberuntime.New(kuberuntime.Config{Client: client})
+		rt, err := kuberuntime.New(kuberuntime.Config{Client: client, StubImage: o.StubImage, StubAccess: stub})
 		if err != nil {
 			return nil, nil, err
 		}

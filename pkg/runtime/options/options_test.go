@@ -96,7 +96,7 @@ current-context: c
 func TestNew(t *testing.T) {
 	t.Run("local", func(t *testing.T) {
 		dir := filepath.Join(t.TempDir(), "runtime")
-		rt, closeRuntime, err := parse(t, "--runtime=local").New(dir)
+		rt, closeRuntime, err := parse(t, "--runtime=local").New(dir, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -109,7 +109,7 @@ func TestNew(t *testing.T) {
 		}
 	})
 	t.Run("kubernetes", func(t *testing.T) {
-		rt, closeRuntime, err := parse(t, "--runtime=kubernetes", "--runtime-kubeconfig="+writeKubeconfig(t)).New(t.TempDir())
+		rt, closeRuntime, err := parse(t, "--runtime=kubernetes", "--runtime-kubeconfig="+writeKubeconfig(t)).New(t.TempDir(), nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -120,13 +120,13 @@ func TestNew(t *testing.T) {
 	})
 	t.Run("kubernetes with a missing kubeconfig", func(t *testing.T) {
 		missing := filepath.Join(t.TempDir(), "missing")
-		_, _, err := parse(t, "--runtime=kubernetes", "--runtime-kubeconfig="+missing).New(t.TempDir())
+		_, _, err := parse(t, "--runtime=kubernetes", "--runtime-kubeconfig="+missing).New(t.TempDir(), nil)
 		if err == nil || !strings.Contains(err.Error(), "--runtime-kubeconfig") || !strings.Contains(err.Error(), missing) {
 			t.Errorf("error %v, want one naming --runtime-kubeconfig and %s", err, missing)
 		}
 	})
 	t.Run("none", func(t *testing.T) {
-		rt, closeRuntime, err := parse(t, "--runtime=none").New(t.TempDir())
+		rt, closeRuntime, err := parse(t, "--runtime=none").New(t.TempDir(), nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -136,7 +136,7 @@ func TestNew(t *testing.T) {
 		}
 	})
 	t.Run("unknown", func(t *testing.T) {
-		if _, _, err := parse(t, "--runtime=docker").New(t.TempDir()); err == nil || !strings.Contains(err.Error(), `"docker"`) {
+		if _, _, err := parse(t, "--runtime=docker").New(t.TempDir(), nil); err == nil || !strings.Contains(err.Error(), `"docker"`) {
 			t.Errorf("error %v, want one naming the runtime", err)
 		}
 	})

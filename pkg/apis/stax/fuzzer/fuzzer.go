@@ -7,6 +7,7 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	runtimeserializer "k8s.io/apimachinery/pkg/runtime/serializer"
+	"k8s.io/apimachinery/pkg/util/intstr"
 	"sigs.k8s.io/randfill"
 
 	"github.com/microstax/stax/pkg/apis/stax"
@@ -20,6 +21,16 @@ var Funcs = func(codecs runtimeserializer.CodecFactory) []interface{} {
 			if s.Replicas == nil {
 				r := c.Int31()
 				s.Replicas = &r
+			}
+			if s.Stub != nil {
+				// What the defaults give a stub service.
+				if len(s.Ports) == 0 {
+					s.Ports = []stax.ServicePort{{Name: "http", Port: 8080, Protocol: stax.ProtocolTCP, AppProtocol: stax.AppProtocolHTTP}}
+				}
+				if s.Health == nil {
+					s.Health = &stax.HealthCheck{HTTP: &stax.HTTPHealthCheck{Path: stax.StubHealthPath,
+						Port: intstr.FromString(s.Ports[0].Name)}, PeriodSeconds: 10, FailureThreshold: 3}
+				}
 			}
 		},
 		func(p *stax.ServicePort, c randfill.Continue) {

@@ -2,17 +2,29 @@ package v1alpha1
 
 import (
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/intstr"
 )
 
 func addDefaultingFuncs(scheme *runtime.Scheme) error {
 	return RegisterDefaults(scheme)
 }
 
-// SetDefaults_ServiceSpec runs one replica unless told otherwise.
+// SetDefaults_ServiceSpec runs one replica unless told otherwise. A stub
+// service serves HTTP on port 8080 unless it names its ports, and is ready
+// when stax-stub says so unless it names a probe.
 func SetDefaults_ServiceSpec(obj *ServiceSpec) {
 	if obj.Replicas == nil {
 		one := int32(1)
 		obj.Replicas = &one
+	}
+	if obj.Stub == nil {
+		return
+	}
+	if len(obj.Ports) == 0 {
+		obj.Ports = []ServicePort{{Name: "http", Port: 8080, AppProtocol: AppProtocolHTTP}}
+	}
+	if obj.Health == nil {
+		obj.Health = &HealthCheck{HTTP: &HTTPHealthCheck{Path: StubHealthPath, Port: intstr.FromString(obj.Ports[0].Name)}}
 	}
 }
 

@@ -61,6 +61,9 @@ type ServiceSpec struct {
 	// +optional
 	// +listType=atomic
 	Command []string `json:"command,omitempty"`
+	// Stub, instead of Image and Command, serves a Stub (stubservice_types.go).
+	// +optional
+	Stub *StubServiceSource `json:"stub,omitempty"`
 	// Args are passed to the command.
 	// +optional
 	// +listType=atomic

@@ -402,6 +402,11 @@ func (in StubOperation) OpenAPIModelName() string {
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
+func (in StubServiceSource) OpenAPIModelName() string {
+	return "ai.microstax.stax.v1alpha1.StubServiceSource"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
 func (in StubSpec) OpenAPIModelName() string {
 	return "ai.microstax.stax.v1alpha1.StubSpec"
 }

@@ -140,9 +140,7 @@ func validateService(svc *stax.ServiceSpec, fldPath *field.Path) field.ErrorList
 			allErrs = append(allErrs, field.Invalid(fldPath.Child("name"), svc.Name, msg))
 		}
 	}
-	if svc.Image == "" && len(svc.Command) == 0 {
-		allErrs = append(allErrs, field.Required(fldPath.Child("image"), "a service needs an image or a command"))
-	}
+	allErrs = append(allErrs, validateServiceSource(svc, fldPath)...)
 	if svc.Replicas != nil && *svc.Replicas < 0 {
 		allErrs = append(allErrs, field.Invalid(fldPath.Child("replicas"), *svc.Replicas, "must be greater than or equal to 0"))
 	}

@@ -92,7 +92,7 @@ func TestValidateEnvironmentRefusals(t *testing.T) {
 		{"negative replicas", func(e *stax.Environment) { e.Spec.Blueprint.Services[1].Replicas = int32p(-1) },
 			"spec.blueprint.services[1].replicas", field.ErrorTypeInvalid, "greater than or equal to 0"},
 		{"neither image nor command", func(e *stax.Environment) { e.Spec.Blueprint.Services[2].Image = "" },
-			"spec.blueprint.services[2].image", field.ErrorTypeRequired, "image or a command"},
+			"spec.blueprint.services[2].image", field.ErrorTypeRequired, "an image, a command or a stub"},
 		{"malformed quantity", func(e *stax.Environment) {
 			e.Spec.Blueprint.Services[0].Resources.Limits["memory"] = intstr.FromString("lots")
 		}, "spec.blueprint.services[0].resources.limits[memory]", field.ErrorTypeInvalid, "quantity"},

@@ -133,6 +133,10 @@ func (r *DiagnoseREST) input(ctx context.Context, env *stax.Environment, tailLin
 	last := env.Status.LastReady
 	in.HasLastReady = last != nil && last.Generation != env.Generation
 	in.Changed = map[string]bool{}
+	base, err := r.baselineOf(ctx, env)
+	if err != nil {
+		return in, err
+	}
 	states := map[string]envruntime.ServiceState{}
 	for _, s := range env.Status.Services {
 		states[s.Name] = envruntime.ServiceState{Name: s.Name, Desired: s.DesiredReplicas, Ready: s.ReadyReplicas,
@@ -187,6 +191,12 @@ func (r *DiagnoseREST) input(ctx context.Context, env *stax.Environment, tailLin
 			old := lastReadyService(last, spec.Name)
 			in.Changed[spec.Name] = old == nil || !apiequality.Semantic.DeepEqual(*old, spec)
 		}
+		if b := serviceOf(base, spec.Name); b != nil && !apiequality.Semantic.DeepEqual(*b, spec) {
+			if in.BaselineDiffers == nil {
+				in.BaselineDiffers = map[string]bool{}
+			}
+			in.BaselineDiffers[spec.Name] = true
+		}
 		in.Services = append(in.Services, s)
 	}
 	return in, nil
@@ -214,10 +224,42 @@ func lastReadyService(last *stax.ReadyBlueprint, name string) *stax.ServiceSpec 
 	if last == nil {
 		return nil
 	}
-	for i := range last.Blueprint.Services {
-		if last.Blueprint.Services[i].Name == name {
-			return &last.Blueprint.Services[i]
+	return serviceOf(&last.Blueprint, name)
+}
+
+func serviceOf(bp *stax.Blueprint, name string) *stax.ServiceSpec {
+	if bp == nil {
+		return nil
+	}
+	for i := range bp.Services {
+		if bp.Services[i].Name == name {
+			return &bp.Services[i]
 		}
+	}
+	return nil
+}
+
+// baselineOf is the frozen blueprint of an overlay's baseline, nil for an
+// environment that is no overlay or whose baseline is gone.
+func (r *DiagnoseREST) baselineOf(ctx context.Context, env *stax.Environment) (*stax.Blueprint, error) {
+	if env.Spec.BaselineRef == nil {
+		return nil, nil
+	}
+	base, errs := r.env.bases.forUpdate(ctx, env)
+	if len(errs) > 0 {
+		return nil, apierrors.NewServiceUnavailable("the overlay's baseline is unknown: " + errs.ToAggregate().Error())
+	}
+	return base, nil
+}
+
+// refuseIfHeld refuses a rollback of an environment a Baseline holds.
+func (r *DiagnoseREST) refuseIfHeld(ctx context.Context, env *stax.Environment) error {
+	held, err := r.env.holders(ctx, env.Name)
+	if err != nil {
+		return err
+	}
+	if len(held) > 0 {
+		return refused("baseline %s holds the environment's blueprint: it is never rolled back", held[0].Name)
 	}
 	return nil
 }
@@ -292,12 +334,8 @@ func (r *DiagnoseREST) apply(ctx context.Context, env *stax.Environment, rem dia
 		if last == nil {
 			return "", refused("no Ready blueprint is known")
 		}
-		held, err := r.env.holders(ctx, env.Name)
-		if err != nil {
+		if err := r.refuseIfHeld(ctx, env); err != nil {
 			return "", err
-		}
-		if len(held) > 0 {
-			return "", refused("baseline %s holds the environment's blueprint: it is never rolled back", held[0].Name)
 		}
 		what := "the blueprint"
 		if rem.Service != "" {
@@ -318,6 +356,26 @@ func (r *DiagnoseREST) apply(ctx context.Context, env *stax.Environment, rem dia
 					return refused("%s was not in the last Ready blueprint", rem.Service)
 				}
 				e.Spec.Blueprint.Services[i] = *old.DeepCopy()
+				return nil
+			}
+			return refused("%s is no longer in the blueprint", rem.Service)
+		})
+	case diagnose.ActionRollbackToBaseline:
+		if err := r.refuseIfHeld(ctx, env); err != nil {
+			return "", err
+		}
+		base, err := r.baselineOf(ctx, env)
+		if err != nil {
+			return "", err
+		}
+		old := serviceOf(base, rem.Service)
+		if old == nil {
+			return "", refused("%s has no version in the environment's baseline", rem.Service)
+		}
+		msg := fmt.Sprintf("rolled %s back to its version in baseline %s", rem.Service, env.Spec.BaselineRef.Name)
+		return r.updateSpec(ctx, env.Name, dryRun, msg, func(e *stax.Environment) error {
+			if s := serviceOf(&e.Spec.Blueprint, rem.Service); s != nil {
+				*s = *old.DeepCopy()
 				return nil
 			}
 			return refused("%s is no longer in the blueprint", rem.Service)

@@ -29,6 +29,8 @@ type ServiceSpecApplyConfiguration struct {
 	Image *string `json:"image,omitempty"`
 	// Command is the entrypoint; the local runtime runs it as a process.
 	Command []string `json:"command,omitempty"`
+	// Stub, instead of Image and Command, serves a Stub (stubservice_types.go).
+	Stub *StubServiceSourceApplyConfiguration `json:"stub,omitempty"`
 	// Args are passed to the command.
 	Args []string `json:"args,omitempty"`
 	// Env are environment variables for the service, keyed by name.
@@ -74,6 +76,14 @@ func (b *ServiceSpecApplyConfiguration) WithCommand(values ...string) *ServiceSp
 	for i := range values {
 		b.Command = append(b.Command, values[i])
 	}
+	return b
+}
+
+// WithStub sets the Stub field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the Stub field is set to the value of the last call.
+func (b *ServiceSpecApplyConfiguration) WithStub(value *StubServiceSourceApplyConfiguration) *ServiceSpecApplyConfiguration {
+	b.Stub = value
 	return b
 }
 
