@@ -55,6 +55,7 @@ codegen: ## Regenerate deepcopy, defaults, conversion, openapi, clients.
 
 verify: verify-gofmt vet ## Checks CI runs before the tests.
 	hack/verify-codegen.sh
+	hack/verify-etcd-version.sh
 
 verify-gofmt:
 	@out=$$(gofmt -l $$(git ls-files -co --exclude-standard '*.go' | grep -v '^vendor/')); \
@@ -62,7 +63,6 @@ verify-gofmt:
 
 vet:
 	$(GO) vet ./...
-	cd hack/tools && GOFLAGS=-mod=mod GOWORK=off $(GO) vet ./cmd/...
 
 clean:
 	rm -rf _output

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Builds the control-plane tools of hack/tools (kube-apiserver, and with
-# --all also kube-controller-manager and kube-scheduler, plus an etcd server)
-# into _output/tools/bin. The first build of kube-apiserver takes minutes;
+# Builds the control-plane tools of hack/tools into _output/tools/bin: the
+# real etcd server with etcdctl and etcdutl (from etcd's own main packages,
+# the version the product's go.mod names), kube-apiserver, and with --all
+# also kube-controller-manager, kube-scheduler and kwok. The first build of kube-apiserver takes minutes;
 # later ones come from the Go build cache in seconds.
 #
-#   hack/build-tools.sh            # etcd + kube-apiserver
+#   hack/build-tools.sh            # etcd, etcdctl, etcdutl + kube-apiserver
 #   hack/build-tools.sh --all      # also kube-controller-manager, kube-scheduler
 #                                  # and kwok (hack/tools/kwok), what the e2e needs
 set -o errexit -o nounset -o pipefail
@@ -17,7 +18,7 @@ mkdir -p "${out}"
 export GOFLAGS=-mod=mod
 export GOWORK=off
 
-pkgs=(./cmd/etcd k8s.io/kubernetes/cmd/kube-apiserver)
+pkgs=(k8s.io/kubernetes/cmd/kube-apiserver)
 if [[ "${1:-}" == "--all" ]]; then
   pkgs+=(k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kube-scheduler)
 fi
@@ -29,6 +30,10 @@ version="$(go list -m -f '{{.Version}}' k8s.io/kubernetes)"
 minor="${version#v1.}"; minor="${minor%%.*}"
 pkg=k8s.io/component-base/version
 ldflags="-X ${pkg}.gitVersion=${version} -X ${pkg}.gitMajor=1 -X ${pkg}.gitMinor=${minor} -X ${pkg}.gitTreeState=clean"
+# etcd's main packages live at module paths ending in /v3: name each binary.
+go build -o "${out}/etcd" go.etcd.io/etcd/server/v3
+go build -o "${out}/etcdctl" go.etcd.io/etcd/etcdctl/v3
+go build -o "${out}/etcdutl" go.etcd.io/etcd/etcdutl/v3
 for p in "${pkgs[@]}"; do
   echo "building ${p}" >&2
   go build -ldflags "${ldflags}" -o "${out}/" "${p}"

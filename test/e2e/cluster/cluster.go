@@ -187,12 +187,9 @@ func (c *Cluster) Stop() {
 }
 
 func (c *Cluster) startEtcd(ctx context.Context) error {
-	clientPort, peerPort := freePort(), freePort()
-	c.EtcdURL = "http://127.0.0.1:" + strconv.Itoa(clientPort)
-	p, err := c.start("etcd", exec.Command(filepath.Join(c.cfg.ToolsBin, "etcd"),
-		"--data-dir", filepath.Join(c.cfg.Dir, "etcd"),
-		"--listen-client-urls", c.EtcdURL,
-		"--listen-peer-urls", "http://127.0.0.1:"+strconv.Itoa(peerPort)))
+	m := EtcdMember{Name: "etcd", DataDir: filepath.Join(c.cfg.Dir, "etcd"), ClientPort: freePort(), PeerPort: freePort()}
+	c.EtcdURL = m.ClientURL()
+	p, err := c.start("etcd", exec.Command(filepath.Join(c.cfg.ToolsBin, "etcd"), EtcdArgs(m, []EtcdMember{m})...))
 	if err != nil {
 		return err
 	}
