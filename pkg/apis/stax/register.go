@@ -50,6 +50,7 @@ func addKnownTypes(scheme *runtime.Scheme) error {
 		&OrganizationUsageOptions{}, &OrganizationUsage{},
 		&Stub{}, &StubList{}, &StubDocumentChunk{}, &StubDocumentChunkList{},
 		&Diagnosis{},
+		&EnvironmentDiff{}, &EnvironmentDiffList{}, &EnvironmentDiffOptions{},
 	)
 	return nil
 }

@@ -55,6 +55,7 @@ func addKnownTypes(scheme *runtime.Scheme) error {
 		&OrganizationUsageOptions{}, &OrganizationUsage{},
 		&Stub{}, &StubList{}, &StubDocumentChunk{}, &StubDocumentChunkList{},
 		&Diagnosis{},
+		&EnvironmentDiff{}, &EnvironmentDiffList{}, &EnvironmentDiffOptions{},
 	)
 	metav1.AddToGroupVersion(scheme, SchemeGroupVersion)
 	return nil
