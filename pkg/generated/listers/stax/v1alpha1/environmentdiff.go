@@ -25,14 +25,14 @@ import (
 	cache "k8s.io/client-go/tools/cache"
 )
 
-// EnvironmentDiffLister helps list EnvironmentDifves.
+// EnvironmentDiffLister helps list EnvironmentDiffs.
 // All objects returned here must be treated as read-only.
 type EnvironmentDiffLister interface {
-	// List lists all EnvironmentDifves in the indexer.
+	// List lists all EnvironmentDiffs in the indexer.
 	// Objects returned here must be treated as read-only.
 	List(selector labels.Selector) (ret []*staxv1alpha1.EnvironmentDiff, err error)
-	// EnvironmentDifves returns an object that can list and get EnvironmentDifves.
-	EnvironmentDifves(namespace string) EnvironmentDiffNamespaceLister
+	// EnvironmentDiffs returns an object that can list and get EnvironmentDiffs.
+	EnvironmentDiffs(namespace string) EnvironmentDiffNamespaceLister
 	EnvironmentDiffListerExpansion
 }
 
@@ -46,15 +46,15 @@ func NewEnvironmentDiffLister(indexer cache.Indexer) EnvironmentDiffLister {
 	return &environmentDiffLister{listers.New[*staxv1alpha1.EnvironmentDiff](indexer, staxv1alpha1.Resource("environmentdiff"))}
 }
 
-// EnvironmentDifves returns an object that can list and get EnvironmentDifves.
-func (s *environmentDiffLister) EnvironmentDifves(namespace string) EnvironmentDiffNamespaceLister {
+// EnvironmentDiffs returns an object that can list and get EnvironmentDiffs.
+func (s *environmentDiffLister) EnvironmentDiffs(namespace string) EnvironmentDiffNamespaceLister {
 	return environmentDiffNamespaceLister{listers.NewNamespaced[*staxv1alpha1.EnvironmentDiff](s.ResourceIndexer, namespace)}
 }
 
-// EnvironmentDiffNamespaceLister helps list and get EnvironmentDifves.
+// EnvironmentDiffNamespaceLister helps list and get EnvironmentDiffs.
 // All objects returned here must be treated as read-only.
 type EnvironmentDiffNamespaceLister interface {
-	// List lists all EnvironmentDifves in the indexer for a given namespace.
+	// List lists all EnvironmentDiffs in the indexer for a given namespace.
 	// Objects returned here must be treated as read-only.
 	List(selector labels.Selector) (ret []*staxv1alpha1.EnvironmentDiff, err error)
 	// Get retrieves the EnvironmentDiff from the indexer for a given namespace and name.

@@ -34,14 +34,14 @@ import (
 )
 
 // EnvironmentDiffInformer provides access to a shared informer and lister for
-// EnvironmentDifves. Prefer using the type-safe variant (see [TypedEnvironmentDiffInformer]).
+// EnvironmentDiffs. Prefer using the type-safe variant (see [TypedEnvironmentDiffInformer]).
 type EnvironmentDiffInformer interface {
 	Informer() cache.SharedIndexInformer
 	Lister() staxv1alpha1.EnvironmentDiffLister
 }
 
 // TypedEnvironmentDiffInformer provides access to a shared informer and lister for
-// EnvironmentDifves, including the type-safe TypedInformer variant.
+// EnvironmentDiffs, including the type-safe TypedInformer variant.
 // It is a superset of EnvironmentDiffInformer.
 type TypedEnvironmentDiffInformer interface {
 	Informer() cache.SharedIndexInformer
@@ -125,25 +125,25 @@ func NewTypedEnvironmentDiffInformerWithOptions(client versioned.Interface, name
 				if tweakListOptions != nil {
 					tweakListOptions(&opts)
 				}
-				return client.StaxV1alpha1().EnvironmentDifves(namespace).List(context.Background(), opts)
+				return client.StaxV1alpha1().EnvironmentDiffs(namespace).List(context.Background(), opts)
 			},
 			WatchFunc: func(opts v1.ListOptions) (watch.Interface, error) {
 				if tweakListOptions != nil {
 					tweakListOptions(&opts)
 				}
-				return client.StaxV1alpha1().EnvironmentDifves(namespace).Watch(context.Background(), opts)
+				return client.StaxV1alpha1().EnvironmentDiffs(namespace).Watch(context.Background(), opts)
 			},
 			ListWithContextFunc: func(ctx context.Context, opts v1.ListOptions) (runtime.Object, error) {
 				if tweakListOptions != nil {
 					tweakListOptions(&opts)
 				}
-				return client.StaxV1alpha1().EnvironmentDifves(namespace).List(ctx, opts)
+				return client.StaxV1alpha1().EnvironmentDiffs(namespace).List(ctx, opts)
 			},
 			WatchFuncWithContext: func(ctx context.Context, opts v1.ListOptions) (watch.Interface, error) {
 				if tweakListOptions != nil {
 					tweakListOptions(&opts)
 				}
-				return client.StaxV1alpha1().EnvironmentDifves(namespace).Watch(ctx, opts)
+				return client.StaxV1alpha1().EnvironmentDiffs(namespace).Watch(ctx, opts)
 			},
 		}, client),
 		&apisstaxv1alpha1.EnvironmentDiff{},

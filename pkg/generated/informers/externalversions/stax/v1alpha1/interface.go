@@ -28,8 +28,8 @@ type Interface interface {
 	Baselines() TypedBaselineInformer
 	// Environments returns a EnvironmentInformer.
 	Environments() TypedEnvironmentInformer
-	// EnvironmentDifves returns a EnvironmentDiffInformer.
-	EnvironmentDifves() TypedEnvironmentDiffInformer
+	// EnvironmentDiffs returns a EnvironmentDiffInformer.
+	EnvironmentDiffs() TypedEnvironmentDiffInformer
 	// EnvironmentRecords returns a EnvironmentRecordInformer.
 	EnvironmentRecords() TypedEnvironmentRecordInformer
 	// Organizations returns a OrganizationInformer.
@@ -63,8 +63,8 @@ func (v *version) Environments() TypedEnvironmentInformer {
 	return &environmentInformer{factory: v.factory, namespace: v.namespace, tweakListOptions: v.tweakListOptions}
 }
 
-// EnvironmentDifves returns a TypedEnvironmentDiffInformer.
-func (v *version) EnvironmentDifves() TypedEnvironmentDiffInformer {
+// EnvironmentDiffs returns a TypedEnvironmentDiffInformer.
+func (v *version) EnvironmentDiffs() TypedEnvironmentDiffInformer {
 	return &environmentDiffInformer{factory: v.factory, namespace: v.namespace, tweakListOptions: v.tweakListOptions}
 }
 

@@ -30,10 +30,10 @@ import (
 	gentype "k8s.io/client-go/gentype"
 )
 
-// EnvironmentDifvesGetter has a method to return a EnvironmentDiffInterface.
+// EnvironmentDiffsGetter has a method to return a EnvironmentDiffInterface.
 // A group's client should implement this interface.
-type EnvironmentDifvesGetter interface {
-	EnvironmentDifves(namespace string) EnvironmentDiffInterface
+type EnvironmentDiffsGetter interface {
+	EnvironmentDiffs(namespace string) EnvironmentDiffInterface
 }
 
 // EnvironmentDiffInterface has methods to work with EnvironmentDiff resources.
@@ -50,16 +50,16 @@ type EnvironmentDiffInterface interface {
 	EnvironmentDiffExpansion
 }
 
-// environmentDifves implements EnvironmentDiffInterface
-type environmentDifves struct {
+// environmentDiffs implements EnvironmentDiffInterface
+type environmentDiffs struct {
 	*gentype.ClientWithListAndApply[*staxv1alpha1.EnvironmentDiff, *staxv1alpha1.EnvironmentDiffList, *applyconfigurationstaxv1alpha1.EnvironmentDiffApplyConfiguration]
 }
 
-// newEnvironmentDifves returns a EnvironmentDifves
-func newEnvironmentDifves(c *StaxV1alpha1Client, namespace string) *environmentDifves {
-	return &environmentDifves{
+// newEnvironmentDiffs returns a EnvironmentDiffs
+func newEnvironmentDiffs(c *StaxV1alpha1Client, namespace string) *environmentDiffs {
+	return &environmentDiffs{
 		gentype.NewClientWithListAndApply[*staxv1alpha1.EnvironmentDiff, *staxv1alpha1.EnvironmentDiffList, *applyconfigurationstaxv1alpha1.EnvironmentDiffApplyConfiguration](
-			"environmentdifves",
+			"environmentdiffs",
 			c.RESTClient(),
 			scheme.ParameterCodec,
 			namespace,

@@ -30,7 +30,7 @@ type StaxV1alpha1Interface interface {
 	RESTClient() rest.Interface
 	BaselinesGetter
 	EnvironmentsGetter
-	EnvironmentDifvesGetter
+	EnvironmentDiffsGetter
 	EnvironmentRecordsGetter
 	FederatedTokenRequestsGetter
 	IdentityReviewsGetter
@@ -53,8 +53,8 @@ func (c *StaxV1alpha1Client) Environments(namespace string) EnvironmentInterface
 	return newEnvironments(c, namespace)
 }
 
-func (c *StaxV1alpha1Client) EnvironmentDifves(namespace string) EnvironmentDiffInterface {
-	return newEnvironmentDifves(c, namespace)
+func (c *StaxV1alpha1Client) EnvironmentDiffs(namespace string) EnvironmentDiffInterface {
+	return newEnvironmentDiffs(c, namespace)
 }
 
 func (c *StaxV1alpha1Client) EnvironmentRecords(namespace string) EnvironmentRecordInterface {

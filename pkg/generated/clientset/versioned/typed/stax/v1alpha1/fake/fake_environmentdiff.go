@@ -25,18 +25,18 @@ import (
 	gentype "k8s.io/client-go/gentype"
 )
 
-// fakeEnvironmentDifves implements EnvironmentDiffInterface
-type fakeEnvironmentDifves struct {
+// fakeEnvironmentDiffs implements EnvironmentDiffInterface
+type fakeEnvironmentDiffs struct {
 	*gentype.FakeClientWithListAndApply[*v1alpha1.EnvironmentDiff, *v1alpha1.EnvironmentDiffList, *staxv1alpha1.EnvironmentDiffApplyConfiguration]
 	Fake *FakeStaxV1alpha1
 }
 
-func newFakeEnvironmentDifves(fake *FakeStaxV1alpha1, namespace string) typedstaxv1alpha1.EnvironmentDiffInterface {
-	return &fakeEnvironmentDifves{
+func newFakeEnvironmentDiffs(fake *FakeStaxV1alpha1, namespace string) typedstaxv1alpha1.EnvironmentDiffInterface {
+	return &fakeEnvironmentDiffs{
 		gentype.NewFakeClientWithListAndApply[*v1alpha1.EnvironmentDiff, *v1alpha1.EnvironmentDiffList, *staxv1alpha1.EnvironmentDiffApplyConfiguration](
 			fake.Fake,
 			namespace,
-			v1alpha1.SchemeGroupVersion.WithResource("environmentdifves"),
+			v1alpha1.SchemeGroupVersion.WithResource("environmentdiffs"),
 			v1alpha1.SchemeGroupVersion.WithKind("EnvironmentDiff"),
 			func() *v1alpha1.EnvironmentDiff { return &v1alpha1.EnvironmentDiff{} },
 			func() *v1alpha1.EnvironmentDiffList { return &v1alpha1.EnvironmentDiffList{} },
