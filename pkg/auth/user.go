@@ -39,11 +39,13 @@ const (
 // UserFor maps a verified token to a user.
 func UserFor(r *identity.Result) user.Info {
 	groups := []string{user.AllAuthenticated}
-	admin := false
+	admin, diffWriter := false, false
 	for _, g := range r.Groups {
 		switch {
 		case g == OrganizationAdminClaim:
 			admin = true
+		case g == DiffWriterClaim:
+			diffWriter = true
 		// A token never grants Kubernetes' own reserved groups, nor ours:
 		// the organization groups are derived from the org claim only.
 		case strings.HasPrefix(g, "system:"), strings.HasPrefix(g, reservedGroupPrefix):
@@ -64,6 +66,9 @@ func UserFor(r *identity.Result) user.Info {
 		groups = append(groups, OrganizationGroupPrefix+r.Org)
 		if admin {
 			groups = append(groups, OrganizationAdminsGroup(r.Org))
+		}
+		if diffWriter {
+			groups = append(groups, DiffWritersGroup(r.Org))
 		}
 		extra[ExtraOrganization] = []string{r.Org}
 	}
