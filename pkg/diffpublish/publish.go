@@ -16,8 +16,8 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"github.com/microstax/stax/pkg/apis/stax/validation"
 	staxv1 "github.com/microstax/stax/pkg/apis/stax/v1alpha1"
+	"github.com/microstax/stax/pkg/apis/stax/validation"
 	"github.com/microstax/stax/pkg/diff"
 	"github.com/microstax/stax/pkg/generated/clientset/versioned"
 )

@@ -12,8 +12,8 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	k8stesting "k8s.io/client-go/testing"
 
-	"github.com/microstax/stax/pkg/apis/stax/validation"
 	staxv1 "github.com/microstax/stax/pkg/apis/stax/v1alpha1"
+	"github.com/microstax/stax/pkg/apis/stax/validation"
 	"github.com/microstax/stax/pkg/diff"
 	"github.com/microstax/stax/pkg/generated/clientset/versioned/fake"
 )
