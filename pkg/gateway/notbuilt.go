@@ -10,13 +10,7 @@ import (
 // Rows of the reference whose features are not built yet. They are routes
 // all the same, admitted as every other, so a client learns 501 Not
 // Implemented rather than 404; each feature's issue moves its rows beside
-// their handlers (shadow and diffs into shadow.go, the compliance report
-// beside usage.go).
-
-var branchingRoutes = []*Route{
-	notBuilt("PATCH", "/v1/environments/{id}/shadow", tagBranching, "Enable or disable behavioural traffic mirroring", "shadow traffic"),
-	notBuilt("GET", "/v1/environments/{id}/diffs", tagBranching, "Behavioural diffs, overlay vs baseline", "behavioural diffs"),
-}
+// their handlers (the compliance report beside usage.go).
 
 // notBuilt is a row that answers 501 until feature is built.
 func notBuilt(method, path, tag, summary, feature string) *Route {
