@@ -27,9 +27,15 @@ import (
 // ones of the same name and the others are kept, so the fronts of an
 // overlay's several services share the one object; since and updated
 // widen to cover both. A conflict (another front wrote first) is retried
-// on the fresh object. The server refuses a diff of an environment that
-// is not an overlay (422) or is being deleted (409).
+// on the fresh object. A stored diff of an earlier overlay of the same
+// name (its owner another uid) is replaced, not merged. The server refuses
+// a diff of an environment that is not an overlay (422) or is being
+// deleted (409).
 func Publish(ctx context.Context, client versioned.Interface, namespace, overlay string, r diff.Report) error {
+	env, err := client.StaxV1alpha1().Environments(namespace).Get(ctx, overlay, metav1.GetOptions{})
+	if err != nil {
+		return err
+	}
 	diffs := client.StaxV1alpha1().EnvironmentDiffs(namespace)
 	return onConflict(ctx, func() error {
 		current, err := diffs.Get(ctx, overlay, metav1.GetOptions{})
@@ -45,10 +51,25 @@ func Publish(ctx context.Context, client versioned.Interface, namespace, overlay
 		if err != nil {
 			return err
 		}
-		current.Report = Merge(&current.Report, r)
+		old := &current.Report
+		if !ownedBy(current, env) {
+			old = nil
+		}
+		current.Report = Merge(old, r)
 		_, err = diffs.Update(ctx, current, metav1.UpdateOptions{})
 		return err
 	})
+}
+
+// ownedBy says whether d belongs to env (the server makes the overlay its
+// one owner).
+func ownedBy(d *staxv1.EnvironmentDiff, env *staxv1.Environment) bool {
+	for _, o := range d.OwnerReferences {
+		if o.UID == env.UID {
+			return true
+		}
+	}
+	return false
 }
 
 // attempts bounds the tries of one Publish; fronts publish every few

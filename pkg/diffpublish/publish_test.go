@@ -32,9 +32,26 @@ func users(requests int64) diff.EndpointReport {
 	}}
 }
 
+var overlay = &staxv1.Environment{ObjectMeta: metav1.ObjectMeta{Name: "feature", Namespace: "acme", UID: "u1"},
+	Spec: staxv1.EnvironmentSpec{BaselineRef: &staxv1.BaselineReference{Name: "main"}}}
+
+// serverLike is a fake clientset holding objects that, as the server
+// does, makes the overlay the owner of each diff written.
+func serverLike(objects ...runtime.Object) *fake.Clientset {
+	client := fake.NewSimpleClientset(append([]runtime.Object{overlay.DeepCopy()}, objects...)...)
+	own := func(a k8stesting.Action) (bool, runtime.Object, error) {
+		d := a.(interface{ GetObject() runtime.Object }).GetObject().(*staxv1.EnvironmentDiff)
+		d.OwnerReferences = []metav1.OwnerReference{{APIVersion: "stax.microstax.ai/v1alpha1", Kind: "Environment", Name: overlay.Name, UID: overlay.UID}}
+		return false, nil, nil
+	}
+	client.PrependReactor("create", "environmentdiffs", own)
+	client.PrependReactor("update", "environmentdiffs", own)
+	return client
+}
+
 func TestPublishCreatesThenMerges(t *testing.T) {
 	ctx := context.Background()
-	client := fake.NewSimpleClientset()
+	client := serverLike()
 	if err := Publish(ctx, client, "acme", "feature", report(t0.Add(time.Minute), users(200))); err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +99,7 @@ func TestPublishCreatesThenMerges(t *testing.T) {
 // the fresh object; a refusal is returned as it is.
 func TestPublishRetriesConflicts(t *testing.T) {
 	ctx := context.Background()
-	client := fake.NewSimpleClientset(&staxv1.EnvironmentDiff{ObjectMeta: metav1.ObjectMeta{Name: "feature", Namespace: "acme"}})
+	client := serverLike(&staxv1.EnvironmentDiff{ObjectMeta: metav1.ObjectMeta{Name: "feature", Namespace: "acme"}})
 	conflicts := 2
 	client.PrependReactor("update", "environmentdiffs", func(k8stesting.Action) (bool, runtime.Object, error) {
 		if conflicts > 0 {
@@ -98,12 +115,32 @@ func TestPublishRetriesConflicts(t *testing.T) {
 		t.Fatalf("%d conflicts left", conflicts)
 	}
 
-	refused := fake.NewSimpleClientset()
+	refused := serverLike()
 	refused.PrependReactor("create", "environmentdiffs", func(k8stesting.Action) (bool, runtime.Object, error) {
 		return true, nil, apierrors.NewConflict(staxv1.Resource("environmentdiffs"), "feature", fmt.Errorf("the overlay is being deleted"))
 	})
 	if err := Publish(ctx, refused, "acme", "feature", report(t0, users(8))); !apierrors.IsConflict(err) {
 		t.Fatalf("want the server's 409 after retries, got %v", err)
+	}
+}
+
+// A diff left by an earlier overlay of the same name is replaced, not
+// merged into the new overlay's.
+func TestPublishReplacesAnEarlierOverlaysDiff(t *testing.T) {
+	ctx := context.Background()
+	stale := &staxv1.EnvironmentDiff{ObjectMeta: metav1.ObjectMeta{Name: "feature", Namespace: "acme",
+		OwnerReferences: []metav1.OwnerReference{{Kind: "Environment", Name: "feature", UID: "u0"}}},
+		Report: staxv1.DiffReport{Endpoints: []staxv1.EndpointDiff{{Endpoint: "GET /old", Requests: 3}}}}
+	client := serverLike(stale)
+	if err := Publish(ctx, client, "acme", "feature", report(t0, users(8))); err != nil {
+		t.Fatal(err)
+	}
+	d, _ := client.StaxV1alpha1().EnvironmentDiffs("acme").Get(ctx, "feature", metav1.GetOptions{})
+	if len(d.Report.Endpoints) != 1 || d.Report.Endpoints[0].Endpoint != "GET /users/{id}" || d.OwnerReferences[0].UID != "u1" {
+		t.Fatalf("report %+v owners %+v", d.Report.Endpoints, d.OwnerReferences)
+	}
+	if err := Publish(ctx, fake.NewSimpleClientset(), "acme", "feature", report(t0)); !apierrors.IsNotFound(err) {
+		t.Fatalf("no overlay: want 404, got %v", err)
 	}
 }
 

@@ -304,7 +304,7 @@ func (c *Controller) deleteDiffs(ctx context.Context, env *staxv1.Environment) e
 	if err != nil {
 		return err
 	}
-	if !metav1.IsControlledBy(d, env) && !ownedBy(d.OwnerReferences, env.UID) {
+	if !ownedBy(d.OwnerReferences, env.UID) {
 		return nil
 	}
 	err = diffs.Delete(ctx, env.Name, metav1.DeleteOptions{Preconditions: &metav1.Preconditions{UID: &d.UID}})
