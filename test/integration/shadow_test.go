@@ -177,10 +177,9 @@ func TestShadow(t *testing.T) {
 		}
 	})
 
-	t.Run("SHADOW in kubectl get -o wide", func(t *testing.T) {
-		if _, err := shadowPatch(ctx, s.Client, "feature", `{"enabled":true,"percent":25,"methods":null,"allowUnsafe":false}`); err != nil {
-			t.Fatal(err)
-		}
+	t.Run("kubectl patch --subresource=shadow, SHADOW in kubectl get -o wide", func(t *testing.T) {
+		mustKubectl(t, s, "", "patch", "environment", "feature", "-n", ns, "--subresource=shadow", "--type=merge",
+			"-p", `{"spec":{"shadow":{"enabled":true,"percent":25,"methods":null,"allowUnsafe":false}}}`)
 		out := mustKubectl(t, s, "", "get", "environments", "-n", ns, "-o", "wide")
 		rows := map[string]string{}
 		lines := strings.Split(strings.TrimSpace(out), "\n")
