@@ -78,9 +78,6 @@ TOKEN='' req GET /v1/organization 401
 check '.error.reason == "Unauthorized"'
 ORG='' req GET /v1/organization 400
 check '.error.reason == "BadRequest"'
-# Rows of the reference not built yet: 501 in the envelope, not 404.
-req GET /v1/environments/demo/diffs 501
-check '.error.reason == "NotImplemented"'
 ORG=globex req GET /v1/organization 403
 check '.error.reason == "Forbidden"'
 
@@ -188,6 +185,16 @@ req POST /v1/baselines/smoke-stable/overlays 409 -H 'Content-Type: application/j
 req POST /v1/baselines/smoke-stable/overlays 422 -H 'Content-Type: application/json' -d '{"name":"x","services":[]}'
 check '.error.details.causes[0].field == "spec.services"'
 req POST /v1/baselines/nope/overlays 404 -H 'Content-Type: application/json' -d '{"name":"x","services":[{"name":"web","replicas":2}]}'
+# Shadow traffic to the overlay, and its diffs (empty until a front compares).
+req PATCH /v1/environments/smoke-feature/shadow 200 -H 'Content-Type: application/json' -d '{"enabled":true,"percent":25}'
+check '.data.percent == 25 and .data.methods == ["GET","HEAD","OPTIONS"] and (.data.since | fromdateiso8601)'
+req PATCH /v1/environments/smoke-feature/shadow 422 -H 'Content-Type: application/json' -d '{"methods":["POST"]}'
+check '.error.details.causes[0].field == "spec.shadow.methods[0]"'
+req PATCH /v1/environments/smoke/shadow 422 -H 'Content-Type: application/json' -d '{"enabled":true}'
+check '.error.details.causes[0].field == "spec.shadow"'
+req GET '/v1/environments/smoke-feature/diffs?since=15m&limit=5' 200
+check '.data.metadata.name == "smoke-feature" and (.data.report.endpoints // [] | length) == 0'
+req GET /v1/environments/smoke/diffs 400
 # The baseline's environment is stopped further on: the overlay goes first.
 req DELETE /v1/environments/smoke-feature 202
 for _ in $(seq 150); do

@@ -70,6 +70,9 @@ go tool applyconfiguration-gen --go-header-file "${BOILERPLATE}" \
 
 inputs=()
 for p in "${client_pkgs[@]}"; do inputs+=(--input "${p#"${APIS}/"}"); done
+# Plurals the generators' English rules get wrong (EnvironmentDiff would be
+# "EnvironmentDifves"); Endpoints:Endpoints is their own default.
+plurals=(--plural-exceptions "Endpoints:Endpoints,EnvironmentDiff:EnvironmentDiffs")
 
 echo "clientset"
 rm -rf pkg/generated/clientset
@@ -77,16 +80,16 @@ go tool client-gen --go-header-file "${BOILERPLATE}" \
   --output-dir pkg/generated/clientset --output-pkg "${OUT_PKG}/clientset" \
   --clientset-name versioned --input-base "${APIS}" \
   --apply-configuration-package "${OUT_PKG}/applyconfiguration" \
-  "${inputs[@]}"
+  "${plurals[@]}" "${inputs[@]}"
 
 echo "listers"
 rm -rf pkg/generated/listers
 go tool lister-gen --go-header-file "${BOILERPLATE}" \
-  --output-dir pkg/generated/listers --output-pkg "${OUT_PKG}/listers" "${client_pkgs[@]}"
+  --output-dir pkg/generated/listers --output-pkg "${OUT_PKG}/listers" "${plurals[@]}" "${client_pkgs[@]}"
 
 echo "informers"
 rm -rf pkg/generated/informers
 go tool informer-gen --go-header-file "${BOILERPLATE}" \
   --output-dir pkg/generated/informers --output-pkg "${OUT_PKG}/informers" \
   --versioned-clientset-package "${OUT_PKG}/clientset/versioned" \
-  --listers-package "${OUT_PKG}/listers" "${client_pkgs[@]}"
+  --listers-package "${OUT_PKG}/listers" "${plurals[@]}" "${client_pkgs[@]}"

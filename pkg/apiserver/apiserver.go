@@ -35,6 +35,7 @@ import (
 	"github.com/microstax/stax/pkg/ratelimit"
 	baselinestore "github.com/microstax/stax/pkg/registry/stax/baseline"
 	environmentstore "github.com/microstax/stax/pkg/registry/stax/environment"
+	environmentdiffstore "github.com/microstax/stax/pkg/registry/stax/environmentdiff"
 	environmentrecordstore "github.com/microstax/stax/pkg/registry/stax/environmentrecord"
 	"github.com/microstax/stax/pkg/registry/stax/federatedtokenrequest"
 	"github.com/microstax/stax/pkg/registry/stax/identityreview"
@@ -292,6 +293,13 @@ func (c CompletedConfig) New() (*Server, error) {
 		return nil, err
 	}
 	envs.Diagnose.Assistant = c.Assistant
+	// Diffs are written by the fronts for an existing overlay and read
+	// through environments/diffs.
+	diffs, err := environmentdiffstore.NewREST(Scheme, c.GenericConfig.RESTOptionsGetter, envs.Environment)
+	if err != nil {
+		return nil, err
+	}
+	envs.Diffs.Diffs = diffs
 	envs.Environment.Quota = quota.NewEnforcer(orgs, envs.Environment, hasQuota(c.Informers.Stax().V1alpha1().Organizations().Lister()))
 
 	usage := organizationstore.NewUsageREST(orgs, envs.Environment, records, baselines.Baseline)
@@ -338,13 +346,17 @@ func (c CompletedConfig) New() (*Server, error) {
 		"environments/logs": envs.Logs,
 		// Computed, never stored: findings and remediations.
 		"environments/diagnose": envs.Diagnose,
-		"environmentrecords":    records,
-		"baselines":             baselines.Baseline,
-		"baselines/status":      baselines.Status,
-		"baselines/overlays":    baselines.Overlays,
-		"tokenrevocations":      revocations,
-		"organizations":         orgs,
-		"organizations/usage":   usage,
+		// spec.shadow, written here only; the overlay's diffs, filtered.
+		"environments/shadow": envs.Shadow,
+		"environments/diffs":  envs.Diffs,
+		"environmentdiffs":    diffs,
+		"environmentrecords":  records,
+		"baselines":           baselines.Baseline,
+		"baselines/status":    baselines.Status,
+		"baselines/overlays":  baselines.Overlays,
+		"tokenrevocations":    revocations,
+		"organizations":       orgs,
+		"organizations/usage": usage,
 		// Computed from the request counters and the environments.
 		"organizations/compliancereport": report,
 		"secrets":                        secrets.Secret,

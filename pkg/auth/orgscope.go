@@ -38,8 +38,13 @@ func authorizeOrganizationScope(ctx context.Context, a authorizer.Attributes) (a
 		}
 		return authorizer.DecisionDeny, fmt.Sprintf("a token of organization %q may not %s %s", org, a.GetVerb(), a.GetPath()), nil
 	}
+	if IsDiffWriter(a.GetUser(), org) {
+		return authorizeDiffWriter(a, org)
+	}
 	if a.GetAPIGroup() == stax.GroupName {
 		switch {
+		case a.GetResource() == "environmentdiffs" && !isRead(a.GetVerb()):
+			return authorizer.DecisionDeny, "diff results are written by the mirroring fronts only (a token with " + DiffWriterClaim + ")", nil
 		case a.GetResource() == "secrets" && a.GetSubresource() == "values":
 			return authorizer.DecisionDeny, "secret values are read by the platform only", nil
 		case a.GetResource() == "environmentrecords" && !isRead(a.GetVerb()):
@@ -84,4 +89,19 @@ func hasPathPrefix(path string, prefixes []string) bool {
 		}
 	}
 	return false
+}
+
+// authorizeDiffWriter confines a mirroring front's token to what it needs:
+// writing the diff results of its organization and reading its
+// environments (an overlay's shadow settings).
+func authorizeDiffWriter(a authorizer.Attributes, org string) (authorizer.Decision, string, error) {
+	if a.GetAPIGroup() == stax.GroupName && a.GetNamespace() == org && a.GetSubresource() == "" {
+		switch {
+		case a.GetResource() == "environmentdiffs" && (isRead(a.GetVerb()) || a.GetVerb() == "create" || isChange(a.GetVerb())):
+			return authorizer.DecisionAllow, "diff writer: own organization's diff results", nil
+		case a.GetResource() == "environments" && isRead(a.GetVerb()):
+			return authorizer.DecisionAllow, "diff writer: own organization's environments, read", nil
+		}
+	}
+	return authorizer.DecisionDeny, fmt.Sprintf("a diff writer's token of organization %q only writes diff results (environmentdiffs) and reads environments", org), nil
 }

@@ -53,3 +53,20 @@ func StubReadersGroup(org string) string { return OrganizationGroupPrefix + org 
 func IsStubReader(u user.Info, org string) bool {
 	return u != nil && org != "" && slices.Contains(u.GetGroups(), StubReadersGroup(org))
 }
+
+// DiffWriterClaim, in a token's "groups" claim, makes it the credential of
+// a mirroring front: it writes its organization's diff results
+// (environmentdiffs) and reads its environments, and nothing else
+// (NewOrganizationScope). Like the admin claim it is never a group itself:
+// UserFor turns it into DiffWritersGroup(org).
+const DiffWriterClaim = "stax:diff-writer"
+
+// DiffWritersGroup is the Kubernetes group of org's diff writers, the
+// subject RBAC bindings name in aggregated mode.
+func DiffWritersGroup(org string) string { return OrganizationGroupPrefix + org + ":diff-writers" }
+
+// IsDiffWriter is the one statement of who holds a diff writer's
+// credential of org: a member of its diff writers group.
+func IsDiffWriter(u user.Info, org string) bool {
+	return u != nil && org != "" && slices.Contains(u.GetGroups(), DiffWritersGroup(org))
+}

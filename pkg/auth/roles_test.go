@@ -110,3 +110,45 @@ func TestStubReaderReadsStubsOnly(t *testing.T) {
 		t.Errorf("discovery: %v", got)
 	}
 }
+
+// A diff writer's token writes its organization's diff results and reads
+// its environments, nothing more; nobody else with a token writes diffs.
+func TestOrganizationScopeForDiffWriters(t *testing.T) {
+	writer := UserFor(&identity.Result{Subject: "stax-shadow", Org: "acme", Groups: []string{DiffWriterClaim}})
+	admin := UserFor(&identity.Result{Subject: "ada", Org: "acme", Groups: []string{OrganizationAdminClaim}})
+	member := UserFor(&identity.Result{Subject: "alice", Org: "acme"})
+	if !IsDiffWriter(writer, "acme") || IsDiffWriter(writer, "globex") || IsDiffWriter(member, "acme") {
+		t.Fatalf("diff writer groups: %v", writer.GetGroups())
+	}
+	if slices.Contains(writer.GetGroups(), DiffWriterClaim) {
+		t.Errorf("the raw claim became a group: %v", writer.GetGroups())
+	}
+	scope := NewOrganizationScope()
+	cases := []struct {
+		name string
+		attr authorizer.AttributesRecord
+		want authorizer.Decision
+	}{
+		{"writer creates a diff", res(writer, "create", "environmentdiffs", "acme", "feature"), authorizer.DecisionAllow},
+		{"writer updates a diff", res(writer, "update", "environmentdiffs", "acme", "feature"), authorizer.DecisionAllow},
+		{"writer reads a diff", res(writer, "get", "environmentdiffs", "acme", "feature"), authorizer.DecisionAllow},
+		{"writer deletes a diff", res(writer, "delete", "environmentdiffs", "acme", "feature"), authorizer.DecisionDeny},
+		{"writer writes another organization's diff", res(writer, "update", "environmentdiffs", "globex", "feature"), authorizer.DecisionDeny},
+		{"writer reads environments", res(writer, "list", "environments", "acme", ""), authorizer.DecisionAllow},
+		{"writer patches an environment", res(writer, "patch", "environments", "acme", "feature"), authorizer.DecisionDeny},
+		{"writer sets shadow", sub(res(writer, "patch", "environments", "acme", "feature"), "shadow"), authorizer.DecisionDeny},
+		{"writer reads logs", sub(res(writer, "get", "environments", "acme", "feature"), "log"), authorizer.DecisionDeny},
+		{"writer reads secrets", res(writer, "list", "secrets", "acme", ""), authorizer.DecisionDeny},
+		{"member writes a diff", res(member, "update", "environmentdiffs", "acme", "feature"), authorizer.DecisionDeny},
+		{"admin creates a diff", res(admin, "create", "environmentdiffs", "acme", "feature"), authorizer.DecisionDeny},
+		{"member reads a diff", res(member, "get", "environmentdiffs", "acme", "feature"), authorizer.DecisionAllow},
+		{"member reads diffs", sub(res(member, "get", "environments", "acme", "feature"), "diffs"), authorizer.DecisionAllow},
+		{"member sets shadow", sub(res(member, "patch", "environments", "acme", "feature"), "shadow"), authorizer.DecisionAllow},
+	}
+	for _, tc := range cases {
+		got, reason, err := scope.Authorize(context.Background(), tc.attr)
+		if err != nil || got != tc.want {
+			t.Errorf("%s: decision %v (%s) %v, want %v", tc.name, got, reason, err, tc.want)
+		}
+	}
+}

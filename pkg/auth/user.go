@@ -39,13 +39,15 @@ const (
 // UserFor maps a verified token to a user.
 func UserFor(r *identity.Result) user.Info {
 	groups := []string{user.AllAuthenticated}
-	admin, stubReader := false, false
+	admin, stubReader, diffWriter := false, false, false
 	for _, g := range r.Groups {
 		switch {
 		case g == OrganizationAdminClaim:
 			admin = true
 		case g == StubReaderClaim:
 			stubReader = true
+		case g == DiffWriterClaim:
+			diffWriter = true
 		// A token never grants Kubernetes' own reserved groups, nor ours:
 		// the organization groups are derived from the org claim only.
 		case strings.HasPrefix(g, "system:"), strings.HasPrefix(g, reservedGroupPrefix):
@@ -69,6 +71,9 @@ func UserFor(r *identity.Result) user.Info {
 		}
 		if stubReader {
 			groups = append(groups, StubReadersGroup(r.Org))
+		}
+		if diffWriter {
+			groups = append(groups, DiffWritersGroup(r.Org))
 		}
 		extra[ExtraOrganization] = []string{r.Org}
 	}

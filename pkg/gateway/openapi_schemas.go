@@ -45,7 +45,8 @@ func componentSchemas() (map[string]any, error) {
 	cfg := &common.OpenAPIV3Config{GetDefinitions: generatedopenapi.GetOpenAPIDefinitions}
 	defs, err := builder3.BuildOpenAPIDefinitionsForResources(cfg, schemaEnvironment, schemaBlueprint, schemaAutoShutdown,
 		schemaReview, schemaTokenSpec, schemaTokenStatus, schemaOrganization, schemaServiceState, schemaCondition, schemaDetails,
-		schemaBaseline, schemaBaselineList, schemaOverlay, schemaUsage, schemaComplianceReport, schemaStub, schemaDiagnosis, schemaDiagnosisSpec)
+		schemaBaseline, schemaBaselineList, schemaOverlay, schemaUsage, schemaComplianceReport, schemaStub, schemaDiagnosis, schemaDiagnosisSpec,
+		schemaShadow, schemaEnvironmentDiff)
 	if err != nil {
 		return nil, err
 	}

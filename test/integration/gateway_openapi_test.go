@@ -80,11 +80,15 @@ func TestOpenAPIExamplesAreAccepted(t *testing.T) {
 	// The create first: the examples of an environment's routes act on the
 	// environment the create example makes. The promotion after them: it
 	// needs that environment Ready. The examples of a baseline's routes
-	// last: they act on the baseline the promotion makes.
+	// next: they act on the baseline the promotion makes. Shadow settings
+	// last: they act on the overlay the baseline's example makes.
 	promotes := func(ex example) bool { return ex.method == "POST" && ex.path == "/v1/baselines" }
 	ofBaseline := func(ex example) bool { return strings.HasPrefix(ex.path, "/v1/baselines/{id}") }
+	ofOverlay := func(ex example) bool { return ex.path == "/v1/environments/{id}/shadow" }
 	stage := func(ex example) int {
 		switch {
+		case ofOverlay(ex):
+			return 3
 		case ofBaseline(ex):
 			return 2
 		case promotes(ex):
@@ -102,7 +106,7 @@ func TestOpenAPIExamplesAreAccepted(t *testing.T) {
 	if len(examples) < 6 {
 		t.Fatalf("%d examples in the document, want one for each request body (6)", len(examples))
 	}
-	var created, promoted struct {
+	var created, promoted, overlaid struct {
 		Metadata struct{ Name string } `json:"metadata"`
 	}
 	for _, ex := range examples {
@@ -110,6 +114,9 @@ func TestOpenAPIExamplesAreAccepted(t *testing.T) {
 			path := strings.ReplaceAll(ex.path, "{id}", created.Metadata.Name)
 			if ofBaseline(ex) {
 				path = strings.ReplaceAll(ex.path, "{id}", promoted.Metadata.Name)
+			}
+			if ofOverlay(ex) {
+				path = strings.ReplaceAll(ex.path, "{id}", overlaid.Metadata.Name)
 			}
 			if promotes(ex) {
 				// Only a Ready environment is promoted.
@@ -131,6 +138,11 @@ func TestOpenAPIExamplesAreAccepted(t *testing.T) {
 			if promotes(ex) {
 				if err := json.Unmarshal(a.Data, &promoted); err != nil || promoted.Metadata.Name == "" {
 					t.Fatalf("the promotion example made no baseline: %v %s", err, a.Data)
+				}
+			}
+			if ex.path == "/v1/baselines/{id}/overlays" {
+				if err := json.Unmarshal(a.Data, &overlaid); err != nil || overlaid.Metadata.Name == "" {
+					t.Fatalf("the overlay example made no overlay: %v %s", err, a.Data)
 				}
 			}
 		})

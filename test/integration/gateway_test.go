@@ -185,17 +185,6 @@ blueprint:
 		}
 	})
 
-	t.Run("rows not built yet answer 501", func(t *testing.T) {
-		c := client.in(t)
-		for _, row := range [][2]string{{"PATCH", "/v1/environments/shop/shadow"},
-			{"GET", "/v1/environments/shop/diffs"}} {
-			a := c.do(row[0], row[1], "", "").expect(t, row[0]+" "+row[1], 501, nil)
-			if a.Error.Reason != "NotImplemented" || !strings.Contains(a.Error.Message, "not built yet") {
-				t.Errorf("%s %s: %+v", row[0], row[1], a.Error)
-			}
-		}
-	})
-
 	// The lifecycle of one environment, row by row.
 	idle := openStreams(t, s) // calls on this environment before any stream of the gateway
 	var progress, logstream *websocket.Conn

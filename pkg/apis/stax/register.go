@@ -51,6 +51,7 @@ func addKnownTypes(scheme *runtime.Scheme) error {
 		&ComplianceReportOptions{}, &ComplianceReport{},
 		&Stub{}, &StubList{}, &StubDocumentChunk{}, &StubDocumentChunkList{},
 		&Diagnosis{},
+		&EnvironmentDiff{}, &EnvironmentDiffList{}, &EnvironmentDiffOptions{},
 	)
 	return nil
 }

@@ -33,6 +33,9 @@ type EnvironmentSpec struct {
 	// Paused stops every service while keeping the blueprint and state;
 	// clearing it resumes them. The stop and resume subresources set it.
 	Paused bool
+	// Shadow mirrors the baseline's traffic to this overlay; written through
+	// environments/shadow only (shadow_types.go).
+	Shadow *ShadowSpec
 }
 
 // Blueprint is the set of services that make up an environment.

@@ -1,6 +1,6 @@
 // Package kubectlstax is the "kubectl stax" plugin: the lifecycle of
 // MicroStax environments (up, status, get, stop, resume, delete, logs),
-// tokens, baselines and overlays (promote, branch), through the generated
+// tokens, baselines and overlays (promote, branch, shadow, diffs), through the generated
 // clientset. One file per command; the command binaries are
 // cmd/kubectl-stax and cmd/kubectl_complete-stax.
 package kubectlstax
@@ -34,7 +34,7 @@ func NewCommand(streams genericiooptions.IOStreams) *cobra.Command {
 	o := &Options{Flags: genericclioptions.NewConfigFlags(true), IOStreams: streams}
 	cmd := &cobra.Command{
 		Use:   "kubectl-stax",
-		Short: "Manage MicroStax environments: up, status, get, stop, resume, delete, logs, tokens, promote, branch",
+		Short: "Manage MicroStax environments: up, status, get, stop, resume, delete, logs, tokens, promote, branch, shadow, diffs",
 		Long: `kubectl stax drives MicroStax environments (stax.microstax.ai/v1alpha1) through the
 cluster of your kubeconfig.
 
@@ -65,6 +65,8 @@ Exit codes: 0 done, 1 failed or Degraded, 2 usage, 3 timed out.`,
 		newBranchCommand(o),
 		newUsageCommand(o),
 		newComplianceCommand(o),
+		newShadowCommand(o),
+		newDiffsCommand(o),
 	)
 	return cmd
 }

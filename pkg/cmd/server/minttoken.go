@@ -63,7 +63,8 @@ func NewMintTokenCommand(o *Options) *cobra.Command {
 	fs := cmd.Flags()
 	fs.StringVar(&org, "organization", "", "Organization (namespace) the token is scoped to.")
 	fs.StringVar(&subject, "subject", "", "User the token names (sub).")
-	fs.StringSliceVar(&groups, "groups", nil, "Groups of the user; "+auth.OrganizationAdminClaim+" makes it an admin of the organization.")
+	fs.StringSliceVar(&groups, "groups", nil, "Groups of the user; "+auth.OrganizationAdminClaim+" makes it an admin of the organization, "+
+		auth.DiffWriterClaim+" a mirroring front's credential that only writes diff results.")
 	fs.DurationVar(&lifetime, "lifetime", time.Hour, "How long the token is valid; at most the key overlap window (1h).")
 	fs.StringVar(&o.DataDir, "data-dir", o.DataDir, "The server's data directory.")
 	o.Identity.AddFlags(fs)

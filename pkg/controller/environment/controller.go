@@ -278,6 +278,9 @@ func (c *Controller) finalize(ctx context.Context, env *staxv1.Environment, now 
 	if _, err := c.client.StaxV1alpha1().EnvironmentRecords(env.Namespace).Create(ctx, record, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
 		return err
 	}
+	if err := c.deleteDiffs(ctx, env); err != nil {
+		return err
+	}
 	var kept []string
 	for _, f := range env.Finalizers {
 		if f != Finalizer {
@@ -288,6 +291,41 @@ func (c *Controller) finalize(ctx context.Context, env *staxv1.Environment, now 
 	_, err := c.client.StaxV1alpha1().Environments(env.Namespace).Update(ctx, env, metav1.UpdateOptions{})
 	c.activity.Forget(env.Namespace, env.Name)
 	return ignoreGoneOrStale(err)
+}
+
+// deleteDiffs deletes an overlay's EnvironmentDiff with it, once its
+// fronts are gone (the runtime tore them down): standalone servers have no
+// garbage collector to follow the owner reference. A diff of another
+// overlay of the same name (another uid) is not this one's to delete.
+func (c *Controller) deleteDiffs(ctx context.Context, env *staxv1.Environment) error {
+	if env.Spec.BaselineRef == nil {
+		return nil
+	}
+	diffs := c.client.StaxV1alpha1().EnvironmentDiffs(env.Namespace)
+	d, err := diffs.Get(ctx, env.Name, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if !ownedBy(d.OwnerReferences, env.UID) {
+		return nil
+	}
+	err = diffs.Delete(ctx, env.Name, metav1.DeleteOptions{Preconditions: &metav1.Preconditions{UID: &d.UID}})
+	if apierrors.IsNotFound(err) || apierrors.IsConflict(err) {
+		return nil
+	}
+	return err
+}
+
+func ownedBy(refs []metav1.OwnerReference, uid types.UID) bool {
+	for _, r := range refs {
+		if r.UID == uid {
+			return true
+		}
+	}
+	return false
 }
 
 // idleShutdownTime is when an unused environment will be stopped.

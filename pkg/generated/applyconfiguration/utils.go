@@ -46,14 +46,24 @@ func ForKind(kind schema.GroupVersionKind) interface{} {
 		return &staxv1alpha1.BlueprintApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("DailyUsage"):
 		return &staxv1alpha1.DailyUsageApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("DiffExample"):
+		return &staxv1alpha1.DiffExampleApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("DiffReport"):
+		return &staxv1alpha1.DiffReportApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("DiffThresholds"):
+		return &staxv1alpha1.DiffThresholdsApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("DriftIgnoreRule"):
 		return &staxv1alpha1.DriftIgnoreRuleApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("DriftPolicy"):
 		return &staxv1alpha1.DriftPolicyApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("DriftRecord"):
 		return &staxv1alpha1.DriftRecordApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("EndpointDiff"):
+		return &staxv1alpha1.EndpointDiffApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("Environment"):
 		return &staxv1alpha1.EnvironmentApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("EnvironmentDiff"):
+		return &staxv1alpha1.EnvironmentDiffApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("EnvironmentDrift"):
 		return &staxv1alpha1.EnvironmentDriftApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("EnvironmentReference"):
@@ -66,6 +76,8 @@ func ForKind(kind schema.GroupVersionKind) interface{} {
 		return &staxv1alpha1.EnvVarApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("EnvVarSource"):
 		return &staxv1alpha1.EnvVarSourceApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("FieldDiff"):
+		return &staxv1alpha1.FieldDiffApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("HealthCheck"):
 		return &staxv1alpha1.HealthCheckApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("HTTPHealthCheck"):
@@ -102,6 +114,12 @@ func ForKind(kind schema.GroupVersionKind) interface{} {
 		return &staxv1alpha1.ServiceStatusApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("ServiceUsage"):
 		return &staxv1alpha1.ServiceUsageApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("ShadowIgnore"):
+		return &staxv1alpha1.ShadowIgnoreApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("ShadowLimit"):
+		return &staxv1alpha1.ShadowLimitApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("ShadowSpec"):
+		return &staxv1alpha1.ShadowSpecApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("Stub"):
 		return &staxv1alpha1.StubApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("StubDocument"):

@@ -51,13 +51,20 @@ func GetOpenAPIDefinitions(ref common.ReferenceCallback) map[string]common.OpenA
 		v1alpha1.DiagnosisFinding{}.OpenAPIModelName():            schema_pkg_apis_stax_v1alpha1_DiagnosisFinding(ref),
 		v1alpha1.DiagnosisSpec{}.OpenAPIModelName():               schema_pkg_apis_stax_v1alpha1_DiagnosisSpec(ref),
 		v1alpha1.DiagnosisStatus{}.OpenAPIModelName():             schema_pkg_apis_stax_v1alpha1_DiagnosisStatus(ref),
+		v1alpha1.DiffExample{}.OpenAPIModelName():                 schema_pkg_apis_stax_v1alpha1_DiffExample(ref),
+		v1alpha1.DiffReport{}.OpenAPIModelName():                  schema_pkg_apis_stax_v1alpha1_DiffReport(ref),
+		v1alpha1.DiffThresholds{}.OpenAPIModelName():              schema_pkg_apis_stax_v1alpha1_DiffThresholds(ref),
 		v1alpha1.DriftIgnoreRule{}.OpenAPIModelName():             schema_pkg_apis_stax_v1alpha1_DriftIgnoreRule(ref),
 		v1alpha1.DriftPolicy{}.OpenAPIModelName():                 schema_pkg_apis_stax_v1alpha1_DriftPolicy(ref),
 		v1alpha1.DriftRecord{}.OpenAPIModelName():                 schema_pkg_apis_stax_v1alpha1_DriftRecord(ref),
+		v1alpha1.EndpointDiff{}.OpenAPIModelName():                schema_pkg_apis_stax_v1alpha1_EndpointDiff(ref),
 		v1alpha1.EnvVar{}.OpenAPIModelName():                      schema_pkg_apis_stax_v1alpha1_EnvVar(ref),
 		v1alpha1.EnvVarSource{}.OpenAPIModelName():                schema_pkg_apis_stax_v1alpha1_EnvVarSource(ref),
 		v1alpha1.Environment{}.OpenAPIModelName():                 schema_pkg_apis_stax_v1alpha1_Environment(ref),
 		v1alpha1.EnvironmentAction{}.OpenAPIModelName():           schema_pkg_apis_stax_v1alpha1_EnvironmentAction(ref),
+		v1alpha1.EnvironmentDiff{}.OpenAPIModelName():             schema_pkg_apis_stax_v1alpha1_EnvironmentDiff(ref),
+		v1alpha1.EnvironmentDiffList{}.OpenAPIModelName():         schema_pkg_apis_stax_v1alpha1_EnvironmentDiffList(ref),
+		v1alpha1.EnvironmentDiffOptions{}.OpenAPIModelName():      schema_pkg_apis_stax_v1alpha1_EnvironmentDiffOptions(ref),
 		v1alpha1.EnvironmentDrift{}.OpenAPIModelName():            schema_pkg_apis_stax_v1alpha1_EnvironmentDrift(ref),
 		v1alpha1.EnvironmentList{}.OpenAPIModelName():             schema_pkg_apis_stax_v1alpha1_EnvironmentList(ref),
 		v1alpha1.EnvironmentLogOptions{}.OpenAPIModelName():       schema_pkg_apis_stax_v1alpha1_EnvironmentLogOptions(ref),
@@ -69,6 +76,7 @@ func GetOpenAPIDefinitions(ref common.ReferenceCallback) map[string]common.OpenA
 		v1alpha1.FederatedTokenRequest{}.OpenAPIModelName():       schema_pkg_apis_stax_v1alpha1_FederatedTokenRequest(ref),
 		v1alpha1.FederatedTokenRequestSpec{}.OpenAPIModelName():   schema_pkg_apis_stax_v1alpha1_FederatedTokenRequestSpec(ref),
 		v1alpha1.FederatedTokenRequestStatus{}.OpenAPIModelName(): schema_pkg_apis_stax_v1alpha1_FederatedTokenRequestStatus(ref),
+		v1alpha1.FieldDiff{}.OpenAPIModelName():                   schema_pkg_apis_stax_v1alpha1_FieldDiff(ref),
 		v1alpha1.FindingRemediation{}.OpenAPIModelName():          schema_pkg_apis_stax_v1alpha1_FindingRemediation(ref),
 		v1alpha1.ForecastBackTest{}.OpenAPIModelName():            schema_pkg_apis_stax_v1alpha1_ForecastBackTest(ref),
 		v1alpha1.ForecastFigures{}.OpenAPIModelName():             schema_pkg_apis_stax_v1alpha1_ForecastFigures(ref),
@@ -102,6 +110,9 @@ func GetOpenAPIDefinitions(ref common.ReferenceCallback) map[string]common.OpenA
 		v1alpha1.ServiceSpec{}.OpenAPIModelName():                 schema_pkg_apis_stax_v1alpha1_ServiceSpec(ref),
 		v1alpha1.ServiceStatus{}.OpenAPIModelName():               schema_pkg_apis_stax_v1alpha1_ServiceStatus(ref),
 		v1alpha1.ServiceUsage{}.OpenAPIModelName():                schema_pkg_apis_stax_v1alpha1_ServiceUsage(ref),
+		v1alpha1.ShadowIgnore{}.OpenAPIModelName():                schema_pkg_apis_stax_v1alpha1_ShadowIgnore(ref),
+		v1alpha1.ShadowLimit{}.OpenAPIModelName():                 schema_pkg_apis_stax_v1alpha1_ShadowLimit(ref),
+		v1alpha1.ShadowSpec{}.OpenAPIModelName():                  schema_pkg_apis_stax_v1alpha1_ShadowSpec(ref),
 		v1alpha1.SignatureVerification{}.OpenAPIModelName():       schema_pkg_apis_stax_v1alpha1_SignatureVerification(ref),
 		v1alpha1.Stub{}.OpenAPIModelName():                        schema_pkg_apis_stax_v1alpha1_Stub(ref),
 		v1alpha1.StubDocument{}.OpenAPIModelName():                schema_pkg_apis_stax_v1alpha1_StubDocument(ref),
@@ -1038,6 +1049,117 @@ func schema_pkg_apis_stax_v1alpha1_DiagnosisStatus(ref common.ReferenceCallback)
 	}
 }
 
+func schema_pkg_apis_stax_v1alpha1_DiffExample(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "DiffExample is one request on which primary and candidate differed.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"request": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Request is the method, path and query: \"GET /users/123?x=1\".",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"primary": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Primary is the primary's value at the field, as JSON.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"candidate": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Candidate is the candidate's value at the field, as JSON.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+				},
+				Required: []string{"request"},
+			},
+		},
+	}
+}
+
+func schema_pkg_apis_stax_v1alpha1_DiffReport(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "DiffReport is what the diff engine found, bounded in size.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"since": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Since is when the first compared request was made.",
+							Ref:         ref(v1.Time{}.OpenAPIModelName()),
+						},
+					},
+					"updated": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Updated is when the last compared request was made.",
+							Ref:         ref(v1.Time{}.OpenAPIModelName()),
+						},
+					},
+					"endpoints": {
+						VendorExtensible: spec.VendorExtensible{
+							Extensions: spec.Extensions{
+								"x-kubernetes-list-map-keys": []interface{}{
+									"endpoint",
+								},
+								"x-kubernetes-list-type": "map",
+							},
+						},
+						SchemaProps: spec.SchemaProps{
+							Description: "Endpoints compared, at most 100.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(v1alpha1.EndpointDiff{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+				},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.EndpointDiff{}.OpenAPIModelName(), v1.Time{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_stax_v1alpha1_DiffThresholds(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "DiffThresholds decide when a field's difference is a behaviour change rather than noise: its raw rate (primary vs candidate) must beat its noise rate (primary vs secondary) by both. Values are non-negative decimal percentages (\"20\", \"0.03\"); unset ones keep the engine's defaults.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"relativePercent": {
+						SchemaProps: spec.SchemaProps{
+							Description: "RelativePercent is how much, relative to the noise rate, the raw rate must exceed it: (raw - noise) / noise, in percent.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"absolutePercent": {
+						SchemaProps: spec.SchemaProps{
+							Description: "AbsolutePercent is by how many percentage points the raw rate must exceed the noise rate.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+				},
+			},
+		},
+	}
+}
+
 func schema_pkg_apis_stax_v1alpha1_DriftIgnoreRule(ref common.ReferenceCallback) common.OpenAPIDefinition {
 	return common.OpenAPIDefinition{
 		Schema: spec.Schema{
@@ -1201,6 +1323,65 @@ func schema_pkg_apis_stax_v1alpha1_DriftRecord(ref common.ReferenceCallback) com
 	}
 }
 
+func schema_pkg_apis_stax_v1alpha1_EndpointDiff(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "EndpointDiff is one route pattern of the shadowed services, learnt from the requests: \"GET /users/{id}\".",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"endpoint": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Endpoint is the method and route pattern.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"requests": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Requests compared on the endpoint.",
+							Default:     0,
+							Type:        []string{"integer"},
+							Format:      "int64",
+						},
+					},
+					"lastSeen": {
+						SchemaProps: spec.SchemaProps{
+							Description: "LastSeen is when Requests last grew.",
+							Ref:         ref(v1.Time{}.OpenAPIModelName()),
+						},
+					},
+					"fields": {
+						VendorExtensible: spec.VendorExtensible{
+							Extensions: spec.Extensions{
+								"x-kubernetes-list-map-keys": []interface{}{
+									"field",
+								},
+								"x-kubernetes-list-type": "map",
+							},
+						},
+						SchemaProps: spec.SchemaProps{
+							Description: "Fields that differed at least once, those with a Difference first; at most 64.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(v1alpha1.FieldDiff{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+				},
+				Required: []string{"endpoint", "requests"},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.FieldDiff{}.OpenAPIModelName(), v1.Time{}.OpenAPIModelName()},
+	}
+}
+
 func schema_pkg_apis_stax_v1alpha1_EnvVar(ref common.ReferenceCallback) common.OpenAPIDefinition {
 	return common.OpenAPIDefinition{
 		Schema: spec.Schema{
@@ -1342,6 +1523,145 @@ func schema_pkg_apis_stax_v1alpha1_EnvironmentAction(ref common.ReferenceCallbac
 		},
 		Dependencies: []string{
 			v1.ObjectMeta{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_stax_v1alpha1_EnvironmentDiff(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "EnvironmentDiff holds the behavioural diffs of one overlay against its baseline, as the mirroring fronts aggregated them: one per overlay, named as the overlay and owned by it, so it survives restarts of the server and of the fronts and goes when the overlay goes. The fronts write it (with a credential that writes diff results only); users read it, or better environments/{overlay}/diffs, which filters it. Its size is bounded (docs/shadow.md, \"Diffs API\").",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"kind": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"apiVersion": {
+						SchemaProps: spec.SchemaProps{
+							Description: "APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"metadata": {
+						SchemaProps: spec.SchemaProps{
+							Default: map[string]interface{}{},
+							Ref:     ref(v1.ObjectMeta{}.OpenAPIModelName()),
+						},
+					},
+					"report": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Report is the aggregated comparison.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1alpha1.DiffReport{}.OpenAPIModelName()),
+						},
+					},
+				},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.DiffReport{}.OpenAPIModelName(), v1.ObjectMeta{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_stax_v1alpha1_EnvironmentDiffList(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "EnvironmentDiffList is a list of EnvironmentDiffs.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"kind": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"apiVersion": {
+						SchemaProps: spec.SchemaProps{
+							Description: "APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"metadata": {
+						SchemaProps: spec.SchemaProps{
+							Default: map[string]interface{}{},
+							Ref:     ref(v1.ListMeta{}.OpenAPIModelName()),
+						},
+					},
+					"items": {
+						SchemaProps: spec.SchemaProps{
+							Type: []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(v1alpha1.EnvironmentDiff{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+				},
+				Required: []string{"items"},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.EnvironmentDiff{}.OpenAPIModelName(), v1.ListMeta{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_stax_v1alpha1_EnvironmentDiffOptions(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "EnvironmentDiffOptions are the query parameters of GET environments/{name}/diffs. The answer is the overlay's EnvironmentDiff with only the endpoints chosen; an overlay that never had shadow on answers an empty report.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"kind": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"apiVersion": {
+						SchemaProps: spec.SchemaProps{
+							Description: "APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"endpoint": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Endpoint keeps that endpoint only, as the report names it (\"GET /users/{id}\").",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"since": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Since keeps the endpoints compared at or after this time (RFC 3339).",
+							Ref:         ref(v1.Time{}.OpenAPIModelName()),
+						},
+					},
+					"limit": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Limit answers at most this many endpoints (1 or more), those with a Difference first, then by name.",
+							Type:        []string{"integer"},
+							Format:      "int64",
+						},
+					},
+				},
+			},
+		},
+		Dependencies: []string{
+			v1.Time{}.OpenAPIModelName()},
 	}
 }
 
@@ -1773,12 +2093,18 @@ func schema_pkg_apis_stax_v1alpha1_EnvironmentSpec(ref common.ReferenceCallback)
 							Format:      "",
 						},
 					},
+					"shadow": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Shadow mirrors a sample of the baseline's traffic to this overlay to compare the answers (shadow_types.go). Written through the environments/shadow subresource only.",
+							Ref:         ref(v1alpha1.ShadowSpec{}.OpenAPIModelName()),
+						},
+					},
 				},
 				Required: []string{"blueprint"},
 			},
 		},
 		Dependencies: []string{
-			v1alpha1.AutoShutdown{}.OpenAPIModelName(), v1alpha1.BaselineReference{}.OpenAPIModelName(), v1alpha1.Blueprint{}.OpenAPIModelName()},
+			v1alpha1.AutoShutdown{}.OpenAPIModelName(), v1alpha1.BaselineReference{}.OpenAPIModelName(), v1alpha1.Blueprint{}.OpenAPIModelName(), v1alpha1.ShadowSpec{}.OpenAPIModelName()},
 	}
 }
 
@@ -2063,6 +2389,95 @@ func schema_pkg_apis_stax_v1alpha1_FederatedTokenRequestStatus(ref common.Refere
 		},
 		Dependencies: []string{
 			v1.Time{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_stax_v1alpha1_FieldDiff(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "FieldDiff is one compared field of an endpoint's answers.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"field": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Field is where the answers differ: \"status\", \"header:Content-Type\", or a JSON path into the body (\"body.user.name\", \"body.items[*].id\", \"body\" for a body that is not JSON).",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"kind": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Kind of the most frequent difference: value, type, missing, added, order, status or error.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"raw": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Raw counts the requests whose primary (baseline) and candidate (overlay) answers differ on the field.",
+							Default:     0,
+							Type:        []string{"integer"},
+							Format:      "int64",
+						},
+					},
+					"noise": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Noise counts the requests whose primary and secondary (a second instance of the baseline's version) answers differ on the field.",
+							Default:     0,
+							Type:        []string{"integer"},
+							Format:      "int64",
+						},
+					},
+					"rawRate": {
+						SchemaProps: spec.SchemaProps{
+							Description: "RawRate is Raw over the endpoint's requests, a decimal (\"0.1250\").",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"noiseRate": {
+						SchemaProps: spec.SchemaProps{
+							Description: "NoiseRate is Noise over the endpoint's requests, a decimal.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"verdict": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Verdict is Difference (a behaviour change), Noise (it differs, but no more than between two instances of the same version) or Equal.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"examples": {
+						VendorExtensible: spec.VendorExtensible{
+							Extensions: spec.Extensions{
+								"x-kubernetes-list-type": "atomic",
+							},
+						},
+						SchemaProps: spec.SchemaProps{
+							Description: "Examples are a few requests on which primary and candidate differed, at most 3, each value cut at 512 bytes.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(v1alpha1.DiffExample{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+				},
+				Required: []string{"field", "raw", "noise", "rawRate", "noiseRate", "verdict"},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.DiffExample{}.OpenAPIModelName()},
 	}
 }
 
@@ -3873,6 +4288,183 @@ func schema_pkg_apis_stax_v1alpha1_ServiceUsage(ref common.ReferenceCallback) co
 		},
 		Dependencies: []string{
 			v1alpha1.ResourceUsage{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_stax_v1alpha1_ShadowIgnore(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "ShadowIgnore names fields and headers that are never compared.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"fields": {
+						VendorExtensible: spec.VendorExtensible{
+							Extensions: spec.Extensions{
+								"x-kubernetes-list-type": "set",
+							},
+						},
+						SchemaProps: spec.SchemaProps{
+							Description: "Fields are paths into the answers as the diffs name them: \"status\", \"body\" or a JSON path below it such as \"body.user.updatedAt\" or \"body.items[*].id\".",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Type:   []string{"string"},
+										Format: "",
+									},
+								},
+							},
+						},
+					},
+					"headers": {
+						VendorExtensible: spec.VendorExtensible{
+							Extensions: spec.Extensions{
+								"x-kubernetes-list-type": "set",
+							},
+						},
+						SchemaProps: spec.SchemaProps{
+							Description: "Headers are header names, matched without regard to case (\"Date\", \"X-Request-Id\").",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Type:   []string{"string"},
+										Format: "",
+									},
+								},
+							},
+						},
+					},
+				},
+			},
+		},
+	}
+}
+
+func schema_pkg_apis_stax_v1alpha1_ShadowLimit(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "ShadowLimit ends mirroring at the first of its bounds reached; at least one is set.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"duration": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Duration of mirroring, counted from spec.shadow.since.",
+							Ref:         ref(v1.Duration{}.OpenAPIModelName()),
+						},
+					},
+					"requests": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Requests compared since spec.shadow.since, at least 1.",
+							Type:        []string{"integer"},
+							Format:      "int64",
+						},
+					},
+				},
+			},
+		},
+		Dependencies: []string{
+			v1.Duration{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_stax_v1alpha1_ShadowSpec(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "ShadowSpec mirrors a sample of the traffic that reaches the baseline's version of some services to the overlay's version, so that their answers can be compared (environments/diffs). The baseline's version still answers every request; the copy is fire and forget. It is set on an overlay only (an Environment with spec.baselineRef), and written through the environments/shadow subresource only: a write of the Environment itself keeps it as it is.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"enabled": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Enabled turns mirroring on.",
+							Type:        []string{"boolean"},
+							Format:      "",
+						},
+					},
+					"percent": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Percent of the baseline's requests that are copied, 0 to 100. Defaults to 100.",
+							Type:        []string{"integer"},
+							Format:      "int32",
+						},
+					},
+					"services": {
+						VendorExtensible: spec.VendorExtensible{
+							Extensions: spec.Extensions{
+								"x-kubernetes-list-type": "set",
+							},
+						},
+						SchemaProps: spec.SchemaProps{
+							Description: "Services are the shadowed services, each one that the overlay changes (its own and also the baseline's). Empty is every service the overlay changes.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Type:   []string{"string"},
+										Format: "",
+									},
+								},
+							},
+						},
+					},
+					"methods": {
+						VendorExtensible: spec.VendorExtensible{
+							Extensions: spec.Extensions{
+								"x-kubernetes-list-type": "set",
+							},
+						},
+						SchemaProps: spec.SchemaProps{
+							Description: "Methods are the HTTP methods mirrored, in capitals. Defaults to GET, HEAD and OPTIONS. Methods other than GET, HEAD, OPTIONS and TRACE need allowUnsafe.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Type:   []string{"string"},
+										Format: "",
+									},
+								},
+							},
+						},
+					},
+					"allowUnsafe": {
+						SchemaProps: spec.SchemaProps{
+							Description: "AllowUnsafe lets methods that change state (POST, PUT, PATCH, DELETE) be mirrored. A risk of side effects: a mirrored write reaches whatever the candidate shares with the baseline, its database first, and the secondary (a second instance of the baseline's version) performs it too.",
+							Type:        []string{"boolean"},
+							Format:      "",
+						},
+					},
+					"ignore": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Ignore lists fields and headers that are never compared.",
+							Ref:         ref(v1alpha1.ShadowIgnore{}.OpenAPIModelName()),
+						},
+					},
+					"limit": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Limit ends mirroring after a while or a number of requests; unset mirrors until disabled.",
+							Ref:         ref(v1alpha1.ShadowLimit{}.OpenAPIModelName()),
+						},
+					},
+					"thresholds": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Thresholds override, for this overlay, the diff engine's thresholds above which a field's difference is reported.",
+							Ref:         ref(v1alpha1.DiffThresholds{}.OpenAPIModelName()),
+						},
+					},
+					"since": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Since is when mirroring was last turned on (enabled went from false to true); the server sets it and clears it when mirroring is off. A limit's duration counts from it.",
+							Ref:         ref(v1.Time{}.OpenAPIModelName()),
+						},
+					},
+				},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.DiffThresholds{}.OpenAPIModelName(), v1alpha1.ShadowIgnore{}.OpenAPIModelName(), v1alpha1.ShadowLimit{}.OpenAPIModelName(), v1.Time{}.OpenAPIModelName()},
 	}
 }
 

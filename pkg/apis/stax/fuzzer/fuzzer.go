@@ -61,6 +61,16 @@ var Funcs = func(codecs runtimeserializer.CodecFactory) []interface{} {
 				p.GracePeriod = &metav1.Duration{Duration: time.Minute}
 			}
 		},
+		func(s *stax.ShadowSpec, c randfill.Continue) {
+			c.FillNoCustom(s)
+			if s.Percent == nil {
+				p := c.Int31()
+				s.Percent = &p
+			}
+			if len(s.Methods) == 0 {
+				s.Methods = []string{"GET"}
+			}
+		},
 		func(h *stax.HealthCheck, c randfill.Continue) {
 			c.FillNoCustom(h)
 			if h.PeriodSeconds == 0 {

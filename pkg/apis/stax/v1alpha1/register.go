@@ -56,6 +56,7 @@ func addKnownTypes(scheme *runtime.Scheme) error {
 		&ComplianceReportOptions{}, &ComplianceReport{},
 		&Stub{}, &StubList{}, &StubDocumentChunk{}, &StubDocumentChunkList{},
 		&Diagnosis{},
+		&EnvironmentDiff{}, &EnvironmentDiffList{}, &EnvironmentDiffOptions{},
 	)
 	metav1.AddToGroupVersion(scheme, SchemeGroupVersion)
 	return nil

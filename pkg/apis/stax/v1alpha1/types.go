@@ -40,6 +40,11 @@ type EnvironmentSpec struct {
 	// clearing it resumes them. The stop and resume subresources set it.
 	// +optional
 	Paused bool `json:"paused,omitempty"`
+	// Shadow mirrors a sample of the baseline's traffic to this overlay to
+	// compare the answers (shadow_types.go). Written through the
+	// environments/shadow subresource only.
+	// +optional
+	Shadow *ShadowSpec `json:"shadow,omitempty"`
 }
 
 // Blueprint is the set of services that make up an environment.

@@ -208,6 +208,36 @@ func RegisterConversions(s *runtime.Scheme) error {
 	}); err != nil {
 		return err
 	}
+	if err := s.AddGeneratedConversionFunc((*DiffExample)(nil), (*stax.DiffExample)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_DiffExample_To_stax_DiffExample(a.(*DiffExample), b.(*stax.DiffExample), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*stax.DiffExample)(nil), (*DiffExample)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_stax_DiffExample_To_v1alpha1_DiffExample(a.(*stax.DiffExample), b.(*DiffExample), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*DiffReport)(nil), (*stax.DiffReport)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_DiffReport_To_stax_DiffReport(a.(*DiffReport), b.(*stax.DiffReport), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*stax.DiffReport)(nil), (*DiffReport)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_stax_DiffReport_To_v1alpha1_DiffReport(a.(*stax.DiffReport), b.(*DiffReport), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*DiffThresholds)(nil), (*stax.DiffThresholds)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_DiffThresholds_To_stax_DiffThresholds(a.(*DiffThresholds), b.(*stax.DiffThresholds), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*stax.DiffThresholds)(nil), (*DiffThresholds)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_stax_DiffThresholds_To_v1alpha1_DiffThresholds(a.(*stax.DiffThresholds), b.(*DiffThresholds), scope)
+	}); err != nil {
+		return err
+	}
 	if err := s.AddGeneratedConversionFunc((*DriftIgnoreRule)(nil), (*stax.DriftIgnoreRule)(nil), func(a, b interface{}, scope conversion.Scope) error {
 		return Convert_v1alpha1_DriftIgnoreRule_To_stax_DriftIgnoreRule(a.(*DriftIgnoreRule), b.(*stax.DriftIgnoreRule), scope)
 	}); err != nil {
@@ -235,6 +265,16 @@ func RegisterConversions(s *runtime.Scheme) error {
 	}
 	if err := s.AddGeneratedConversionFunc((*stax.DriftRecord)(nil), (*DriftRecord)(nil), func(a, b interface{}, scope conversion.Scope) error {
 		return Convert_stax_DriftRecord_To_v1alpha1_DriftRecord(a.(*stax.DriftRecord), b.(*DriftRecord), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*EndpointDiff)(nil), (*stax.EndpointDiff)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_EndpointDiff_To_stax_EndpointDiff(a.(*EndpointDiff), b.(*stax.EndpointDiff), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*stax.EndpointDiff)(nil), (*EndpointDiff)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_stax_EndpointDiff_To_v1alpha1_EndpointDiff(a.(*stax.EndpointDiff), b.(*EndpointDiff), scope)
 	}); err != nil {
 		return err
 	}
@@ -275,6 +315,36 @@ func RegisterConversions(s *runtime.Scheme) error {
 	}
 	if err := s.AddGeneratedConversionFunc((*stax.EnvironmentAction)(nil), (*EnvironmentAction)(nil), func(a, b interface{}, scope conversion.Scope) error {
 		return Convert_stax_EnvironmentAction_To_v1alpha1_EnvironmentAction(a.(*stax.EnvironmentAction), b.(*EnvironmentAction), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*EnvironmentDiff)(nil), (*stax.EnvironmentDiff)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_EnvironmentDiff_To_stax_EnvironmentDiff(a.(*EnvironmentDiff), b.(*stax.EnvironmentDiff), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*stax.EnvironmentDiff)(nil), (*EnvironmentDiff)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_stax_EnvironmentDiff_To_v1alpha1_EnvironmentDiff(a.(*stax.EnvironmentDiff), b.(*EnvironmentDiff), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*EnvironmentDiffList)(nil), (*stax.EnvironmentDiffList)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_EnvironmentDiffList_To_stax_EnvironmentDiffList(a.(*EnvironmentDiffList), b.(*stax.EnvironmentDiffList), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*stax.EnvironmentDiffList)(nil), (*EnvironmentDiffList)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_stax_EnvironmentDiffList_To_v1alpha1_EnvironmentDiffList(a.(*stax.EnvironmentDiffList), b.(*EnvironmentDiffList), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*EnvironmentDiffOptions)(nil), (*stax.EnvironmentDiffOptions)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_EnvironmentDiffOptions_To_stax_EnvironmentDiffOptions(a.(*EnvironmentDiffOptions), b.(*stax.EnvironmentDiffOptions), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*stax.EnvironmentDiffOptions)(nil), (*EnvironmentDiffOptions)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_stax_EnvironmentDiffOptions_To_v1alpha1_EnvironmentDiffOptions(a.(*stax.EnvironmentDiffOptions), b.(*EnvironmentDiffOptions), scope)
 	}); err != nil {
 		return err
 	}
@@ -385,6 +455,16 @@ func RegisterConversions(s *runtime.Scheme) error {
 	}
 	if err := s.AddGeneratedConversionFunc((*stax.FederatedTokenRequestStatus)(nil), (*FederatedTokenRequestStatus)(nil), func(a, b interface{}, scope conversion.Scope) error {
 		return Convert_stax_FederatedTokenRequestStatus_To_v1alpha1_FederatedTokenRequestStatus(a.(*stax.FederatedTokenRequestStatus), b.(*FederatedTokenRequestStatus), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*FieldDiff)(nil), (*stax.FieldDiff)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_FieldDiff_To_stax_FieldDiff(a.(*FieldDiff), b.(*stax.FieldDiff), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*stax.FieldDiff)(nil), (*FieldDiff)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_stax_FieldDiff_To_v1alpha1_FieldDiff(a.(*stax.FieldDiff), b.(*FieldDiff), scope)
 	}); err != nil {
 		return err
 	}
@@ -718,6 +798,36 @@ func RegisterConversions(s *runtime.Scheme) error {
 	}); err != nil {
 		return err
 	}
+	if err := s.AddGeneratedConversionFunc((*ShadowIgnore)(nil), (*stax.ShadowIgnore)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_ShadowIgnore_To_stax_ShadowIgnore(a.(*ShadowIgnore), b.(*stax.ShadowIgnore), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*stax.ShadowIgnore)(nil), (*ShadowIgnore)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_stax_ShadowIgnore_To_v1alpha1_ShadowIgnore(a.(*stax.ShadowIgnore), b.(*ShadowIgnore), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*ShadowLimit)(nil), (*stax.ShadowLimit)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_ShadowLimit_To_stax_ShadowLimit(a.(*ShadowLimit), b.(*stax.ShadowLimit), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*stax.ShadowLimit)(nil), (*ShadowLimit)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_stax_ShadowLimit_To_v1alpha1_ShadowLimit(a.(*stax.ShadowLimit), b.(*ShadowLimit), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*ShadowSpec)(nil), (*stax.ShadowSpec)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_ShadowSpec_To_stax_ShadowSpec(a.(*ShadowSpec), b.(*stax.ShadowSpec), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*stax.ShadowSpec)(nil), (*ShadowSpec)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_stax_ShadowSpec_To_v1alpha1_ShadowSpec(a.(*stax.ShadowSpec), b.(*ShadowSpec), scope)
+	}); err != nil {
+		return err
+	}
 	if err := s.AddGeneratedConversionFunc((*SignatureVerification)(nil), (*stax.SignatureVerification)(nil), func(a, b interface{}, scope conversion.Scope) error {
 		return Convert_v1alpha1_SignatureVerification_To_stax_SignatureVerification(a.(*SignatureVerification), b.(*stax.SignatureVerification), scope)
 	}); err != nil {
@@ -920,6 +1030,11 @@ func RegisterConversions(s *runtime.Scheme) error {
 	}
 	if err := s.AddGeneratedConversionFunc((*url.Values)(nil), (*ComplianceReportOptions)(nil), func(a, b interface{}, scope conversion.Scope) error {
 		return Convert_url_Values_To_v1alpha1_ComplianceReportOptions(a.(*url.Values), b.(*ComplianceReportOptions), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*url.Values)(nil), (*EnvironmentDiffOptions)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_url_Values_To_v1alpha1_EnvironmentDiffOptions(a.(*url.Values), b.(*EnvironmentDiffOptions), scope)
 	}); err != nil {
 		return err
 	}
@@ -1330,6 +1445,66 @@ func Convert_stax_DiagnosisStatus_To_v1alpha1_DiagnosisStatus(in *stax.Diagnosis
 	return autoConvert_stax_DiagnosisStatus_To_v1alpha1_DiagnosisStatus(in, out, s)
 }
 
+func autoConvert_v1alpha1_DiffExample_To_stax_DiffExample(in *DiffExample, out *stax.DiffExample, s conversion.Scope) error {
+	*out = *(*stax.DiffExample)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_DiffExample_To_stax_DiffExample is an autogenerated conversion function.
+func Convert_v1alpha1_DiffExample_To_stax_DiffExample(in *DiffExample, out *stax.DiffExample, s conversion.Scope) error {
+	return autoConvert_v1alpha1_DiffExample_To_stax_DiffExample(in, out, s)
+}
+
+func autoConvert_stax_DiffExample_To_v1alpha1_DiffExample(in *stax.DiffExample, out *DiffExample, s conversion.Scope) error {
+	*out = *(*DiffExample)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_stax_DiffExample_To_v1alpha1_DiffExample is an autogenerated conversion function.
+func Convert_stax_DiffExample_To_v1alpha1_DiffExample(in *stax.DiffExample, out *DiffExample, s conversion.Scope) error {
+	return autoConvert_stax_DiffExample_To_v1alpha1_DiffExample(in, out, s)
+}
+
+func autoConvert_v1alpha1_DiffReport_To_stax_DiffReport(in *DiffReport, out *stax.DiffReport, s conversion.Scope) error {
+	*out = *(*stax.DiffReport)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_DiffReport_To_stax_DiffReport is an autogenerated conversion function.
+func Convert_v1alpha1_DiffReport_To_stax_DiffReport(in *DiffReport, out *stax.DiffReport, s conversion.Scope) error {
+	return autoConvert_v1alpha1_DiffReport_To_stax_DiffReport(in, out, s)
+}
+
+func autoConvert_stax_DiffReport_To_v1alpha1_DiffReport(in *stax.DiffReport, out *DiffReport, s conversion.Scope) error {
+	*out = *(*DiffReport)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_stax_DiffReport_To_v1alpha1_DiffReport is an autogenerated conversion function.
+func Convert_stax_DiffReport_To_v1alpha1_DiffReport(in *stax.DiffReport, out *DiffReport, s conversion.Scope) error {
+	return autoConvert_stax_DiffReport_To_v1alpha1_DiffReport(in, out, s)
+}
+
+func autoConvert_v1alpha1_DiffThresholds_To_stax_DiffThresholds(in *DiffThresholds, out *stax.DiffThresholds, s conversion.Scope) error {
+	*out = *(*stax.DiffThresholds)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_DiffThresholds_To_stax_DiffThresholds is an autogenerated conversion function.
+func Convert_v1alpha1_DiffThresholds_To_stax_DiffThresholds(in *DiffThresholds, out *stax.DiffThresholds, s conversion.Scope) error {
+	return autoConvert_v1alpha1_DiffThresholds_To_stax_DiffThresholds(in, out, s)
+}
+
+func autoConvert_stax_DiffThresholds_To_v1alpha1_DiffThresholds(in *stax.DiffThresholds, out *DiffThresholds, s conversion.Scope) error {
+	*out = *(*DiffThresholds)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_stax_DiffThresholds_To_v1alpha1_DiffThresholds is an autogenerated conversion function.
+func Convert_stax_DiffThresholds_To_v1alpha1_DiffThresholds(in *stax.DiffThresholds, out *DiffThresholds, s conversion.Scope) error {
+	return autoConvert_stax_DiffThresholds_To_v1alpha1_DiffThresholds(in, out, s)
+}
+
 func autoConvert_v1alpha1_DriftIgnoreRule_To_stax_DriftIgnoreRule(in *DriftIgnoreRule, out *stax.DriftIgnoreRule, s conversion.Scope) error {
 	*out = *(*stax.DriftIgnoreRule)(unsafe.Pointer(in))
 	return nil
@@ -1388,6 +1563,26 @@ func autoConvert_stax_DriftRecord_To_v1alpha1_DriftRecord(in *stax.DriftRecord, 
 // Convert_stax_DriftRecord_To_v1alpha1_DriftRecord is an autogenerated conversion function.
 func Convert_stax_DriftRecord_To_v1alpha1_DriftRecord(in *stax.DriftRecord, out *DriftRecord, s conversion.Scope) error {
 	return autoConvert_stax_DriftRecord_To_v1alpha1_DriftRecord(in, out, s)
+}
+
+func autoConvert_v1alpha1_EndpointDiff_To_stax_EndpointDiff(in *EndpointDiff, out *stax.EndpointDiff, s conversion.Scope) error {
+	*out = *(*stax.EndpointDiff)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_EndpointDiff_To_stax_EndpointDiff is an autogenerated conversion function.
+func Convert_v1alpha1_EndpointDiff_To_stax_EndpointDiff(in *EndpointDiff, out *stax.EndpointDiff, s conversion.Scope) error {
+	return autoConvert_v1alpha1_EndpointDiff_To_stax_EndpointDiff(in, out, s)
+}
+
+func autoConvert_stax_EndpointDiff_To_v1alpha1_EndpointDiff(in *stax.EndpointDiff, out *EndpointDiff, s conversion.Scope) error {
+	*out = *(*EndpointDiff)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_stax_EndpointDiff_To_v1alpha1_EndpointDiff is an autogenerated conversion function.
+func Convert_stax_EndpointDiff_To_v1alpha1_EndpointDiff(in *stax.EndpointDiff, out *EndpointDiff, s conversion.Scope) error {
+	return autoConvert_stax_EndpointDiff_To_v1alpha1_EndpointDiff(in, out, s)
 }
 
 func autoConvert_v1alpha1_EnvVar_To_stax_EnvVar(in *EnvVar, out *stax.EnvVar, s conversion.Scope) error {
@@ -1480,6 +1675,110 @@ func autoConvert_stax_EnvironmentAction_To_v1alpha1_EnvironmentAction(in *stax.E
 // Convert_stax_EnvironmentAction_To_v1alpha1_EnvironmentAction is an autogenerated conversion function.
 func Convert_stax_EnvironmentAction_To_v1alpha1_EnvironmentAction(in *stax.EnvironmentAction, out *EnvironmentAction, s conversion.Scope) error {
 	return autoConvert_stax_EnvironmentAction_To_v1alpha1_EnvironmentAction(in, out, s)
+}
+
+func autoConvert_v1alpha1_EnvironmentDiff_To_stax_EnvironmentDiff(in *EnvironmentDiff, out *stax.EnvironmentDiff, s conversion.Scope) error {
+	out.ObjectMeta = in.ObjectMeta
+	if err := Convert_v1alpha1_DiffReport_To_stax_DiffReport(&in.Report, &out.Report, s); err != nil {
+		return err
+	}
+	return nil
+}
+
+// Convert_v1alpha1_EnvironmentDiff_To_stax_EnvironmentDiff is an autogenerated conversion function.
+func Convert_v1alpha1_EnvironmentDiff_To_stax_EnvironmentDiff(in *EnvironmentDiff, out *stax.EnvironmentDiff, s conversion.Scope) error {
+	return autoConvert_v1alpha1_EnvironmentDiff_To_stax_EnvironmentDiff(in, out, s)
+}
+
+func autoConvert_stax_EnvironmentDiff_To_v1alpha1_EnvironmentDiff(in *stax.EnvironmentDiff, out *EnvironmentDiff, s conversion.Scope) error {
+	out.ObjectMeta = in.ObjectMeta
+	if err := Convert_stax_DiffReport_To_v1alpha1_DiffReport(&in.Report, &out.Report, s); err != nil {
+		return err
+	}
+	return nil
+}
+
+// Convert_stax_EnvironmentDiff_To_v1alpha1_EnvironmentDiff is an autogenerated conversion function.
+func Convert_stax_EnvironmentDiff_To_v1alpha1_EnvironmentDiff(in *stax.EnvironmentDiff, out *EnvironmentDiff, s conversion.Scope) error {
+	return autoConvert_stax_EnvironmentDiff_To_v1alpha1_EnvironmentDiff(in, out, s)
+}
+
+func autoConvert_v1alpha1_EnvironmentDiffList_To_stax_EnvironmentDiffList(in *EnvironmentDiffList, out *stax.EnvironmentDiffList, s conversion.Scope) error {
+	out.ListMeta = in.ListMeta
+	out.Items = *(*[]stax.EnvironmentDiff)(unsafe.Pointer(&in.Items))
+	return nil
+}
+
+// Convert_v1alpha1_EnvironmentDiffList_To_stax_EnvironmentDiffList is an autogenerated conversion function.
+func Convert_v1alpha1_EnvironmentDiffList_To_stax_EnvironmentDiffList(in *EnvironmentDiffList, out *stax.EnvironmentDiffList, s conversion.Scope) error {
+	return autoConvert_v1alpha1_EnvironmentDiffList_To_stax_EnvironmentDiffList(in, out, s)
+}
+
+func autoConvert_stax_EnvironmentDiffList_To_v1alpha1_EnvironmentDiffList(in *stax.EnvironmentDiffList, out *EnvironmentDiffList, s conversion.Scope) error {
+	out.ListMeta = in.ListMeta
+	out.Items = *(*[]EnvironmentDiff)(unsafe.Pointer(&in.Items))
+	return nil
+}
+
+// Convert_stax_EnvironmentDiffList_To_v1alpha1_EnvironmentDiffList is an autogenerated conversion function.
+func Convert_stax_EnvironmentDiffList_To_v1alpha1_EnvironmentDiffList(in *stax.EnvironmentDiffList, out *EnvironmentDiffList, s conversion.Scope) error {
+	return autoConvert_stax_EnvironmentDiffList_To_v1alpha1_EnvironmentDiffList(in, out, s)
+}
+
+func autoConvert_v1alpha1_EnvironmentDiffOptions_To_stax_EnvironmentDiffOptions(in *EnvironmentDiffOptions, out *stax.EnvironmentDiffOptions, s conversion.Scope) error {
+	out.Endpoint = in.Endpoint
+	out.Since = (*v1.Time)(unsafe.Pointer(in.Since))
+	out.Limit = (*int64)(unsafe.Pointer(in.Limit))
+	return nil
+}
+
+// Convert_v1alpha1_EnvironmentDiffOptions_To_stax_EnvironmentDiffOptions is an autogenerated conversion function.
+func Convert_v1alpha1_EnvironmentDiffOptions_To_stax_EnvironmentDiffOptions(in *EnvironmentDiffOptions, out *stax.EnvironmentDiffOptions, s conversion.Scope) error {
+	return autoConvert_v1alpha1_EnvironmentDiffOptions_To_stax_EnvironmentDiffOptions(in, out, s)
+}
+
+func autoConvert_stax_EnvironmentDiffOptions_To_v1alpha1_EnvironmentDiffOptions(in *stax.EnvironmentDiffOptions, out *EnvironmentDiffOptions, s conversion.Scope) error {
+	out.Endpoint = in.Endpoint
+	out.Since = (*v1.Time)(unsafe.Pointer(in.Since))
+	out.Limit = (*int64)(unsafe.Pointer(in.Limit))
+	return nil
+}
+
+// Convert_stax_EnvironmentDiffOptions_To_v1alpha1_EnvironmentDiffOptions is an autogenerated conversion function.
+func Convert_stax_EnvironmentDiffOptions_To_v1alpha1_EnvironmentDiffOptions(in *stax.EnvironmentDiffOptions, out *EnvironmentDiffOptions, s conversion.Scope) error {
+	return autoConvert_stax_EnvironmentDiffOptions_To_v1alpha1_EnvironmentDiffOptions(in, out, s)
+}
+
+func autoConvert_url_Values_To_v1alpha1_EnvironmentDiffOptions(in *url.Values, out *EnvironmentDiffOptions, s conversion.Scope) error {
+	// WARNING: Field TypeMeta does not have json tag, skipping.
+
+	if values, ok := map[string][]string(*in)["endpoint"]; ok && len(values) > 0 {
+		if err := runtime.Convert_Slice_string_To_string(&values, &out.Endpoint, s); err != nil {
+			return err
+		}
+	} else {
+		out.Endpoint = ""
+	}
+	if values, ok := map[string][]string(*in)["since"]; ok && len(values) > 0 {
+		if err := v1.Convert_Slice_string_To_Pointer_v1_Time(&values, &out.Since, s); err != nil {
+			return err
+		}
+	} else {
+		out.Since = nil
+	}
+	if values, ok := map[string][]string(*in)["limit"]; ok && len(values) > 0 {
+		if err := runtime.Convert_Slice_string_To_Pointer_int64(&values, &out.Limit, s); err != nil {
+			return err
+		}
+	} else {
+		out.Limit = nil
+	}
+	return nil
+}
+
+// Convert_url_Values_To_v1alpha1_EnvironmentDiffOptions is an autogenerated conversion function.
+func Convert_url_Values_To_v1alpha1_EnvironmentDiffOptions(in *url.Values, out *EnvironmentDiffOptions, s conversion.Scope) error {
+	return autoConvert_url_Values_To_v1alpha1_EnvironmentDiffOptions(in, out, s)
 }
 
 func autoConvert_v1alpha1_EnvironmentDrift_To_stax_EnvironmentDrift(in *EnvironmentDrift, out *stax.EnvironmentDrift, s conversion.Scope) error {
@@ -1806,6 +2105,26 @@ func autoConvert_stax_FederatedTokenRequestStatus_To_v1alpha1_FederatedTokenRequ
 // Convert_stax_FederatedTokenRequestStatus_To_v1alpha1_FederatedTokenRequestStatus is an autogenerated conversion function.
 func Convert_stax_FederatedTokenRequestStatus_To_v1alpha1_FederatedTokenRequestStatus(in *stax.FederatedTokenRequestStatus, out *FederatedTokenRequestStatus, s conversion.Scope) error {
 	return autoConvert_stax_FederatedTokenRequestStatus_To_v1alpha1_FederatedTokenRequestStatus(in, out, s)
+}
+
+func autoConvert_v1alpha1_FieldDiff_To_stax_FieldDiff(in *FieldDiff, out *stax.FieldDiff, s conversion.Scope) error {
+	*out = *(*stax.FieldDiff)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_FieldDiff_To_stax_FieldDiff is an autogenerated conversion function.
+func Convert_v1alpha1_FieldDiff_To_stax_FieldDiff(in *FieldDiff, out *stax.FieldDiff, s conversion.Scope) error {
+	return autoConvert_v1alpha1_FieldDiff_To_stax_FieldDiff(in, out, s)
+}
+
+func autoConvert_stax_FieldDiff_To_v1alpha1_FieldDiff(in *stax.FieldDiff, out *FieldDiff, s conversion.Scope) error {
+	*out = *(*FieldDiff)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_stax_FieldDiff_To_v1alpha1_FieldDiff is an autogenerated conversion function.
+func Convert_stax_FieldDiff_To_v1alpha1_FieldDiff(in *stax.FieldDiff, out *FieldDiff, s conversion.Scope) error {
+	return autoConvert_stax_FieldDiff_To_v1alpha1_FieldDiff(in, out, s)
 }
 
 func autoConvert_v1alpha1_FindingRemediation_To_stax_FindingRemediation(in *FindingRemediation, out *stax.FindingRemediation, s conversion.Scope) error {
@@ -2568,6 +2887,66 @@ func autoConvert_stax_ServiceUsage_To_v1alpha1_ServiceUsage(in *stax.ServiceUsag
 // Convert_stax_ServiceUsage_To_v1alpha1_ServiceUsage is an autogenerated conversion function.
 func Convert_stax_ServiceUsage_To_v1alpha1_ServiceUsage(in *stax.ServiceUsage, out *ServiceUsage, s conversion.Scope) error {
 	return autoConvert_stax_ServiceUsage_To_v1alpha1_ServiceUsage(in, out, s)
+}
+
+func autoConvert_v1alpha1_ShadowIgnore_To_stax_ShadowIgnore(in *ShadowIgnore, out *stax.ShadowIgnore, s conversion.Scope) error {
+	*out = *(*stax.ShadowIgnore)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_ShadowIgnore_To_stax_ShadowIgnore is an autogenerated conversion function.
+func Convert_v1alpha1_ShadowIgnore_To_stax_ShadowIgnore(in *ShadowIgnore, out *stax.ShadowIgnore, s conversion.Scope) error {
+	return autoConvert_v1alpha1_ShadowIgnore_To_stax_ShadowIgnore(in, out, s)
+}
+
+func autoConvert_stax_ShadowIgnore_To_v1alpha1_ShadowIgnore(in *stax.ShadowIgnore, out *ShadowIgnore, s conversion.Scope) error {
+	*out = *(*ShadowIgnore)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_stax_ShadowIgnore_To_v1alpha1_ShadowIgnore is an autogenerated conversion function.
+func Convert_stax_ShadowIgnore_To_v1alpha1_ShadowIgnore(in *stax.ShadowIgnore, out *ShadowIgnore, s conversion.Scope) error {
+	return autoConvert_stax_ShadowIgnore_To_v1alpha1_ShadowIgnore(in, out, s)
+}
+
+func autoConvert_v1alpha1_ShadowLimit_To_stax_ShadowLimit(in *ShadowLimit, out *stax.ShadowLimit, s conversion.Scope) error {
+	*out = *(*stax.ShadowLimit)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_ShadowLimit_To_stax_ShadowLimit is an autogenerated conversion function.
+func Convert_v1alpha1_ShadowLimit_To_stax_ShadowLimit(in *ShadowLimit, out *stax.ShadowLimit, s conversion.Scope) error {
+	return autoConvert_v1alpha1_ShadowLimit_To_stax_ShadowLimit(in, out, s)
+}
+
+func autoConvert_stax_ShadowLimit_To_v1alpha1_ShadowLimit(in *stax.ShadowLimit, out *ShadowLimit, s conversion.Scope) error {
+	*out = *(*ShadowLimit)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_stax_ShadowLimit_To_v1alpha1_ShadowLimit is an autogenerated conversion function.
+func Convert_stax_ShadowLimit_To_v1alpha1_ShadowLimit(in *stax.ShadowLimit, out *ShadowLimit, s conversion.Scope) error {
+	return autoConvert_stax_ShadowLimit_To_v1alpha1_ShadowLimit(in, out, s)
+}
+
+func autoConvert_v1alpha1_ShadowSpec_To_stax_ShadowSpec(in *ShadowSpec, out *stax.ShadowSpec, s conversion.Scope) error {
+	*out = *(*stax.ShadowSpec)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_ShadowSpec_To_stax_ShadowSpec is an autogenerated conversion function.
+func Convert_v1alpha1_ShadowSpec_To_stax_ShadowSpec(in *ShadowSpec, out *stax.ShadowSpec, s conversion.Scope) error {
+	return autoConvert_v1alpha1_ShadowSpec_To_stax_ShadowSpec(in, out, s)
+}
+
+func autoConvert_stax_ShadowSpec_To_v1alpha1_ShadowSpec(in *stax.ShadowSpec, out *ShadowSpec, s conversion.Scope) error {
+	*out = *(*ShadowSpec)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_stax_ShadowSpec_To_v1alpha1_ShadowSpec is an autogenerated conversion function.
+func Convert_stax_ShadowSpec_To_v1alpha1_ShadowSpec(in *stax.ShadowSpec, out *ShadowSpec, s conversion.Scope) error {
+	return autoConvert_stax_ShadowSpec_To_v1alpha1_ShadowSpec(in, out, s)
 }
 
 func autoConvert_v1alpha1_SignatureVerification_To_stax_SignatureVerification(in *SignatureVerification, out *stax.SignatureVerification, s conversion.Scope) error {

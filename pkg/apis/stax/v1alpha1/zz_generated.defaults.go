@@ -75,6 +75,9 @@ func SetObjectDefaults_Environment(in *Environment) {
 			SetDefaults_HealthCheck(a.Health)
 		}
 	}
+	if in.Spec.Shadow != nil {
+		SetDefaults_ShadowSpec(in.Spec.Shadow)
+	}
 	if in.Status.LastReady != nil {
 		for i := range in.Status.LastReady.Blueprint.Services {
 			a := &in.Status.LastReady.Blueprint.Services[i]

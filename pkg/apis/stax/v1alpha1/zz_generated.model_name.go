@@ -107,6 +107,21 @@ func (in DiagnosisStatus) OpenAPIModelName() string {
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
+func (in DiffExample) OpenAPIModelName() string {
+	return "ai.microstax.stax.v1alpha1.DiffExample"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in DiffReport) OpenAPIModelName() string {
+	return "ai.microstax.stax.v1alpha1.DiffReport"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in DiffThresholds) OpenAPIModelName() string {
+	return "ai.microstax.stax.v1alpha1.DiffThresholds"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
 func (in DriftIgnoreRule) OpenAPIModelName() string {
 	return "ai.microstax.stax.v1alpha1.DriftIgnoreRule"
 }
@@ -119,6 +134,11 @@ func (in DriftPolicy) OpenAPIModelName() string {
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in DriftRecord) OpenAPIModelName() string {
 	return "ai.microstax.stax.v1alpha1.DriftRecord"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in EndpointDiff) OpenAPIModelName() string {
+	return "ai.microstax.stax.v1alpha1.EndpointDiff"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
@@ -139,6 +159,21 @@ func (in Environment) OpenAPIModelName() string {
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in EnvironmentAction) OpenAPIModelName() string {
 	return "ai.microstax.stax.v1alpha1.EnvironmentAction"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in EnvironmentDiff) OpenAPIModelName() string {
+	return "ai.microstax.stax.v1alpha1.EnvironmentDiff"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in EnvironmentDiffList) OpenAPIModelName() string {
+	return "ai.microstax.stax.v1alpha1.EnvironmentDiffList"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in EnvironmentDiffOptions) OpenAPIModelName() string {
+	return "ai.microstax.stax.v1alpha1.EnvironmentDiffOptions"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
@@ -194,6 +229,11 @@ func (in FederatedTokenRequestSpec) OpenAPIModelName() string {
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in FederatedTokenRequestStatus) OpenAPIModelName() string {
 	return "ai.microstax.stax.v1alpha1.FederatedTokenRequestStatus"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in FieldDiff) OpenAPIModelName() string {
+	return "ai.microstax.stax.v1alpha1.FieldDiff"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
@@ -359,6 +399,21 @@ func (in ServiceStatus) OpenAPIModelName() string {
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in ServiceUsage) OpenAPIModelName() string {
 	return "ai.microstax.stax.v1alpha1.ServiceUsage"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in ShadowIgnore) OpenAPIModelName() string {
+	return "ai.microstax.stax.v1alpha1.ShadowIgnore"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in ShadowLimit) OpenAPIModelName() string {
+	return "ai.microstax.stax.v1alpha1.ShadowLimit"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in ShadowSpec) OpenAPIModelName() string {
+	return "ai.microstax.stax.v1alpha1.ShadowSpec"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.

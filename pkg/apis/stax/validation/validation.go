@@ -76,6 +76,7 @@ func validateEnvironmentSpec(spec *stax.EnvironmentSpec, old, base *stax.Bluepri
 			allErrs = append(allErrs, field.Invalid(fldPath.Child("baselineRef", "name"), ref.Name, msg))
 		}
 	}
+	allErrs = append(allErrs, validateShadow(spec, base, fldPath.Child("shadow"))...)
 	return allErrs
 }
 

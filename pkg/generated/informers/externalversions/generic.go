@@ -57,6 +57,8 @@ func (f *sharedInformerFactory) ForResource(resource schema.GroupVersionResource
 		return &genericInformer{resource: resource.GroupResource(), informer: f.Stax().V1alpha1().Baselines().Informer()}, nil
 	case v1alpha1.SchemeGroupVersion.WithResource("environments"):
 		return &genericInformer{resource: resource.GroupResource(), informer: f.Stax().V1alpha1().Environments().Informer()}, nil
+	case v1alpha1.SchemeGroupVersion.WithResource("environmentdiffs"):
+		return &genericInformer{resource: resource.GroupResource(), informer: f.Stax().V1alpha1().EnvironmentDiffs().Informer()}, nil
 	case v1alpha1.SchemeGroupVersion.WithResource("environmentrecords"):
 		return &genericInformer{resource: resource.GroupResource(), informer: f.Stax().V1alpha1().EnvironmentRecords().Informer()}, nil
 	case v1alpha1.SchemeGroupVersion.WithResource("organizations"):

@@ -75,7 +75,7 @@ func (r *LogREST) Get(ctx context.Context, name string, options runtime.Object) 
 	}
 	env := obj.(*stax.Environment)
 	if errs := validation.ValidateEnvironmentLogOptions(opts, env); len(errs) > 0 {
-		return nil, invalidLogOptions(name, errs)
+		return nil, invalidOptions("EnvironmentLogOptions", name, errs)
 	}
 	if r.source == nil {
 		return nil, apierrors.NewServiceUnavailable("this server runs no environments (--runtime=none)")
@@ -86,10 +86,11 @@ func (r *LogREST) Get(ctx context.Context, name string, options runtime.Object) 
 	}, nil
 }
 
-// invalidLogOptions is a 400 (bad query, as before options were typed)
-// that carries each field error as a cause, as a 422 would.
-func invalidLogOptions(name string, errs field.ErrorList) error {
-	err := apierrors.NewInvalid(stax.Kind("EnvironmentLogOptions"), name, errs)
+// invalidOptions is a 400 (a bad query, as before options were typed)
+// that carries each field error as a cause, as a 422 would: the answer to
+// bad options of a subresource's GET.
+func invalidOptions(kind, name string, errs field.ErrorList) error {
+	err := apierrors.NewInvalid(stax.Kind(kind), name, errs)
 	err.ErrStatus.Code = http.StatusBadRequest
 	err.ErrStatus.Reason = metav1.StatusReasonBadRequest
 	return err

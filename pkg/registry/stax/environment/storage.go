@@ -57,6 +57,10 @@ type Storage struct {
 	Logs *LogsREST
 	// Diagnose answers, never stores, a Diagnosis (diagnose.go).
 	Diagnose *DiagnoseREST
+	// Shadow writes spec.shadow, and only it (shadow.go).
+	Shadow *ShadowREST
+	// Diffs answers the overlay's EnvironmentDiff, filtered (diffs.go).
+	Diffs *DiffsREST
 }
 
 // NewStorage builds the store of environments on the given storage options.
@@ -104,6 +108,8 @@ func NewStorage(scheme *runtime.Scheme, optsGetter generic.RESTOptionsGetter, lo
 		Log:         log,
 		Logs:        &LogsREST{log},
 		Diagnose:    &DiagnoseREST{env: env, status: &statusStore, source: source, now: time.Now},
+		Shadow:      newShadowREST(store, strategy, time.Now),
+		Diffs:       &DiffsREST{store: store},
 	}, nil
 }
 

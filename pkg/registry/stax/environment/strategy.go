@@ -44,16 +44,18 @@ func (environmentStrategy) NamespaceScoped() bool { return true }
 // GetResetFields names the fields a write to the main resource may not set.
 func (environmentStrategy) GetResetFields() map[fieldpath.APIVersion]*fieldpath.Set {
 	return map[fieldpath.APIVersion]*fieldpath.Set{
-		"stax.microstax.ai/v1alpha1": fieldpath.NewSet(fieldpath.MakePathOrDie("status")),
+		"stax.microstax.ai/v1alpha1": fieldpath.NewSet(fieldpath.MakePathOrDie("status"), fieldpath.MakePathOrDie("spec", "shadow")),
 	}
 }
 
-// PrepareForCreate starts every environment Pending at generation 1 and
-// records its creator; a client cannot claim another creator.
+// PrepareForCreate starts every environment Pending at generation 1, without
+// shadow settings, and records its creator; a client cannot claim another
+// creator.
 func (environmentStrategy) PrepareForCreate(ctx context.Context, obj runtime.Object) {
 	env := obj.(*stax.Environment)
 	env.Status = stax.EnvironmentStatus{Phase: stax.EnvironmentPending}
 	env.Generation = 1
+	env.Spec.Shadow = nil // written through environments/shadow only (shadow.go)
 	delete(env.Annotations, stax.AnnotationCreatedBy)
 	if u, ok := genericapirequest.UserFrom(ctx); ok {
 		if env.Annotations == nil {
@@ -63,11 +65,12 @@ func (environmentStrategy) PrepareForCreate(ctx context.Context, obj runtime.Obj
 	}
 }
 
-// PrepareForUpdate keeps the stored status and bumps the generation when,
-// and only when, the spec changed.
+// PrepareForUpdate keeps the stored status and shadow settings and bumps
+// the generation when, and only when, the spec changed.
 func (environmentStrategy) PrepareForUpdate(ctx context.Context, obj, old runtime.Object) {
 	newEnv, oldEnv := obj.(*stax.Environment), old.(*stax.Environment)
 	newEnv.Status = oldEnv.Status
+	newEnv.Spec.Shadow = oldEnv.Spec.Shadow.DeepCopy() // environments/shadow's
 	keepCreator(newEnv, oldEnv)
 	if !apiequality.Semantic.DeepEqual(newEnv.Spec, oldEnv.Spec) {
 		newEnv.Generation = oldEnv.Generation + 1

@@ -23,6 +23,7 @@ var columns = []metav1.TableColumnDefinition{
 	{Name: "Display Name", Type: "string", Priority: 1, Description: "Human-friendly name."},
 	{Name: "Services", Type: "string", Priority: 1, Description: "Names of the blueprint's services."},
 	{Name: "Message", Type: "string", Priority: 1, Description: "Message of the Ready condition."},
+	{Name: "Shadow", Type: "string", Priority: 1, Description: "Percent of the baseline's traffic mirrored to the overlay, or off; blank for an environment that is not an overlay."},
 }
 
 func cells(env *stax.Environment) []interface{} {
@@ -55,7 +56,23 @@ func cells(env *stax.Environment) []interface{} {
 		env.Spec.DisplayName,
 		strings.Join(names, ","),
 		message,
+		shadowCell(env),
 	}
+}
+
+// shadowCell is "25%" while mirroring, "off" for an overlay that is not,
+// and blank for an environment that is not an overlay.
+func shadowCell(env *stax.Environment) string {
+	s := env.Spec.Shadow
+	switch {
+	case env.Spec.BaselineRef == nil:
+		return ""
+	case s == nil || !s.Enabled:
+		return "off"
+	case s.Percent == nil:
+		return "on"
+	}
+	return fmt.Sprintf("%d%%", *s.Percent)
 }
 
 func age(t metav1.Time) string {

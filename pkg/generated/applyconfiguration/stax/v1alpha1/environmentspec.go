@@ -35,6 +35,10 @@ type EnvironmentSpecApplyConfiguration struct {
 	// Paused stops every service while keeping the blueprint and state;
 	// clearing it resumes them. The stop and resume subresources set it.
 	Paused *bool `json:"paused,omitempty"`
+	// Shadow mirrors a sample of the baseline's traffic to this overlay to
+	// compare the answers (shadow_types.go). Written through the
+	// environments/shadow subresource only.
+	Shadow *ShadowSpecApplyConfiguration `json:"shadow,omitempty"`
 }
 
 // EnvironmentSpecApplyConfiguration constructs a declarative configuration of the EnvironmentSpec type for use with
@@ -80,5 +84,13 @@ func (b *EnvironmentSpecApplyConfiguration) WithBaselineRef(value *BaselineRefer
 // If called multiple times, the Paused field is set to the value of the last call.
 func (b *EnvironmentSpecApplyConfiguration) WithPaused(value bool) *EnvironmentSpecApplyConfiguration {
 	b.Paused = &value
+	return b
+}
+
+// WithShadow sets the Shadow field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the Shadow field is set to the value of the last call.
+func (b *EnvironmentSpecApplyConfiguration) WithShadow(value *ShadowSpecApplyConfiguration) *EnvironmentSpecApplyConfiguration {
+	b.Shadow = value
 	return b
 }

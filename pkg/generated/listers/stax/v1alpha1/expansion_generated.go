@@ -34,6 +34,14 @@ type EnvironmentListerExpansion interface{}
 // EnvironmentNamespaceLister.
 type EnvironmentNamespaceListerExpansion interface{}
 
+// EnvironmentDiffListerExpansion allows custom methods to be added to
+// EnvironmentDiffLister.
+type EnvironmentDiffListerExpansion interface{}
+
+// EnvironmentDiffNamespaceListerExpansion allows custom methods to be added to
+// EnvironmentDiffNamespaceLister.
+type EnvironmentDiffNamespaceListerExpansion interface{}
+
 // EnvironmentRecordListerExpansion allows custom methods to be added to
 // EnvironmentRecordLister.
 type EnvironmentRecordListerExpansion interface{}

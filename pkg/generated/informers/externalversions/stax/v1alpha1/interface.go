@@ -28,6 +28,8 @@ type Interface interface {
 	Baselines() TypedBaselineInformer
 	// Environments returns a EnvironmentInformer.
 	Environments() TypedEnvironmentInformer
+	// EnvironmentDiffs returns a EnvironmentDiffInformer.
+	EnvironmentDiffs() TypedEnvironmentDiffInformer
 	// EnvironmentRecords returns a EnvironmentRecordInformer.
 	EnvironmentRecords() TypedEnvironmentRecordInformer
 	// Organizations returns a OrganizationInformer.
@@ -59,6 +61,11 @@ func (v *version) Baselines() TypedBaselineInformer {
 // Environments returns a TypedEnvironmentInformer.
 func (v *version) Environments() TypedEnvironmentInformer {
 	return &environmentInformer{factory: v.factory, namespace: v.namespace, tweakListOptions: v.tweakListOptions}
+}
+
+// EnvironmentDiffs returns a TypedEnvironmentDiffInformer.
+func (v *version) EnvironmentDiffs() TypedEnvironmentDiffInformer {
+	return &environmentDiffInformer{factory: v.factory, namespace: v.namespace, tweakListOptions: v.tweakListOptions}
 }
 
 // EnvironmentRecords returns a TypedEnvironmentRecordInformer.

@@ -22,6 +22,8 @@ type BaselineExpansion interface{}
 
 type EnvironmentExpansion interface{}
 
+type EnvironmentDiffExpansion interface{}
+
 type EnvironmentRecordExpansion interface{}
 
 type FederatedTokenRequestExpansion interface{}

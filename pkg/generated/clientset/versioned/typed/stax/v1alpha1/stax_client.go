@@ -30,6 +30,7 @@ type StaxV1alpha1Interface interface {
 	RESTClient() rest.Interface
 	BaselinesGetter
 	EnvironmentsGetter
+	EnvironmentDiffsGetter
 	EnvironmentRecordsGetter
 	FederatedTokenRequestsGetter
 	IdentityReviewsGetter
@@ -50,6 +51,10 @@ func (c *StaxV1alpha1Client) Baselines(namespace string) BaselineInterface {
 
 func (c *StaxV1alpha1Client) Environments(namespace string) EnvironmentInterface {
 	return newEnvironments(c, namespace)
+}
+
+func (c *StaxV1alpha1Client) EnvironmentDiffs(namespace string) EnvironmentDiffInterface {
+	return newEnvironmentDiffs(c, namespace)
 }
 
 func (c *StaxV1alpha1Client) EnvironmentRecords(namespace string) EnvironmentRecordInterface {

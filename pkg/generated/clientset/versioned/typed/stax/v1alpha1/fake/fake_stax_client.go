@@ -36,6 +36,10 @@ func (c *FakeStaxV1alpha1) Environments(namespace string) v1alpha1.EnvironmentIn
 	return newFakeEnvironments(c, namespace)
 }
 
+func (c *FakeStaxV1alpha1) EnvironmentDiffs(namespace string) v1alpha1.EnvironmentDiffInterface {
+	return newFakeEnvironmentDiffs(c, namespace)
+}
+
 func (c *FakeStaxV1alpha1) EnvironmentRecords(namespace string) v1alpha1.EnvironmentRecordInterface {
 	return newFakeEnvironmentRecords(c, namespace)
 }
