@@ -9,7 +9,6 @@ import (
 
 	"github.com/spf13/cobra"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"sigs.k8s.io/yaml"
 
 	staxv1 "github.com/microstax/stax/pkg/apis/stax/v1alpha1"
 )
@@ -30,10 +29,8 @@ its figure against its threshold and the objects that fail it. See docs/complian
   kubectl stax compliance -n acme --window 1d -o yaml`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			switch output {
-			case "", "json", "yaml":
-			default:
-				return usageError("unknown output format %q: use json or yaml", output)
+			if err := checkReportOutput(output); err != nil {
+				return err
 			}
 			return run(func() error { return o.compliance(cmd.Context(), window, output) })
 		},
@@ -60,16 +57,7 @@ func (o *Options) compliance(ctx context.Context, window, output string) error {
 		}
 		return explain(err, ns, "")
 	}
-	switch output {
-	case "json":
-		_, err := o.Out.Write(append(raw, '\n'))
-		return err
-	case "yaml":
-		y, err := yaml.JSONToYAML(raw)
-		if err != nil {
-			return err
-		}
-		_, err = o.Out.Write(y)
+	if done, err := writeReport(o.Out, output, raw); done {
 		return err
 	}
 	var r staxv1.ComplianceReport

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"sigs.k8s.io/yaml"
 
 	staxv1 "github.com/microstax/stax/pkg/apis/stax/v1alpha1"
 )
@@ -38,10 +37,8 @@ come first. See docs/shadow.md.`,
 		Args:              oneEnvironment,
 		ValidArgsFunction: o.completeEnvironments,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			switch f.output {
-			case "", "json", "yaml":
-			default:
-				return usageError("unknown output format %q: use json or yaml", f.output)
+			if err := checkReportOutput(f.output); err != nil {
+				return err
 			}
 			if f.since != "" {
 				if _, err := time.ParseDuration(f.since); err != nil {
@@ -89,21 +86,13 @@ func (o *Options) diffs(ctx context.Context, name string, f diffsFlags) error {
 		}
 		return explain(err, ns, name)
 	}
-	d.APIVersion, d.Kind = staxv1.SchemeGroupVersion.String(), "EnvironmentDiff"
-	switch f.output {
-	case "json":
-		out, err := json.MarshalIndent(d, "", "  ")
+	if f.output != "" {
+		d.APIVersion, d.Kind = staxv1.SchemeGroupVersion.String(), "EnvironmentDiff"
+		raw, err := json.MarshalIndent(d, "", "  ")
 		if err != nil {
 			return err
 		}
-		_, err = fmt.Fprintf(o.Out, "%s\n", out)
-		return err
-	case "yaml":
-		out, err := yaml.Marshal(d)
-		if err != nil {
-			return err
-		}
-		_, err = o.Out.Write(out)
+		_, err = writeReport(o.Out, f.output, raw)
 		return err
 	}
 	return printDiffs(o.Out, ns, name, d)

@@ -29,8 +29,8 @@ stops, auto-shutdown and overlays saved. See docs/usage.md.`,
   kubectl stax usage -n acme --by label:team -o json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if output != "" && output != "json" {
-				return usageError("unknown output format %q: use json", output)
+			if err := checkReportOutput(output); err != nil {
+				return err
 			}
 			return run(func() error { return o.usage(cmd.Context(), window, by, step, output) })
 		},
@@ -38,7 +38,7 @@ stops, auto-shutdown and overlays saved. See docs/usage.md.`,
 	cmd.Flags().StringVar(&window, "window", "", "how far back from now: 7d, 36h (default 30d)")
 	cmd.Flags().StringVar(&by, "by", "", "group by environment (default), service, creator or label:KEY")
 	cmd.Flags().StringVar(&step, "step", "", "add a series in steps of this length: 1d, 1h (with -o json)")
-	cmd.Flags().StringVarP(&output, "output", "o", "", "output format: json (default: a summary)")
+	cmd.Flags().StringVarP(&output, "output", "o", "", "output format: json or yaml (default: a summary)")
 	return cmd
 }
 
@@ -62,8 +62,7 @@ func (o *Options) usage(ctx context.Context, window, by, step, output string) er
 		}
 		return explain(err, ns, "")
 	}
-	if output == "json" {
-		_, err := o.Out.Write(append(raw, '\n'))
+	if done, err := writeReport(o.Out, output, raw); done {
 		return err
 	}
 	var u staxv1.OrganizationUsage
