@@ -301,6 +301,14 @@ blueprint:
   }
   await axe('diffs, empty');
   log(`diffs of an overlay never shadowed: "${await text('#diffs-status')}"`);
+  // An environment that is not an overlay has no diffs: the server says why.
+  expectedFailures = [400];
+  await open(`#/environments/${env}/diffs`, `Diffs of ${env}`);
+  views.pop(); // not revisited at 375 px, where a 400 is no expected failure
+  await until('the refusal', () => /is not an overlay/.test(document.querySelector('#diffs-status [role=alert]')?.textContent || ''));
+  if (await page.$('#diffs *')) throw new Error('a report shown for an environment that is not an overlay');
+  log(`diffs of ${env}: "${await text('#diffs-status')}"`);
+  expectedFailures = [];
 
   step = 'shadow on by keyboard';
   const envAnswer = () => page.waitForResponse((r) => r.request().method() === 'GET' && new URL(r.url()).pathname === `/v1/environments/${overlay}`)
