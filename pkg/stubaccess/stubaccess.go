@@ -1,7 +1,8 @@
 // Package stubaccess mints the credentials runtimes hand stax-stub
-// (runtime.StubAccess) and writes them as kubeconfigs. A credential is a
-// token of one organization carrying auth.StubReaderClaim, so it reads
-// that organization's Stubs and nothing else (pkg/auth, orgscope.go).
+// (runtime.StubAccess) and stax-shadow (runtime.DiffAccess, diffwriter.go)
+// and writes them as kubeconfigs. A stub's credential is a token of one
+// organization carrying auth.StubReaderClaim, so it reads that
+// organization's Stubs and nothing else (pkg/auth, orgscope.go).
 package stubaccess
 
 import (
@@ -49,8 +50,14 @@ var _ runtime.StubAccess = (*Minter)(nil)
 
 // StubCredential mints a stub reader's token of org.
 func (m *Minter) StubCredential(_ context.Context, org string) (runtime.StubCredential, error) {
+	return m.mint("stax-stub", Subject(org), org, auth.StubReaderClaim)
+}
+
+// mint issues a token of org for subject with the one group claim, for
+// the API at m's endpoint; holder names the program in errors.
+func (m *Minter) mint(holder, subject, org, claim string) (runtime.StubCredential, error) {
 	if m.Endpoint.Server == "" {
-		return runtime.StubCredential{}, fmt.Errorf("no API address for stax-stub is known")
+		return runtime.StubCredential{}, fmt.Errorf("no API address for %s is known", holder)
 	}
 	now := time.Now()
 	if m.Now != nil {
@@ -58,8 +65,8 @@ func (m *Minter) StubCredential(_ context.Context, org string) (runtime.StubCred
 	}
 	exp := now.Add(Lifetime)
 	token, err := m.Issuer.Issue(identity.Claims{
-		Subject: Subject(org), Audience: []string{m.Audience}, Org: org,
-		Groups: []string{auth.StubReaderClaim}, IssuedAt: now, ExpiresAt: exp,
+		Subject: subject, Audience: []string{m.Audience}, Org: org,
+		Groups: []string{claim}, IssuedAt: now, ExpiresAt: exp,
 	})
 	if err != nil {
 		return runtime.StubCredential{}, err

@@ -118,7 +118,8 @@ func (o *RuntimeOptions) Validate() []error {
 // New opens the runtime of valid options and returns what ends it with the
 // command. The local runtime keeps working directories, logs and state in
 // dataDir; None gives a nil Runtime. stub, when not nil, mints the
-// credentials of stub services.
+// credentials of stub services, and of the kubernetes runtime's
+// stax-shadow when it is a runtime.DiffAccess too.
 func (o *RuntimeOptions) New(dataDir string, stub runtime.StubAccess) (runtime.Runtime, func(), error) {
 	switch o.Name {
 	case Local:
@@ -139,7 +140,9 @@ func (o *RuntimeOptions) New(dataDir string, stub runtime.StubAccess) (runtime.R
 			return nil, nil, fmt.Errorf("--runtime-kubeconfig: %w", err)
 		}
 		// Environments keep running on the cluster when the command ends.
-		rt, err := kuberuntime.New(kuberuntime.Config{Client: client, StubImage: o.StubImage, StubAccess: stub})
+		// stubaccess.Minter also mints stax-shadow's diff writer tokens.
+		diffs, _ := stub.(runtime.DiffAccess)
+		rt, err := kuberuntime.New(kuberuntime.Config{Client: client, StubImage: o.StubImage, StubAccess: stub, DiffAccess: diffs})
 		if err != nil {
 			return nil, nil, err
 		}
