@@ -167,6 +167,9 @@ func TestApplyKustomizations(t *testing.T) {
 			t.Errorf("ha: stax-apiserver has no --%s", f)
 		}
 	}
+	if v, _ := flag(server.Args, "token-key-rotation-period"); v != "87600h" {
+		t.Errorf("ha: --token-key-rotation-period=%q: replicas would rotate the shared key set each on its own", v)
+	}
 	if v, ok := flag(server.Args, "controllers"); !ok || v != "" {
 		t.Errorf("ha: stax-apiserver runs controllers in-process (--controllers=%q, set: %v)", v, ok)
 	}
