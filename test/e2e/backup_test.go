@@ -2,6 +2,8 @@ package e2e
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"net/http"
 	"os"
@@ -49,7 +51,7 @@ func startEtcdMember(t *testing.T, m cluster.EtcdMember) *exec.Cmd {
 			return false, os.ErrProcessDone
 		default:
 		}
-		resp, err := http.Get(m.ClientURL() + "/health")
+		resp, err := etcdHTTPClient(t, m).Get(m.ClientURL() + "/health")
 		if err != nil {
 			return false, nil
 		}
@@ -62,6 +64,27 @@ func startEtcdMember(t *testing.T, m cluster.EtcdMember) *exec.Cmd {
 		t.Fatalf("etcd %s not healthy: %v\n%s", m.Name, err, tailLines(string(raw), 20))
 	}
 	return cmd
+}
+
+// etcdHTTPClient reaches m, with its client certificate when it serves
+// TLS.
+func etcdHTTPClient(t *testing.T, m cluster.EtcdMember) *http.Client {
+	t.Helper()
+	if m.TLS == nil {
+		return http.DefaultClient
+	}
+	pair, err := tls.LoadX509KeyPair(m.TLS.ClientCert, m.TLS.ClientKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pem, err := os.ReadFile(m.TLS.CAFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	roots := x509.NewCertPool()
+	roots.AppendCertsFromPEM(pem)
+	return &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{
+		TLSClientConfig: &tls.Config{Certificates: []tls.Certificate{pair}, RootCAs: roots}}}
 }
 
 func tailLines(s string, n int) string {

@@ -34,6 +34,10 @@ import (
 // replica may already lead, so this one must stop at once.
 var ErrLostLeadership = errors.New("lost leadership")
 
+// etcdTimeout bounds reaching etcd for the election: dialing, and the
+// first request.
+const etcdTimeout = 10 * time.Second
+
 // Options configure stax-controller-manager.
 type Options struct {
 	Kubeconfig          string
@@ -203,7 +207,7 @@ func (o *Options) Run(ctx context.Context) error {
 // lead campaigns until this replica leads and returns a context that ends
 // when leadership does.
 func (o *Options) lead(ctx context.Context) (_ context.Context, _ func(), err error) {
-	cfg := clientv3.Config{Endpoints: o.ElectionEtcdServers, DialTimeout: 10 * time.Second}
+	cfg := clientv3.Config{Endpoints: o.ElectionEtcdServers, DialTimeout: etcdTimeout}
 	if !o.ElectionEtcdTLS.Empty() || o.ElectionEtcdTLS.TrustedCAFile != "" {
 		if cfg.TLS, err = o.ElectionEtcdTLS.ClientConfig(); err != nil {
 			return nil, nil, fmt.Errorf("etcd TLS of the election: %w", err)
@@ -213,7 +217,18 @@ func (o *Options) lead(ctx context.Context) (_ context.Context, _ func(), err er
 	if err != nil {
 		return nil, nil, err
 	}
-	session, err := concurrency.NewSession(cli, concurrency.WithTTL(int(o.ElectionTTL.Seconds())))
+	// The client dials lazily and retries for ever: a replica that cannot
+	// reach etcd (wrong address, certificate refused) would wait without
+	// end. Granting the session's lease first, with a deadline, makes it
+	// exit saying why instead.
+	grantCtx, cancelGrant := context.WithTimeout(ctx, etcdTimeout)
+	lease, err := cli.Grant(grantCtx, int64(o.ElectionTTL.Seconds()))
+	cancelGrant()
+	if err != nil {
+		cli.Close()
+		return nil, nil, fmt.Errorf("reaching etcd %v for the election: %w", o.ElectionEtcdServers, err)
+	}
+	session, err := concurrency.NewSession(cli, concurrency.WithLease(lease.ID), concurrency.WithTTL(int(o.ElectionTTL.Seconds())))
 	if err != nil {
 		cli.Close()
 		return nil, nil, err
