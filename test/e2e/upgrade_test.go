@@ -134,3 +134,31 @@ func TestUpgradeFromPreviousRelease(t *testing.T) {
 		}
 	}
 }
+
+// TestMissingFields: the upgrade test's comparison lets a newer server add
+// fields and flags any lost or changed one, nested or in a list.
+func TestMissingFields(t *testing.T) {
+	decode := func(s string) any {
+		var v any
+		if err := json.Unmarshal([]byte(s), &v); err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	old := decode(`{"spec": {"tier": "standard", "services": [{"name": "a", "replicas": 2}]}}`)
+	for _, tc := range []struct {
+		served string
+		want   int
+	}{
+		{`{"spec": {"tier": "standard", "services": [{"name": "a", "replicas": 2}]}}`, 0},
+		{`{"spec": {"tier": "standard", "new": true, "services": [{"name": "a", "replicas": 2, "cpu": "1"}]}}`, 0},
+		{`{"spec": {"tier": "enterprise", "services": [{"name": "a", "replicas": 2}]}}`, 1},
+		{`{"spec": {"services": [{"name": "a"}]}}`, 2},
+		{`{"spec": {"tier": "standard", "services": []}}`, 1},
+		{`{"spec": "flat"}`, 1},
+	} {
+		if got := missing("obj", decode(tc.served), old); len(got) != tc.want {
+			t.Errorf("%s: %v, want %d differences", tc.served, got, tc.want)
+		}
+	}
+}
