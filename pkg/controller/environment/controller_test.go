@@ -247,9 +247,9 @@ func TestSyncStopsAPausedEnvironment(t *testing.T) {
 
 func TestSyncAutoShutdown(t *testing.T) {
 	for _, tc := range []struct {
-		name       string
-		autoStop   staxv1.AutoShutdown
-		lastUsed   time.Time
+		name     string
+		autoStop staxv1.AutoShutdown
+		lastUsed time.Time
 		// statusUsed is status.lastUsedTime: use through another replica.
 		statusUsed time.Time
 		wantWrites []string
