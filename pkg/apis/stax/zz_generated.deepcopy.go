@@ -1047,6 +1047,10 @@ func (in *EnvironmentStatus) DeepCopyInto(out *EnvironmentStatus) {
 		in, out := &in.ExpirationTime, &out.ExpirationTime
 		*out = (*in).DeepCopy()
 	}
+	if in.LastUsedTime != nil {
+		in, out := &in.LastUsedTime, &out.LastUsedTime
+		*out = (*in).DeepCopy()
+	}
 	if in.StartedAt != nil {
 		in, out := &in.StartedAt, &out.StartedAt
 		*out = (*in).DeepCopy()

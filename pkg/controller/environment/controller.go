@@ -331,6 +331,11 @@ func ownedBy(refs []metav1.OwnerReference, uid types.UID) bool {
 // idleShutdownTime is when an unused environment will be stopped.
 func (c *Controller) idleShutdownTime(env *staxv1.Environment) time.Time {
 	last := c.activity.Last(env.Namespace, env.Name)
+	// Use through another replica reaches this one as the status field
+	// that replica writes.
+	if used := env.Status.LastUsedTime; used != nil && used.After(last) {
+		last = used.Time
+	}
 	if last.IsZero() {
 		// Unknown since this process started: count from now, not from
 		// creation, so a restart never stops environments at once.

@@ -2190,6 +2190,12 @@ func schema_pkg_apis_stax_v1alpha1_EnvironmentStatus(ref common.ReferenceCallbac
 							Ref:         ref(v1.Time{}.OpenAPIModelName()),
 						},
 					},
+					"lastUsedTime": {
+						SchemaProps: spec.SchemaProps{
+							Description: "LastUsedTime is when a request last named the environment, written coarsely (at most once a minute by default) by the replica that served it, so that the idle timeout of every replica's controller sees use through any replica.",
+							Ref:         ref(v1.Time{}.OpenAPIModelName()),
+						},
+					},
 					"startedAt": {
 						SchemaProps: spec.SchemaProps{
 							Description: "StartedAt is when the current run began; unset while stopped.",
