@@ -199,6 +199,13 @@ func (r *DiagnoseREST) input(ctx context.Context, env *stax.Environment, tailLin
 		}
 		in.Services = append(in.Services, s)
 	}
+	if in.HasLastReady {
+		for _, old := range last.Blueprint.Services {
+			if serviceOf(&env.Spec.Blueprint, old.Name) == nil {
+				in.Changed[old.Name] = true // removed since
+			}
+		}
+	}
 	return in, nil
 }
 
