@@ -61,7 +61,9 @@ func (o *observed) Restart(_ context.Context, _, env, service string) error {
 
 type kubernetes struct{ *observed }
 
-func (kubernetes) Events(context.Context, string, string) ([]envruntime.Event, error) { return nil, nil }
+func (kubernetes) Events(context.Context, string, string) ([]envruntime.Event, error) {
+	return nil, nil
+}
 
 func storesOn(t *testing.T, source environment.LogSource) stores {
 	t.Helper()
