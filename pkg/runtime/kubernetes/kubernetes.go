@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -36,6 +37,8 @@ type Runtime struct {
 	routerImage string
 	stubImage   string
 	stubAccess  runtime.StubAccess
+	// now is the clock the refresh of stub credentials reads.
+	now func() time.Time
 }
 
 var _ runtime.Runtime = (*Runtime)(nil)
@@ -53,7 +56,7 @@ func New(cfg Config) (*Runtime, error) {
 	if stubImage == "" {
 		stubImage = DefaultStubImage
 	}
-	return &Runtime{client: cfg.Client, routerImage: image, stubImage: stubImage, stubAccess: cfg.StubAccess}, nil
+	return &Runtime{client: cfg.Client, routerImage: image, stubImage: stubImage, stubAccess: cfg.StubAccess, now: time.Now}, nil
 }
 
 // Delete deletes the environment's namespace; the cluster's namespace
