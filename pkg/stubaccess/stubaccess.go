@@ -18,7 +18,8 @@ import (
 	"github.com/microstax/stax/pkg/runtime"
 )
 
-// Lifetime of a minted token: the issuer's longest (the key overlap).
+// Lifetime of a minted token unless Minter.Lifetime is shorter: the
+// issuer's longest (the key overlap).
 const Lifetime = time.Hour
 
 // Subject names the holder of every stub credential of org.
@@ -42,6 +43,8 @@ type Minter struct {
 	// Audience the server accepts tokens for.
 	Audience string
 	Endpoint Endpoint
+	// Lifetime of the tokens, at most (and when zero) the package's.
+	Lifetime time.Duration
 	// Now is the clock, time.Now when nil.
 	Now func() time.Time
 }
@@ -63,7 +66,11 @@ func (m *Minter) mint(holder, subject, org, claim string) (runtime.StubCredentia
 	if m.Now != nil {
 		now = m.Now()
 	}
-	exp := now.Add(Lifetime)
+	lifetime := Lifetime
+	if m.Lifetime > 0 && m.Lifetime < Lifetime {
+		lifetime = m.Lifetime
+	}
+	exp := now.Add(lifetime)
 	token, err := m.Issuer.Issue(identity.Claims{
 		Subject: subject, Audience: []string{m.Audience}, Org: org,
 		Groups: []string{claim}, IssuedAt: now, ExpiresAt: exp,
@@ -72,7 +79,7 @@ func (m *Minter) mint(holder, subject, org, claim string) (runtime.StubCredentia
 		return runtime.StubCredential{}, err
 	}
 	return runtime.StubCredential{Server: m.Endpoint.Server, CAData: m.Endpoint.CAData,
-		TLSServerName: m.Endpoint.TLSServerName, Token: token, ExpiresAt: exp}, nil
+		TLSServerName: m.Endpoint.TLSServerName, Token: token, IssuedAt: now, ExpiresAt: exp}, nil
 }
 
 // Kubeconfig writes c as a kubeconfig for org's namespace. With tokenFile

@@ -1893,6 +1893,11 @@ func (in *ServiceChange) DeepCopyInto(out *ServiceChange) {
 		*out = make([]string, len(*in))
 		copy(*out, *in)
 	}
+	if in.Stub != nil {
+		in, out := &in.Stub, &out.Stub
+		*out = new(StubServiceSource)
+		**out = **in
+	}
 	if in.Args != nil {
 		in, out := &in.Args, &out.Args
 		*out = make([]string, len(*in))

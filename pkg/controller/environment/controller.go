@@ -135,9 +135,9 @@ func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error
 		obs.missing != nil {
 		// A missing Secret or Stub is waited for by WatchSecrets and
 		// WatchStubs, not by polling.
-		return c.SteadyPoll, nil
+		return obs.sooner(c.SteadyPoll), nil
 	}
-	return c.ActivePoll, nil
+	return obs.sooner(c.ActivePoll), nil
 }
 
 // ensureFinalizer adds the teardown finalizer before anything runs, so
@@ -235,6 +235,9 @@ func (c *Controller) observe(ctx context.Context, env *staxv1.Environment, now t
 				return obs, err
 			}
 		}
+	}
+	if obs.applyErr == nil && obs.missing == nil {
+		obs.stubsDue = c.refreshStubCredentials(ctx, env, plan)
 	}
 	return obs, nil
 }

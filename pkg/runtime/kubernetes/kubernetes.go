@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -44,6 +45,8 @@ type Runtime struct {
 	stubAccess  runtime.StubAccess
 	shadowImage string
 	diffAccess  runtime.DiffAccess
+	// now is the clock the refresh of stub credentials reads.
+	now func() time.Time
 }
 
 var _ runtime.Runtime = (*Runtime)(nil)
@@ -66,7 +69,7 @@ func New(cfg Config) (*Runtime, error) {
 		shadowImage = DefaultShadowImage
 	}
 	return &Runtime{client: cfg.Client, routerImage: image, stubImage: stubImage, stubAccess: cfg.StubAccess,
-		shadowImage: shadowImage, diffAccess: cfg.DiffAccess}, nil
+		shadowImage: shadowImage, diffAccess: cfg.DiffAccess, now: time.Now}, nil
 }
 
 // Delete deletes the environment's namespace; the cluster's namespace
