@@ -277,7 +277,7 @@ func TestDiagnoseOnKubernetes(t *testing.T) {
 		// after it was issued: a stub pod that starts then reads a token
 		// with 10 s to live, never an expired one.
 		issued := func(s *corev1.Secret) time.Time {
-			at, err := time.Parse(time.RFC3339, s.Annotations[kuberuntime.AnnotationStubIssuedAt])
+			at, err := time.Parse(time.RFC3339, s.Annotations[kuberuntime.AnnotationCredentialIssuedAt])
 			if err != nil {
 				t.Fatalf("issued-at of the credential: %v", err)
 			}
@@ -292,7 +292,7 @@ func TestDiagnoseOnKubernetes(t *testing.T) {
 		if err != nil {
 			t.Fatalf("the credential was not minted again within 40 s: %v; annotations %v", err, sec.Annotations)
 		}
-		expires, _ := time.Parse(time.RFC3339, fresh.Annotations[kuberuntime.AnnotationStubExpiresAt])
+		expires, _ := time.Parse(time.RFC3339, fresh.Annotations[kuberuntime.AnnotationCredentialExpiresAt])
 		if at := issued(fresh); at.Sub(first) < 10*time.Second || expires.Sub(at) != 20*time.Second {
 			t.Errorf("minted again at %v (first %v), expiring %v", at, first, expires)
 		}

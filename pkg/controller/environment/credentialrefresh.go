@@ -10,40 +10,43 @@ import (
 	"github.com/microstax/stax/pkg/runtime"
 )
 
-// refreshStubCredentials has a runtime whose stub credentials outlive
-// their processes (kubernetes) mint again those past half their lifetime,
-// and says when the next is due. Each sync of a running environment asks,
-// and the sync comes back by then (observation.sooner). A failure is
-// logged, not the sync's: the credential still has half its lifetime, and
-// the next sync, a poll away, tries again.
-func (c *Controller) refreshStubCredentials(ctx context.Context, env *staxv1.Environment, plan runtime.Plan) time.Time {
-	rf, ok := c.runtime.(runtime.StubCredentialRefresher)
-	if !ok || !hasStub(plan) {
+// refreshCredentials has a runtime whose credentials outlive their
+// processes (kubernetes: stub services', an overlay's shadow fronts') mint
+// again those past half their lifetime, and says when the next is due.
+// Each sync of a running environment asks, and the sync comes back by
+// then (observation.sooner). A failure is logged, not the sync's: the
+// credential still has half its lifetime, and the next sync, a poll away,
+// tries again.
+func (c *Controller) refreshCredentials(ctx context.Context, env *staxv1.Environment, plan runtime.Plan) time.Time {
+	rf, ok := c.runtime.(runtime.CredentialRefresher)
+	if !ok || !hasCredentials(plan) {
 		return time.Time{}
 	}
-	next, err := rf.RefreshStubCredentials(ctx, plan)
+	next, err := rf.RefreshCredentials(ctx, plan)
 	if err != nil {
-		klog.ErrorS(err, "Refreshing the stub credentials", "environment", klog.KObj(env))
+		klog.ErrorS(err, "Refreshing the credentials", "environment", klog.KObj(env))
 	}
 	return next
 }
 
-// sooner is poll, or less when a stub credential is due before it (at
-// least minStubRefreshPoll, so a clock behind the issuer's never spins).
+// sooner is poll, or less when a credential is due before it (at least
+// minCredentialRefreshPoll, so a clock behind the issuer's never spins).
 func (o observation) sooner(poll time.Duration) time.Duration {
-	if o.stubsDue.IsZero() {
+	if o.credentialsDue.IsZero() {
 		return poll
 	}
-	return min(poll, max(o.stubsDue.Sub(o.now), minStubRefreshPoll))
+	return min(poll, max(o.credentialsDue.Sub(o.now), minCredentialRefreshPoll))
 }
 
-const minStubRefreshPoll = time.Second
+const minCredentialRefreshPoll = time.Second
 
-func hasStub(plan runtime.Plan) bool {
+// hasCredentials: the plan has a stub service or a shadow, whose fronts
+// hold a credential of their own.
+func hasCredentials(plan runtime.Plan) bool {
 	for _, s := range plan.Services {
 		if s.Stub != nil {
 			return true
 		}
 	}
-	return false
+	return len(plan.ShadowedServices()) > 0
 }
