@@ -13,7 +13,8 @@ import (
 type DiffCredential = StubCredential
 
 // DiffAccess mints diff writers' credentials. The kubernetes runtime asks
-// at every Apply of an overlay with a shadow, so a token is short-lived;
+// at every Apply of an overlay with a shadow and again past half a
+// token's lifetime (CredentialRefresher), so a token is short-lived;
 // the local runtime needs none (its fronts run in the server's process).
 type DiffAccess interface {
 	DiffWriterCredential(ctx context.Context, org string) (DiffCredential, error)

@@ -26,6 +26,8 @@ const (
 	missingImage = "stax-e2e/missing:1"
 	hungryImage  = "stax-e2e/hungry:1"
 	unreadyImage = "stax-e2e/unready:1"
+	// unstartableImage lacks its command: the container cannot be started.
+	unstartableImage = "stax-e2e/unstartable:1"
 )
 
 func imageService(name, image string, deps ...string) staxv1.ServiceSpec {
@@ -78,7 +80,7 @@ func hasEvidence(f staxv1.DiagnosisFinding, subs ...string) bool {
 }
 
 // TestDiagnoseOnKubernetes: kwok plays the kubelet of pods that crash-loop,
-// cannot pull their image and are OOMKilled (testdata/kwok-*.yaml), and
+// cannot pull their image, cannot start their command and are OOMKilled (testdata/kwok-*.yaml), and
 // kube-scheduler refuses one that asks for a resource no node has; each
 // environment's diagnosis names the finding, its evidence (the pod's state
 // and its events) and the root service. Then the OOMKilled one is
@@ -101,6 +103,7 @@ func TestDiagnoseOnKubernetes(t *testing.T) {
 	for name, services := range map[string][]staxv1.ServiceSpec{
 		"chain":   {imageService("db", crashImage), imageService("api", unreadyImage, "db")},
 		"pull":    {imageService("web", missingImage)},
+		"nostart": {imageService("jobs", unstartableImage), imageService("board", unreadyImage, "jobs")},
 		"hungry":  {hungry},
 		"nowhere": {unplaceable},
 		"stubbed": {{Name: "pets", Stub: &staxv1.StubServiceSource{Name: "petstore"}}},
@@ -129,6 +132,20 @@ func TestDiagnoseOnKubernetes(t *testing.T) {
 		_, f := findingFor(t, stax, "pull", "ImagePullBackOff", "web")
 		if f.RootCause != "web" || !hasEvidence(f, "ImagePullBackOff", `Warning Failed`, `Failed to pull image "stax-e2e/missing:1"`) {
 			t.Errorf("web: %+v", f)
+		}
+	})
+	t.Run("a container that cannot be started, and its dependent a symptom", func(t *testing.T) {
+		d, f := findingFor(t, stax, "nostart", "StartFailed", "jobs")
+		if f.RootCause != "jobs" || f.Symptom || f.Severity != "Critical" ||
+			!hasEvidence(f, "RunContainerError", `exec: "/bin/worker": stat /bin/worker: no such file or directory`, "code 128, reason StartError") {
+			t.Errorf("jobs: %+v", f)
+		}
+		_, board := findingFor(t, stax, "nostart", "DependencyNotReady", "board")
+		if board.RootCause != "jobs" || !board.Symptom || !hasEvidence(board, "jobs: health Unhealthy RunContainerError") {
+			t.Errorf("board: %+v", board)
+		}
+		if !slices.Equal(d.Status.RootCauses, []string{"jobs"}) {
+			t.Errorf("root causes %v", d.Status.RootCauses)
 		}
 	})
 	t.Run("Unschedulable", func(t *testing.T) {
@@ -260,7 +277,7 @@ func TestDiagnoseOnKubernetes(t *testing.T) {
 		// after it was issued: a stub pod that starts then reads a token
 		// with 10 s to live, never an expired one.
 		issued := func(s *corev1.Secret) time.Time {
-			at, err := time.Parse(time.RFC3339, s.Annotations[kuberuntime.AnnotationStubIssuedAt])
+			at, err := time.Parse(time.RFC3339, s.Annotations[kuberuntime.AnnotationCredentialIssuedAt])
 			if err != nil {
 				t.Fatalf("issued-at of the credential: %v", err)
 			}
@@ -275,7 +292,7 @@ func TestDiagnoseOnKubernetes(t *testing.T) {
 		if err != nil {
 			t.Fatalf("the credential was not minted again within 40 s: %v; annotations %v", err, sec.Annotations)
 		}
-		expires, _ := time.Parse(time.RFC3339, fresh.Annotations[kuberuntime.AnnotationStubExpiresAt])
+		expires, _ := time.Parse(time.RFC3339, fresh.Annotations[kuberuntime.AnnotationCredentialExpiresAt])
 		if at := issued(fresh); at.Sub(first) < 10*time.Second || expires.Sub(at) != 20*time.Second {
 			t.Errorf("minted again at %v (first %v), expiring %v", at, first, expires)
 		}

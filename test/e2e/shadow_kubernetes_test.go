@@ -25,7 +25,8 @@ import (
 // the shadow on, the router's default Service has the stax-shadow pod as
 // its endpoint, stax-primary-api the baseline's api pods, and
 // stax-secondary-api the secondary's pod, which no baseline Service
-// reaches; the credential is a diff writer's token from a real issuer.
+// reaches; the credential is a diff writer's token from a real issuer,
+// minted again in place past half its lifetime.
 // Turned off, the router's default has the baseline's pods again and the
 // shadow's objects and pods are gone.
 func TestShadowOnKubernetes(t *testing.T) {
@@ -39,8 +40,9 @@ func TestShadowOnKubernetes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A short lifetime, so the refresh is due within the test.
 	minter := &stubaccess.Minter{Issuer: issuer, Audience: "stax.microstax.ai",
-		Endpoint: stubaccess.Endpoint{Server: "https://stax.example:6443"}}
+		Endpoint: stubaccess.Endpoint{Server: "https://stax.example:6443"}, Lifetime: 10 * time.Second}
 	rt, err := kuberuntime.New(kuberuntime.Config{Client: c.Client, ShadowImage: "stax-e2e/shadow:1", DiffAccess: minter})
 	if err != nil {
 		t.Fatal(err)
@@ -99,6 +101,40 @@ func TestShadowOnKubernetes(t *testing.T) {
 	}
 	if secret.Type != kuberuntime.DiffCredentialType || len(secret.Data["token"]) == 0 || len(secret.Data["kubeconfig"]) == 0 {
 		t.Errorf("credential secret %s with keys %d", secret.Type, len(secret.Data))
+	}
+
+	// Past half its lifetime the token is minted again in place, as the
+	// environment controller's sync asks: the stax-shadow Deployment is
+	// not rolled and its pod stays.
+	front, err := apps.Get(ctx, "stax-shadow-api", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fresh *corev1.Secret
+	err = wait.PollUntilContextTimeout(ctx, time.Second, 20*time.Second, false, func(ctx context.Context) (bool, error) {
+		next, err := rt.RefreshCredentials(ctx, overlay)
+		if err != nil {
+			return false, err
+		}
+		fresh, err = c.Client.CoreV1().Secrets(baseNs).Get(ctx, "stax-shadow-api", metav1.GetOptions{})
+		if err != nil {
+			return false, err
+		}
+		return string(fresh.Data["token"]) != string(secret.Data["token"]) && next.After(time.Now()), nil
+	})
+	if err != nil {
+		t.Fatalf("the shadow's credential was not minted again: %v", err)
+	}
+	issued, _ := time.Parse(time.RFC3339, secret.Annotations[kuberuntime.AnnotationCredentialIssuedAt])
+	reissued, _ := time.Parse(time.RFC3339, fresh.Annotations[kuberuntime.AnnotationCredentialIssuedAt])
+	if !reissued.After(issued) || fresh.Labels[kuberuntime.LabelShadowOverlay] != "feature" || len(fresh.Data["kubeconfig"]) == 0 {
+		t.Errorf("refreshed credential: issued %v (was %v), labels %v", reissued, issued, fresh.Labels)
+	}
+	if now, err := apps.Get(ctx, "stax-shadow-api", metav1.GetOptions{}); err != nil || now.Generation != front.Generation {
+		t.Errorf("the refresh rolled stax-shadow: generation %d, was %d (%v)", now.Generation, front.Generation, err)
+	}
+	if got := waitPods(t, c.Client, baseNs, kuberuntime.LabelShadowRole+"=front", 1); !slices.Equal(got, frontPods) {
+		t.Errorf("stax-shadow's pod after the refresh %v, was %v", got, frontPods)
 	}
 
 	// Off: the baseline's pods behind the router's default again.

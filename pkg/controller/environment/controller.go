@@ -237,7 +237,7 @@ func (c *Controller) observe(ctx context.Context, env *staxv1.Environment, now t
 		}
 	}
 	if obs.applyErr == nil && obs.missing == nil {
-		obs.stubsDue = c.refreshStubCredentials(ctx, env, plan)
+		obs.credentialsDue = c.refreshCredentials(ctx, env, plan)
 	}
 	return obs, nil
 }

@@ -58,7 +58,8 @@
 //     service, stax-shadow between the router and the baseline's pods
 //     (shadow.go: a primary Service, a secondary copied from the baseline's
 //     Deployment, a diff writer's credential Secret from Config.DiffAccess,
-//     the stax-shadow Deployment, and the router's direct Service switched
+//     refreshed like a stub's (credentialrefresh.go), the stax-shadow
+//     Deployment, and the router's direct Service switched
 //     to it). Turning it off, Stop and Delete of the overlay restore the
 //     direct Service and delete the rest.
 //   - Drift (runtime.DriftDetector) compares each service's Deployment and

@@ -34,8 +34,9 @@ import (
 //     with labels of its own, and its Service: no baseline Service
 //     selects it, so it answers only copies;
 //   - stax-shadow-<svc>, a Secret of type DiffCredentialType: a diff
-//     writer's token of the organization minted at each Apply, and a
-//     kubeconfig reading it from the file beside it; and a Deployment of
+//     writer's token of the organization minted at each Apply and again
+//     past half its lifetime (RefreshCredentials), and a kubeconfig
+//     reading it from the file beside it; and a Deployment of
 //     cmd/stax-shadow that mounts it (KUBECONFIG), listens on the
 //     service's first port and mirrors to the secondary and to the
 //     overlay's Service (the candidate);
@@ -208,7 +209,7 @@ func (r *Runtime) diffCredential(ctx context.Context, plan runtime.Plan, svc, ba
 		return nil, err
 	}
 	return corev1ac.Secret(shadowName(svc), baseNs).WithLabels(shadowLabels(svc, plan.Environment, roleFront)).
-		WithType(DiffCredentialType).
+		WithType(DiffCredentialType).WithAnnotations(lifetimeAnnotations(cred)).
 		WithStringData(map[string]string{stubKeyToken: cred.Token, stubKeyKubeconfig: string(kubeconfig)}), nil
 }
 

@@ -223,9 +223,15 @@ export async function listEnvironments(state = ''): Promise<EnvironmentSummary[]
 }
 
 // The overlay request's short form (docs/branching.md).
+// The Stub in the organization a stub service serves (docs/stubs.md).
+export interface StubServiceSource {
+  name: string;
+}
+
 export interface ServiceChange {
   name: string;
   image?: string;
+  stub?: StubServiceSource; // the service becomes (or is added as) a stub of this Stub
   env?: { name: string; value: string }[];
 }
 
