@@ -18,6 +18,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
@@ -250,16 +251,19 @@ func (t *Topology) WaitAPIServerReady(ctx context.Context, i int) error {
 }
 
 // haproxyConfig passes TCP through to the replicas, checking each with
-// GET /readyz over TLS every half second; a connection to a dead replica
-// is redispatched to another.
+// GET /readyz over TLS every second (three failures in a row take it out);
+// a connection to a dead replica is redispatched to another.
 func (t *Topology) haproxyConfig(port int) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, `global
     maxconn 2000
+    stats socket %s mode 600 level admin
 
 defaults
     mode tcp
     timeout connect 2s
+    # /readyz checks etcd: on a loaded box it can take a second.
+    timeout check 2s
     timeout client 1h
     timeout server 1h
     retries 3
@@ -273,9 +277,9 @@ backend stax-apiservers
     balance roundrobin
     option httpchk GET /readyz
     http-check expect status 200
-`, port)
+`, t.statsSocket(), port)
 	for i, u := range t.APIServerURLs {
-		fmt.Fprintf(&b, "    server stax%d %s check check-ssl verify none inter 500ms fall 2 rise 2\n", i, strings.TrimPrefix(u, "https://"))
+		fmt.Fprintf(&b, "    server stax%d %s check check-ssl verify none inter 1s fall 3 rise 2\n", i, strings.TrimPrefix(u, "https://"))
 	}
 	return b.String()
 }
@@ -302,15 +306,73 @@ func (t *Topology) startHAProxy(ctx context.Context) error {
 	})
 }
 
-// RESTConfig is the admin's client configuration through HAProxy.
-func (t *Topology) RESTConfig() *rest.Config {
-	return &rest.Config{
-		Host:            t.URL,
-		TLSClientConfig: rest.TLSClientConfig{CAFile: t.CAFile, CertFile: t.ClientCert, KeyFile: t.ClientKey},
-		QPS:             1000, Burst: 1000,
-		Timeout: 10 * time.Second,
+// RESTConfig is the admin's client configuration through HAProxy. Each
+// config has a dialer of its own, so that client-go does not share its
+// connection with other clients: every client is its own TCP connection
+// through HAProxy to one replica, as separate users would be. A timeout
+// of 0 is for watches. Conn says the local address of the config's last
+// connection, for APIServerOf.
+func (t *Topology) RESTConfig(timeout time.Duration) (cfg *rest.Config, conn func() string) {
+	dialer := &net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}
+	var mu sync.Mutex
+	last := ""
+	dial := func(ctx context.Context, network, addr string) (net.Conn, error) {
+		c, err := dialer.DialContext(ctx, network, addr)
+		if err == nil {
+			mu.Lock()
+			last = c.LocalAddr().String()
+			mu.Unlock()
+		}
+		return c, err
 	}
+	return &rest.Config{
+			Host:            t.URL,
+			TLSClientConfig: rest.TLSClientConfig{CAFile: t.CAFile, CertFile: t.ClientCert, KeyFile: t.ClientKey},
+			QPS:             1000,
+			Burst:           1000,
+			Timeout:         timeout,
+			Dial:            dial,
+		}, func() string {
+			mu.Lock()
+			defer mu.Unlock()
+			return last
+		}
 }
+
+// APIServerOf is the replica HAProxy passes the connection from the local
+// address src to.
+func (t *Topology) APIServerOf(src string) (int, error) {
+	raw, err := t.haproxyCommand("show sess")
+	if err != nil {
+		return -1, err
+	}
+	for _, line := range strings.Split(raw, "\n") {
+		if !strings.Contains(line, " src="+src+" ") {
+			continue
+		}
+		for _, f := range strings.Fields(line) {
+			if v, ok := strings.CutPrefix(f, "srv=stax"); ok {
+				return strconv.Atoi(v)
+			}
+		}
+	}
+	return -1, fmt.Errorf("no HAProxy session from %s:\n%s", src, raw)
+}
+
+func (t *Topology) haproxyCommand(command string) (string, error) {
+	conn, err := net.DialTimeout("unix", t.statsSocket(), 5*time.Second)
+	if err != nil {
+		return "", err
+	}
+	defer conn.Close()
+	if _, err := conn.Write([]byte(command + "\n")); err != nil {
+		return "", err
+	}
+	raw, err := io.ReadAll(conn)
+	return string(raw), err
+}
+
+func (t *Topology) statsSocket() string { return filepath.Join(t.cfg.Dir, "haproxy.sock") }
 
 func (t *Topology) anonymousClient() (*http.Client, error) {
 	tlsCfg, err := rest.TLSConfigFor(&rest.Config{TLSClientConfig: rest.TLSClientConfig{CAFile: t.CAFile}})
