@@ -23,6 +23,8 @@ import (
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 
 	"github.com/microstax/stax/test/e2e/cluster"
 )
@@ -427,4 +429,27 @@ func freePort() int {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port
+}
+
+// WriteKubeconfig writes the admin's kubeconfig through HAProxy to path.
+func (t *Topology) WriteKubeconfig(path string) error {
+	cfg := clientcmdapi.NewConfig()
+	cfg.Clusters["stax-ha"] = &clientcmdapi.Cluster{Server: t.URL, CertificateAuthority: t.CAFile}
+	cfg.AuthInfos["admin"] = &clientcmdapi.AuthInfo{ClientCertificate: t.ClientCert, ClientKey: t.ClientKey}
+	cfg.Contexts["stax-ha"] = &clientcmdapi.Context{Cluster: "stax-ha", AuthInfo: "admin", Namespace: "default"}
+	cfg.CurrentContext = "stax-ha"
+	return clientcmd.WriteToFile(*cfg, path)
+}
+
+// Exited closes when any process ends on its own.
+func (t *Topology) Exited() <-chan *Process {
+	ch := make(chan *Process, len(t.Processes()))
+	for _, p := range t.Processes() {
+		done := p.done
+		go func() {
+			<-done
+			ch <- p
+		}()
+	}
+	return ch
 }
