@@ -67,7 +67,7 @@ type Topology struct {
 	APIServers []*Process
 	// APIServerURLs are the replicas' own endpoints, for /readyz.
 	APIServerURLs []string
-	HAProxy       *Process
+	HAProxy       *HAProxy
 	// URL is HAProxy's frontend: where clients talk to the API.
 	URL string
 	// CAFile signed the shared serving certificate and the client
@@ -83,6 +83,29 @@ type Topology struct {
 // Start brings everything up and waits until HAProxy answers /readyz; on
 // error it stops what it started.
 func Start(ctx context.Context, cfg Config) (_ *Topology, err error) {
+	t, err := StartEtcd(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			t.Stop()
+		}
+	}()
+	if err := t.startAPIServers(ctx); err != nil {
+		return nil, err
+	}
+	if t.HAProxy, err = StartHAProxy(ctx, t.cfg.Dir, t.cfg.HAProxy, t.CAFile, t.APIServerURLs); err != nil {
+		return nil, err
+	}
+	t.URL = t.HAProxy.URL
+	return t, nil
+}
+
+// StartEtcd issues the certificates and starts only the etcd cluster, for
+// a control plane that runs its apiservers itself (hack/local-up-ha.sh
+// --aggregated).
+func StartEtcd(ctx context.Context, cfg Config) (_ *Topology, err error) {
 	if cfg.APIServers == 0 {
 		cfg.APIServers = 3
 	}
@@ -111,12 +134,6 @@ func Start(ctx context.Context, cfg Config) (_ *Topology, err error) {
 	if err := t.startEtcd(ctx); err != nil {
 		return nil, err
 	}
-	if err := t.startAPIServers(ctx); err != nil {
-		return nil, err
-	}
-	if err := t.startHAProxy(ctx); err != nil {
-		return nil, err
-	}
 	return t, nil
 }
 
@@ -137,7 +154,7 @@ func (t *Topology) Stop() {
 func (t *Topology) Processes() []*Process {
 	all := append(append([]*Process{}, t.Etcd...), t.APIServers...)
 	if t.HAProxy != nil {
-		all = append(all, t.HAProxy)
+		all = append(all, t.HAProxy.Process)
 	}
 	return all
 }
@@ -181,7 +198,7 @@ func (t *Topology) startEtcd(ctx context.Context) error {
 // WaitEtcdHealthy waits until every member answers /health with a leader.
 func (t *Topology) WaitEtcdHealthy(ctx context.Context) error {
 	for i, u := range t.EtcdURLs {
-		if err := t.waitFor(ctx, t.Etcd[i], "/health", func(ctx context.Context) bool {
+		if err := waitFor(ctx, t.cfg.StartTimeout, t.Etcd[i], "/health", func(ctx context.Context) bool {
 			body, err := get(ctx, http.DefaultClient, u+"/health")
 			return err == nil && strings.Contains(body, `"health":"true"`)
 		}); err != nil {
@@ -246,64 +263,8 @@ func (t *Topology) WaitAPIServerReady(ctx context.Context, i int) error {
 	if err != nil {
 		return err
 	}
-	return t.waitFor(ctx, t.APIServers[i], "/readyz", func(ctx context.Context) bool {
+	return waitFor(ctx, t.cfg.StartTimeout, t.APIServers[i], "/readyz", func(ctx context.Context) bool {
 		body, err := get(ctx, hc, t.APIServerURLs[i]+"/readyz")
-		return err == nil && body == "ok"
-	})
-}
-
-// haproxyConfig passes TCP through to the replicas, checking each with
-// GET /readyz over TLS every second (three failures in a row take it out);
-// a connection to a dead replica is redispatched to another.
-func (t *Topology) haproxyConfig(port int) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, `global
-    maxconn 2000
-    stats socket %s mode 600 level admin
-
-defaults
-    mode tcp
-    timeout connect 2s
-    # /readyz checks etcd: on a loaded box it can take a second.
-    timeout check 2s
-    timeout client 1h
-    timeout server 1h
-    retries 3
-    option redispatch
-
-frontend stax
-    bind 127.0.0.1:%d
-    default_backend stax-apiservers
-
-backend stax-apiservers
-    balance roundrobin
-    option httpchk GET /readyz
-    http-check expect status 200
-`, t.statsSocket(), port)
-	for i, u := range t.APIServerURLs {
-		fmt.Fprintf(&b, "    server stax%d %s check check-ssl verify none inter 1s fall 3 rise 2\n", i, strings.TrimPrefix(u, "https://"))
-	}
-	return b.String()
-}
-
-func (t *Topology) startHAProxy(ctx context.Context) error {
-	port := freePort()
-	cfgPath := filepath.Join(t.cfg.Dir, "haproxy.cfg")
-	if err := os.WriteFile(cfgPath, []byte(t.haproxyConfig(port)), 0o600); err != nil {
-		return err
-	}
-	// -db: foreground, logs on stderr.
-	t.HAProxy = newProcess("haproxy", t.logPath("haproxy"), exec.Command(t.cfg.HAProxy, "-db", "-f", cfgPath))
-	if err := t.HAProxy.Start(); err != nil {
-		return err
-	}
-	t.URL = "https://127.0.0.1:" + strconv.Itoa(port)
-	hc, err := t.anonymousClient()
-	if err != nil {
-		return err
-	}
-	return t.waitFor(ctx, t.HAProxy, "/readyz through HAProxy", func(ctx context.Context) bool {
-		body, err := get(ctx, hc, t.URL+"/readyz")
 		return err == nil && body == "ok"
 	})
 }
@@ -343,41 +304,12 @@ func (t *Topology) RESTConfig(timeout time.Duration) (cfg *rest.Config, conn fun
 
 // APIServerOf is the replica HAProxy passes the connection from the local
 // address src to.
-func (t *Topology) APIServerOf(src string) (int, error) {
-	raw, err := t.haproxyCommand("show sess")
-	if err != nil {
-		return -1, err
-	}
-	for _, line := range strings.Split(raw, "\n") {
-		if !strings.Contains(line, " src="+src+" ") {
-			continue
-		}
-		for _, f := range strings.Fields(line) {
-			if v, ok := strings.CutPrefix(f, "srv=stax"); ok {
-				return strconv.Atoi(v)
-			}
-		}
-	}
-	return -1, fmt.Errorf("no HAProxy session from %s:\n%s", src, raw)
-}
+func (t *Topology) APIServerOf(src string) (int, error) { return t.HAProxy.BackendOf(src) }
 
-func (t *Topology) haproxyCommand(command string) (string, error) {
-	conn, err := net.DialTimeout("unix", t.statsSocket(), 5*time.Second)
-	if err != nil {
-		return "", err
-	}
-	defer conn.Close()
-	if _, err := conn.Write([]byte(command + "\n")); err != nil {
-		return "", err
-	}
-	raw, err := io.ReadAll(conn)
-	return string(raw), err
-}
+func (t *Topology) anonymousClient() (*http.Client, error) { return anonymousClient(t.CAFile) }
 
-func (t *Topology) statsSocket() string { return filepath.Join(t.cfg.Dir, "haproxy.sock") }
-
-func (t *Topology) anonymousClient() (*http.Client, error) {
-	tlsCfg, err := rest.TLSConfigFor(&rest.Config{TLSClientConfig: rest.TLSClientConfig{CAFile: t.CAFile}})
+func anonymousClient(caFile string) (*http.Client, error) {
+	tlsCfg, err := rest.TLSConfigFor(&rest.Config{TLSClientConfig: rest.TLSClientConfig{CAFile: caFile}})
 	if err != nil {
 		return nil, err
 	}
@@ -387,8 +319,8 @@ func (t *Topology) anonymousClient() (*http.Client, error) {
 func (t *Topology) logPath(name string) string { return filepath.Join(t.cfg.Dir, "logs", name+".log") }
 
 // waitFor polls cond every 200 ms, failing early when p has ended.
-func (t *Topology) waitFor(ctx context.Context, p *Process, what string, cond func(context.Context) bool) error {
-	ctx, cancel := context.WithTimeout(ctx, t.cfg.StartTimeout)
+func waitFor(ctx context.Context, timeout time.Duration, p *Process, what string, cond func(context.Context) bool) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	for {
 		if !p.Running() {
