@@ -3,6 +3,7 @@ module github.com/microstax/stax
 go 1.26.8
 
 require (
+	github.com/anishathalye/porcupine v1.3.1
 	github.com/cloudflare/circl v1.6.5
 	github.com/creack/pty v1.1.24
 	github.com/getkin/kin-openapi v0.153.0

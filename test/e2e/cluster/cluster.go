@@ -82,6 +82,16 @@ type Config struct {
 	KwokConfig []string
 	// NoStax leaves out stax-apiserver and its registration.
 	NoStax bool
+	// EtcdServers, when set, are the client URLs of an etcd cluster
+	// already running (test/e2e/hacluster); none is started.
+	EtcdServers []string
+	// StaxReplicas is how many stax-apiservers run, all with the same
+	// serving certificate; default 1.
+	StaxReplicas int
+	// StaxFront, when set, puts a load balancer in front of the replicas
+	// (presenting certificates of caFile) and returns its port, which the
+	// APIService then points at.
+	StaxFront func(ctx context.Context, replicaURLs []string, caFile string) (port int, err error)
 }
 
 // Cluster is a running control plane.
@@ -148,7 +158,9 @@ func Start(ctx context.Context, cfg Config) (_ *Cluster, err error) {
 			return nil, err
 		}
 	}
-	if err := c.startEtcd(ctx); err != nil {
+	if len(cfg.EtcdServers) > 0 {
+		c.EtcdURL = strings.Join(cfg.EtcdServers, ",")
+	} else if err := c.startEtcd(ctx); err != nil {
 		return nil, err
 	}
 	if err := c.prepareStax(); err != nil {
@@ -179,6 +191,11 @@ func Start(ctx context.Context, cfg Config) (_ *Cluster, err error) {
 
 // Stop ends every component, stax-apiserver first and etcd last.
 func (c *Cluster) Stop() {
+	for name, p := range c.Processes {
+		if strings.HasPrefix(name, "stax-apiserver") {
+			p.stop()
+		}
+	}
 	for _, name := range []string{"stax-apiserver", "kwok", "kube-scheduler", "kube-controller-manager", "kube-apiserver", "etcd"} {
 		if p := c.Processes[name]; p != nil {
 			p.stop()
@@ -368,6 +385,44 @@ func (c *Cluster) tokenWebhookFlags() ([]string, error) {
 	}, nil
 }
 
+func (c *Cluster) staxArgs(dataDir string, port int) []string {
+	return []string{
+		"--mode=aggregated",
+		"--data-dir=" + dataDir,
+		"--bind-address=127.0.0.1",
+		"--secure-port=" + strconv.Itoa(port),
+		"--tls-cert-file=" + c.staxCert,
+		"--tls-private-key-file=" + c.staxKey,
+		"--etcd-servers=" + c.EtcdURL,
+		"--kubeconfig=" + c.StaxKubeconfig,
+		"--authentication-kubeconfig=" + c.StaxKubeconfig,
+		"--authorization-kubeconfig=" + c.StaxKubeconfig,
+		"-v=1",
+	}
+}
+
+// startStaxReplica runs one stax-apiserver and waits for its /readyz,
+// readable without credentials on a delegating server.
+func (c *Cluster) startStaxReplica(ctx context.Context, name, url string, args []string) error {
+	p, err := c.start(name, c.cfg.StaxCommand(args...))
+	if err != nil {
+		return err
+	}
+	pool, err := os.ReadFile(c.StaxCAFile)
+	if err != nil {
+		return err
+	}
+	tlsCfg, err := rest.TLSConfigFor(&rest.Config{TLSClientConfig: rest.TLSClientConfig{CAData: pool}})
+	if err != nil {
+		return err
+	}
+	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: tlsCfg}, Timeout: 5 * time.Second}
+	return c.waitFor(ctx, p, name+" /readyz", func(ctx context.Context) (bool, error) {
+		body, err := get(ctx, hc, url+"/readyz")
+		return err == nil && body == "ok", nil
+	})
+}
+
 // StaxDataDir is stax-apiserver's data directory (its token keys live there).
 func (c *Cluster) StaxDataDir() string { return filepath.Join(c.cfg.Dir, "stax") }
 
@@ -379,39 +434,29 @@ func (c *Cluster) TokenKubeconfig(name, token string) (string, error) {
 }
 
 func (c *Cluster) startStax(ctx context.Context) error {
-	cert, key, port := c.staxCert, c.staxKey, c.staxPort
-	c.StaxArgs = []string{
-		"--mode=aggregated",
-		"--data-dir=" + c.StaxDataDir(),
-		"--bind-address=127.0.0.1",
-		"--secure-port=" + strconv.Itoa(port),
-		"--tls-cert-file=" + cert,
-		"--tls-private-key-file=" + key,
-		"--etcd-servers=" + c.EtcdURL,
-		"--kubeconfig=" + c.StaxKubeconfig,
-		"--authentication-kubeconfig=" + c.StaxKubeconfig,
-		"--authorization-kubeconfig=" + c.StaxKubeconfig,
-		"-v=1",
+	port := c.staxPort
+	var urls []string
+	for i := range max(1, c.cfg.StaxReplicas) {
+		name, dataDir, replicaPort := "stax-apiserver", c.StaxDataDir(), port
+		if i > 0 {
+			name, dataDir, replicaPort = "stax-apiserver"+strconv.Itoa(i), c.StaxDataDir()+strconv.Itoa(i), freePort()
+		}
+		url := "https://" + net.JoinHostPort("127.0.0.1", strconv.Itoa(replicaPort))
+		args := c.staxArgs(dataDir, replicaPort)
+		if i == 0 {
+			c.StaxArgs = args
+		}
+		if err := c.startStaxReplica(ctx, name, url, args); err != nil {
+			return err
+		}
+		urls = append(urls, url)
 	}
-	p, err := c.start("stax-apiserver", c.cfg.StaxCommand(c.StaxArgs...))
-	if err != nil {
-		return err
-	}
-	// /readyz is readable without credentials on a delegating server.
-	pool, err := os.ReadFile(c.StaxCAFile)
-	if err != nil {
-		return err
-	}
-	tlsCfg, err := rest.TLSConfigFor(&rest.Config{TLSClientConfig: rest.TLSClientConfig{CAData: pool}})
-	if err != nil {
-		return err
-	}
-	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: tlsCfg}, Timeout: 5 * time.Second}
-	if err := c.waitFor(ctx, p, "stax-apiserver /readyz", func(ctx context.Context) (bool, error) {
-		body, err := get(ctx, hc, c.StaxURL+"/readyz")
-		return err == nil && body == "ok", nil
-	}); err != nil {
-		return err
+	if c.cfg.StaxFront != nil {
+		var err error
+		if port, err = c.cfg.StaxFront(ctx, urls, c.StaxCAFile); err != nil {
+			return err
+		}
+		c.StaxURL = "https://" + net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 	}
 
 	if err := c.exposeOnLoopback(ctx); err != nil {
