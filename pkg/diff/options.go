@@ -44,6 +44,10 @@ type Options struct {
 	Relative   float64
 	MinRawRate float64
 	MinRaw     int64
+	// MinExcessRate, above zero, replaces MinRawRate: the raw rate must
+	// exceed the noise rate by at least this much (Diffy's absolute
+	// threshold, spec.shadow.thresholds.absolutePercent).
+	MinExcessRate float64
 
 	// IgnorePaths are JSON paths never compared, with their subtrees:
 	// "body.meta.requestId", "body.items[*].ts" (an index such as [3]
@@ -109,7 +113,12 @@ func (o Options) withDefaults() Options {
 func (o Options) verdict(raw, noise, requests int64) Verdict {
 	if requests > 0 && raw >= o.MinRaw && raw > noise {
 		rawRate, noiseRate := float64(raw)/float64(requests), float64(noise)/float64(requests)
-		if rawRate >= o.MinRawRate && rawRate >= o.Relative*noiseRate {
+		absolute := rawRate >= o.MinRawRate
+		if o.MinExcessRate > 0 {
+			// On the counts, so that an excess of exactly the threshold passes.
+			absolute = float64(raw-noise) >= o.MinExcessRate*float64(requests)-1e-9
+		}
+		if absolute && rawRate >= o.Relative*noiseRate {
 			return VerdictDifference
 		}
 	}

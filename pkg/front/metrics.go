@@ -13,6 +13,11 @@ import (
 var (
 	mirrorLabels = []string{"organization", "overlay", "service"}
 
+	sampledTotal = metrics.NewCounterVec(&metrics.CounterOpts{
+		Namespace: "stax", Subsystem: "shadow", Name: "sampled_total",
+		Help:           "Requests of the default route sampled for mirroring (what a mirror's request limit counts); each ends mirrored or dropped.",
+		StabilityLevel: metrics.ALPHA,
+	}, mirrorLabels)
 	mirroredTotal = metrics.NewCounterVec(&metrics.CounterOpts{
 		Namespace: "stax", Subsystem: "shadow", Name: "mirrored_total",
 		Help:           "Mirrored requests whose exchange (primary, secondary and candidate answers) went to the sink.",
@@ -41,7 +46,7 @@ var (
 )
 
 func init() {
-	legacyregistry.MustRegister(mirroredTotal, droppedTotal, timedOutTotal, failedTotal, unsafeTotal)
+	legacyregistry.MustRegister(sampledTotal, mirroredTotal, droppedTotal, timedOutTotal, failedTotal, unsafeTotal)
 }
 
 // What a count is, for its metric.
@@ -54,6 +59,7 @@ const (
 	droppedBodyUnread
 	droppedPrimaryFailed
 	unsafeSkipped
+	sampled
 	timedOut // a copy, by target
 	failed   // a copy, by target
 	numEvents
@@ -82,6 +88,8 @@ func (m *Mirror) count(service string, event mirrorEvent, target int) {
 	switch event {
 	case mirrored:
 		mirroredTotal.WithLabelValues(org, overlay, service).Inc()
+	case sampled:
+		sampledTotal.WithLabelValues(org, overlay, service).Inc()
 	case unsafeSkipped:
 		unsafeTotal.WithLabelValues(org, overlay, service).Inc()
 	case timedOut:

@@ -64,7 +64,7 @@ type Mirror struct {
 
 	overlay string // the table key, for copies and metrics
 
-	seen, sampled  atomic.Int64
+	seen, limited  atomic.Int64
 	nextSecondary  atomic.Uint64
 	nextCandidate  atomic.Uint64
 	stats          mirrorCounters
@@ -73,6 +73,9 @@ type Mirror struct {
 
 // MirrorStats are what happened to a Mirror's requests.
 type MirrorStats struct {
+	// Sampled requests: each is mirrored or dropped (QueueFull ...), unless
+	// the front closed first.
+	Sampled int64
 	// Mirrored exchanges handed to the sink.
 	Mirrored int64
 	// Sampled requests not mirrored: the queue was full, the request body
@@ -91,7 +94,7 @@ type MirrorStats struct {
 func (m *Mirror) Stats() MirrorStats {
 	c := func(e mirrorEvent, target int) int64 { return m.stats[e][target].Load() }
 	return MirrorStats{
-		Mirrored: c(mirrored, 0), QueueFull: c(droppedQueueFull, 0), BodyTooLarge: c(droppedBodyTooLarge, 0),
+		Sampled: c(sampled, 0), Mirrored: c(mirrored, 0), QueueFull: c(droppedQueueFull, 0), BodyTooLarge: c(droppedBodyTooLarge, 0),
 		BodyUnread: c(droppedBodyUnread, 0), PrimaryFailed: c(droppedPrimaryFailed, 0),
 		SecondaryTimedOut: c(timedOut, secondary), CandidateTimedOut: c(timedOut, candidate),
 		SecondaryFailed: c(failed, secondary), CandidateFailed: c(failed, candidate),
@@ -117,7 +120,11 @@ func (m *Mirror) admit(service, method string, now time.Time) bool {
 	if n*p/100 == (n-1)*p/100 {
 		return false
 	}
-	return m.MaxRequests <= 0 || m.sampled.Add(1) <= m.MaxRequests
+	if m.MaxRequests > 0 && m.limited.Add(1) > m.MaxRequests {
+		return false
+	}
+	m.count(service, sampled, 0)
+	return true
 }
 
 // MirrorTable is a front's mirrors, by overlay. Like Table it belongs to

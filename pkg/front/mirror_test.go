@@ -155,7 +155,7 @@ func TestMirrorCopiesToSecondaryAndCandidate(t *testing.T) {
 			}
 		}
 	}
-	if st := m.Stats(); st.Mirrored != 2 || st != (MirrorStats{Mirrored: 2}) {
+	if st := m.Stats(); st.Mirrored != 2 || st != (MirrorStats{Sampled: 2, Mirrored: 2}) {
 		t.Errorf("stats %+v", st)
 	}
 }

@@ -138,7 +138,9 @@ func (f *Front) serveMirrored(w http.ResponseWriter, r *http.Request, ms []*Mirr
 // poll rather than wait on it: a handler that hands a job to a waiting
 // worker wakes it, and pays for that wake-up (a thread woken, on a busy
 // machine tens of microseconds) on the primary's path. A send into the
-// buffer with no one waiting costs nanoseconds.
+// buffer with no one waiting costs nanoseconds. A worker that takes a job
+// and sees more waiting wakes another idle one at once (wake), so that a
+// burst has every worker, not one more per tick.
 const mirrorPoll = 5 * time.Millisecond
 
 func (f *Front) startMirroring() {
@@ -146,8 +148,9 @@ func (f *Front) startMirroring() {
 	mr.limits = f.MirrorLimits.withDefaults()
 	mr.queue = make(chan *mirrorJob, mr.limits.Queue)
 	// One ticker for all: each tick wakes one idle worker, which drains
-	// the queue; the others join at the next ticks.
+	// the queue and calls in the others while jobs wait.
 	tick := time.NewTicker(mirrorPoll)
+	wake := make(chan struct{}, 1)
 	for range mr.limits.Workers {
 		mr.workers.Go(func() {
 			for {
@@ -155,10 +158,17 @@ func (f *Front) startMirroring() {
 				case <-mr.ctx.Done():
 					return
 				case <-tick.C:
+				case <-wake:
 				}
 				for drained := false; !drained && mr.ctx.Err() == nil; {
 					select {
 					case j := <-mr.queue:
+						if len(mr.queue) > 0 {
+							select {
+							case wake <- struct{}{}:
+							default: // a wake-up is pending already
+							}
+						}
 						f.copy(j)
 					default:
 						drained = true

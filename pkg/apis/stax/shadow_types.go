@@ -46,7 +46,8 @@ type ShadowIgnore struct {
 type ShadowLimit struct {
 	// Duration from Since.
 	Duration *metav1.Duration
-	// Requests compared since Since.
+	// Requests sampled (copies sent) since Since, per service; the fronts
+	// count them in memory, anew after a restart.
 	Requests *int64
 }
 

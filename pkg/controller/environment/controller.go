@@ -54,10 +54,14 @@ type Controller struct {
 	// links holds, by key, the baseline link an overlay's plan was last
 	// applied with, so that a moved baseline endpoint re-applies it.
 	links sync.Map
+	// shadows are the diff engines of the overlays that shadow.
+	shadows *shadowEngines
 
 	// ActivePoll is how soon an environment that is changing is looked at
 	// again; SteadyPoll is the same for a Ready or Stopped one.
 	ActivePoll, SteadyPoll time.Duration
+	// ShadowPublish is how often the overlays' diff reports are written.
+	ShadowPublish time.Duration
 }
 
 // New returns a controller fed by the informer.
@@ -70,9 +74,11 @@ func New(client versioned.Interface, informer staxinformers.EnvironmentInformer,
 		activity: activity,
 		now:      time.Now,
 
-		ActivePoll: 250 * time.Millisecond,
-		SteadyPoll: 5 * time.Second,
+		ActivePoll:    250 * time.Millisecond,
+		SteadyPoll:    5 * time.Second,
+		ShadowPublish: DefaultShadowPublish,
 	}
+	c.shadows = newShadowEngines(client)
 	c.queue = worker.New("environments", c.sync)
 	_, _ = informer.Informer().AddEventHandler(c.queue.Handler())
 	return c
@@ -80,7 +86,13 @@ func New(client versioned.Interface, informer staxinformers.EnvironmentInformer,
 
 // Run works the queue until ctx ends.
 func (c *Controller) Run(ctx context.Context, workers int) {
+	published := make(chan struct{})
+	go func() {
+		defer close(published)
+		c.shadows.run(ctx, c.ShadowPublish)
+	}()
 	c.queue.Run(ctx, workers, c.synced)
+	<-published // the last reports are written
 }
 
 // sync converges one environment and says when to look at it again. Each
@@ -96,6 +108,7 @@ func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error
 		c.activity.Forget(ns, name)
 		c.stale.forget(key)
 		c.links.Delete(key)
+		c.shadows.forget(ns, name, "")
 		return 0, nil
 	}
 	if err != nil {
@@ -214,6 +227,11 @@ func (c *Controller) observe(ctx context.Context, env *staxv1.Environment, now t
 		link := fmt.Sprint(*plan.Baseline)
 		last, _ := c.links.Load(ns + "/" + name)
 		linkChanged = last != link
+		if plan.Shadow = shadowPlanFor(env, plan.Baseline); plan.Shadow != nil {
+			plan.Shadow.Sink = c.shadows.sinkFor(ctx, env)
+		} else {
+			c.shadows.off(ctx, env.UID)
+		}
 	}
 	if unknown || env.Status.ObservedGeneration != env.Generation || wasStopped(env) || allStopped(obs.state) || waitingForSecret(env) || waitingForStub(env) || linkChanged {
 		var missing *missingError
@@ -266,6 +284,7 @@ func (c *Controller) finalize(ctx context.Context, env *staxv1.Environment, now 
 	if !hasFinalizer(env) {
 		return nil
 	}
+	c.shadows.forget(env.Namespace, env.Name, env.UID) // its diff goes with it
 	if env.Status.Phase != staxv1.EnvironmentTerminating {
 		env.Status.Phase = staxv1.EnvironmentTerminating
 		updated, err := c.client.StaxV1alpha1().Environments(env.Namespace).UpdateStatus(ctx, env, metav1.UpdateOptions{})

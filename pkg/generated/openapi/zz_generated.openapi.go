@@ -4369,7 +4369,7 @@ func schema_pkg_apis_stax_v1alpha1_ShadowLimit(ref common.ReferenceCallback) com
 					},
 					"requests": {
 						SchemaProps: spec.SchemaProps{
-							Description: "Requests compared since spec.shadow.since, at least 1.",
+							Description: "Requests sampled (copies sent) since spec.shadow.since, per shadowed service, at least 1. The fronts count them in memory: the count starts anew after a restart.",
 							Type:        []string{"integer"},
 							Format:      "int64",
 						},

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"path/filepath"
 
+	"k8s.io/klog/v2"
+
 	"github.com/microstax/stax/pkg/diff"
 	"github.com/microstax/stax/pkg/front"
 	"github.com/microstax/stax/pkg/runtime"
@@ -91,10 +93,14 @@ func (e *environment) shadowOverlay() {
 		}
 		e.shadows[name] = &shadowCopy{version: version, settings: settings, secondary: sec, table: table}
 		table.Set(e.name, e.newMirror(name, sec, plan.Shadow))
+		// A new mirror starts its counts and limit anew: say when, for a
+		// gap or a reset in the counters.
+		klog.V(2).InfoS("Shadow: mirror set", "overlay", e.org+"/"+e.name, "service", name, "replaced", cur != nil)
 	}
 	for name, c := range e.shadows {
 		if !want[name] {
 			c.table.Remove(e.name)
+			klog.V(2).InfoS("Shadow: mirror removed", "overlay", e.org+"/"+e.name, "service", name)
 			c.secondary.cancel()
 			delete(e.shadows, name)
 		}

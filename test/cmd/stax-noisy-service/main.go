@@ -6,10 +6,12 @@
 // package corpus lists (corpus.Changes), each on a known endpoint and
 // field.
 //
-//	stax-noisy-service --version=baseline|candidate [--seed=N] [--listen=ADDR]
+//	stax-noisy-service --version=baseline|candidate [--seed=N | --seed-from-port] [--listen=ADDR]
 //
 // --seed draws the instance's id, counter and randomness: two instances
-// of one version differ only by noise. It listens on --listen, by default
+// of one version differ only by noise. --seed-from-port takes the port it
+// listens on as the seed, so that the replicas (and a shadow's secondary)
+// of one blueprint, which share their arguments, differ too. It listens on --listen, by default
 // 127.0.0.1:$PORT, and prints "listening on ADDR" once it does.
 //
 //	GET /users/{id}             id a number
@@ -42,6 +44,7 @@ import (
 func main() {
 	version := flag.String("version", "baseline", "baseline or candidate")
 	seed := flag.Uint64("seed", 1, "the instance's id, counter and randomness")
+	seedFromPort := flag.Bool("seed-from-port", false, "take the port listened on as --seed")
 	listen := flag.String("listen", "", "address to listen on (default 127.0.0.1:$"+runtime.EnvPort+")")
 	flag.Parse()
 	log.SetFlags(0)
@@ -59,6 +62,9 @@ func main() {
 	l, err := net.Listen("tcp", addr)
 	if err != nil {
 		log.Fatal(err)
+	}
+	if *seedFromPort {
+		*seed = uint64(l.Addr().(*net.TCPAddr).Port)
 	}
 	fmt.Printf("listening on %s\n", l.Addr())
 	log.Fatal(http.Serve(l, newService(*version == "candidate", *seed)))

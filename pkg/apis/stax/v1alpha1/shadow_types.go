@@ -77,7 +77,9 @@ type ShadowLimit struct {
 	// Duration of mirroring, counted from spec.shadow.since.
 	// +optional
 	Duration *metav1.Duration `json:"duration,omitempty"`
-	// Requests compared since spec.shadow.since, at least 1.
+	// Requests sampled (copies sent) since spec.shadow.since, per shadowed
+	// service, at least 1. The fronts count them in memory: the count starts
+	// anew after a restart.
 	// +optional
 	Requests *int64 `json:"requests,omitempty"`
 }

@@ -30,7 +30,9 @@ import (
 type ShadowLimitApplyConfiguration struct {
 	// Duration of mirroring, counted from spec.shadow.since.
 	Duration *v1.Duration `json:"duration,omitempty"`
-	// Requests compared since spec.shadow.since, at least 1.
+	// Requests sampled (copies sent) since spec.shadow.since, per shadowed
+	// service, at least 1. The fronts count them in memory: the count starts
+	// anew after a restart.
 	Requests *int64 `json:"requests,omitempty"`
 }
 
