@@ -31,11 +31,17 @@ func httpDemo(t *testing.T, name, version string, deps ...string) staxv1.Service
 
 // processesOf maps the pids of the live processes the runtime started for
 // an environment (as their STAX_* variables say) to their service.
-func processesOf(t *testing.T, env string) map[int]string {
+func processesOf(t *testing.T, s *testServer, env string) map[int]string {
 	t.Helper()
 	out := map[int]string{}
 	dirs, _ := filepath.Glob("/proc/[0-9]*")
 	for _, d := range dirs {
+		// Only this server's: processes of an earlier test's environment
+		// of the same name may still be ending (the local runtime leaves
+		// them to outlive a restart), in their own data directory.
+		if cwd, err := os.Readlink(filepath.Join(d, "cwd")); err != nil || !strings.HasPrefix(cwd, s.DataDir+string(filepath.Separator)) {
+			continue
+		}
 		b, err := os.ReadFile(filepath.Join(d, "environ"))
 		if err != nil {
 			continue
@@ -98,7 +104,7 @@ func TestOverlayRouting(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitBaseline(t, s, "main", "Ready", func(b *staxv1.Baseline) bool { return b != nil && b.Status.Phase == staxv1.EnvironmentReady })
-	baseline := processesOf(t, "shop")
+	baseline := processesOf(t, s, "shop")
 	if len(baseline) != 3 {
 		t.Fatalf("the baseline runs %v, want db, api and web", baseline)
 	}
@@ -113,7 +119,7 @@ func TestOverlayRouting(t *testing.T) {
 	overlay = waitFor(t, s, "feature", "Ready", phaseIs(staxv1.EnvironmentReady))
 
 	t.Run("the overlay runs only what it changes", func(t *testing.T) {
-		if procs := processesOf(t, "feature"); len(procs) != 1 {
+		if procs := processesOf(t, s, "feature"); len(procs) != 1 {
 			t.Fatalf("the overlay runs %v, want exactly one api", procs)
 		}
 		var got []string
@@ -179,7 +185,7 @@ func TestOverlayRouting(t *testing.T) {
 	})
 
 	t.Run("deleting the overlay leaves the baseline alone", func(t *testing.T) {
-		if procs := processesOf(t, "feature"); len(procs) != 1 {
+		if procs := processesOf(t, s, "feature"); len(procs) != 1 {
 			t.Fatalf("the overlay runs %v before the delete", procs)
 		}
 		if err := envs.Delete(ctx, "feature", metav1.DeleteOptions{}); err != nil {
@@ -192,10 +198,10 @@ func TestOverlayRouting(t *testing.T) {
 		if err != nil {
 			t.Fatal("the overlay was never deleted")
 		}
-		if procs := processesOf(t, "feature"); len(procs) != 0 {
+		if procs := processesOf(t, s, "feature"); len(procs) != 0 {
 			t.Errorf("the overlay left %v", procs)
 		}
-		if after := processesOf(t, "shop"); !reflect.DeepEqual(after, baseline) {
+		if after := processesOf(t, s, "shop"); !reflect.DeepEqual(after, baseline) {
 			t.Errorf("the baseline's processes were %v, now %v", baseline, after)
 		}
 		// The route went with the overlay: its key reaches the baseline's api.
