@@ -4,8 +4,10 @@
 // blueprint refused at its field paths, create and watch it reach Ready,
 // logs (as text, filtered, paused), stop and resume by keyboard alone,
 // promote, the baselines, an overlay (refused, then created) and the
-// branches tree of own and shared services, the cost charts against the
-// API's answer, diagnose an environment made to fail (root cause and
+// branches tree of own and shared services, shadow traffic refused at its
+// field path then on and off by keyboard, the overlay's diffs (empty, then
+// a report, each figure and example as answered, values as text), the cost
+// charts against the API's answer, diagnose an environment made to fail (root cause and
 // symptom, evidence) and fix it after the dry run, delete and the
 // historical list. Every step asserts the DOM; screenshots are for people.
 // Throughout: no console errors but the failed loads a step expects, no CSP
@@ -290,6 +292,126 @@ blueprint:
   await shot('06-branches');
   log(`branches: ${JSON.stringify(tree)}`);
 
+  step = 'diffs, never shadowed';
+  const diffsHash = `#/environments/${overlay}/diffs`;
+  await open(diffsHash, `Diffs of ${overlay}`);
+  await until('the empty report', () => document.querySelector('#diffs-empty') && !document.querySelector('#diffs-refresh').disabled);
+  if (!(await text('#diffs-empty')).includes('Shadow traffic is off') || (await page.$('#diffs section.endpoint'))) {
+    throw new Error(`the empty report: ${await text('#diffs')}`);
+  }
+  await axe('diffs, empty');
+  log(`diffs of an overlay never shadowed: "${await text('#diffs-status')}"`);
+  // An environment that is not an overlay has no diffs: the server says why.
+  expectedFailures = [400];
+  await open(`#/environments/${env}/diffs`, `Diffs of ${env}`);
+  views.pop(); // not revisited at 375 px, where a 400 is no expected failure
+  await until('the refusal', () => /is not an overlay/.test(document.querySelector('#diffs-status [role=alert]')?.textContent || ''));
+  if (await page.$('#diffs *')) throw new Error('a report shown for an environment that is not an overlay');
+  log(`diffs of ${env}: "${await text('#diffs-status')}"`);
+  expectedFailures = [];
+
+  step = 'shadow on by keyboard';
+  const envAnswer = () => page.waitForResponse((r) => r.request().method() === 'GET' && new URL(r.url()).pathname === `/v1/environments/${overlay}`)
+    .then((r) => r.json()).then((j) => j.data);
+  await open(`#/environments/${overlay}`, overlay);
+  await until('the shadow off', () => document.querySelector('#shadow-state')?.dataset.enabled === 'false');
+  await page.focus('main h1');
+  await tabTo('shadow-enabled');
+  await page.keyboard.press('Space');
+  if (!(await page.isChecked('#shadow-enabled'))) throw new Error('Space did not turn the shadow on');
+  await tabTo('shadow-percent');
+  // Out of range: refused by the server, at its field path and at the control.
+  expectedFailures = [422];
+  await page.keyboard.press('Control+A');
+  await page.keyboard.type('150');
+  await page.keyboard.press('Enter');
+  await until('the percent refused at its path', () => document.querySelector('#shadow-causes li[data-field="spec.shadow.percent"]')
+    && document.querySelector('#shadow-percent').getAttribute('aria-invalid') === 'true' && !document.querySelector('#shadow-percent-error').hidden);
+  const refusedAt = await text('#shadow-percent-error');
+  if (!refusedAt.includes('between 0 and 100')) throw new Error(`the percent's refusal: "${refusedAt}"`);
+  if ((await page.evaluate(() => document.activeElement?.id)) !== 'shadow-percent') throw new Error('focus is not on the refused percent');
+  if ((await page.getAttribute('#shadow-state', 'data-enabled')) !== 'false') throw new Error('a refused setting shows as stored');
+  await axe('shadow, refused');
+  await shot('07-shadow-refused');
+  expectedFailures = [];
+  await page.keyboard.press('Control+A');
+  await page.keyboard.type('25');
+  let saved = envAnswer();
+  await page.keyboard.press('Enter');
+  const shadowOn = (await saved).spec.shadow;
+  await until('the settings as stored', () => document.querySelector('#shadow-saved') && document.querySelector('#shadow-state').dataset.enabled === 'true'
+    && document.querySelector('#shadow-state').dataset.percent === '25' && !document.querySelector('[aria-invalid]'));
+  if (!shadowOn?.enabled || shadowOn.percent !== 25 || !shadowOn.since) throw new Error(`GET ${overlay}: spec.shadow ${JSON.stringify(shadowOn)}`);
+  if (!(await text('#shadow-state')).includes('25%')) throw new Error(`the state: ${await text('#shadow-state')}`);
+  await axe('shadow, on');
+  log(`shadow on by keyboard (refused at spec.shadow.percent: "${refusedAt}"), then stored: ${JSON.stringify(shadowOn)}`);
+
+  step = 'diffs';
+  // The Go side's diff writer publishes once the shadow is on: refresh
+  // until the report has it, then hold the page to the answer.
+  let diffs;
+  for (let i = 0; ; i++) {
+    const answered = page.waitForResponse((r) => new URL(r.url()).pathname === `/v1/environments/${overlay}/diffs`).then((r) => r.json());
+    if (i === 0) await page.click('#diffs-link');
+    else await page.click('#diffs-refresh');
+    diffs = (await answered).data;
+    if (diffs.report.endpoints?.length) break;
+    if (i === 100) throw new Error('no diffs were published');
+    await page.waitForTimeout(300);
+  }
+  const want = diffs.report.endpoints;
+  await until('the endpoints', (n) => document.querySelectorAll('#diffs section.endpoint').length === n, want.length);
+  const shown = await page.$$eval('#diffs section.endpoint', (ss) => ss.map((s) => ({
+    endpoint: s.dataset.endpoint, requests: Number(s.dataset.requests),
+    fields: [...s.querySelectorAll('table.fields tbody tr')].map((tr) => ({ field: tr.dataset.field, kind: tr.dataset.kind, raw: Number(tr.dataset.raw),
+      noise: Number(tr.dataset.noise), rawRate: tr.dataset.rawRate, noiseRate: tr.dataset.noiseRate, verdict: tr.dataset.verdict,
+      verdictShown: tr.querySelector('.badge').textContent })),
+    examples: [...s.querySelectorAll('.examples')].map((x) => ({ field: x.dataset.field, rows: [...x.querySelectorAll('tr.example')].map((tr) => ({
+      request: tr.querySelector('.request').textContent, primary: tr.querySelector('.primary pre')?.textContent || '',
+      candidate: tr.querySelector('.candidate pre')?.textContent || '' })) })) })));
+  const answered = want.map((e) => ({ endpoint: e.endpoint, requests: e.requests,
+    fields: (e.fields || []).map((f) => ({ field: f.field, kind: f.kind || '', raw: f.raw, noise: f.noise, rawRate: f.rawRate, noiseRate: f.noiseRate,
+      verdict: f.verdict, verdictShown: f.verdict })),
+    examples: (e.fields || []).filter((f) => f.examples?.length).map((f) => ({ field: f.field,
+      rows: f.examples.map((x) => ({ request: x.request, primary: x.primary || '', candidate: x.candidate || '' })) })) }));
+  if (JSON.stringify(shown) !== JSON.stringify(answered)) throw new Error(`diffs shown ${JSON.stringify(shown)}, answered ${JSON.stringify(answered)}`);
+  // What the writer's engine found: the rename a Difference, its example
+  // the overlay's markup as text beside the baseline's value; request ids
+  // and Date noise; the one failed order under the thresholds.
+  const users = shown.find((e) => e.endpoint === 'GET /users/{id}');
+  const verdicts = Object.fromEntries((users?.fields || []).map((f) => [f.field, f.verdict]));
+  if (users?.requests !== 20 || verdicts['body.name'] !== 'Difference' || verdicts['body.requestId'] !== 'Noise' || verdicts['header:Date'] !== 'Noise') {
+    throw new Error(`GET /users/{id}: ${JSON.stringify(users)}`);
+  }
+  const example = users.examples.find((x) => x.field === 'body.name')?.rows[0];
+  if (example?.primary !== '"ann"' || example.candidate !== '"<img src=x onerror=window.__pwned=2>"') throw new Error(`body.name's example: ${JSON.stringify(example)}`);
+  const orders = shown.find((e) => e.endpoint === 'GET /orders/{id}');
+  if (!orders?.fields.some((f) => f.field === 'status' && f.raw === 1 && f.verdict !== 'Difference')) throw new Error(`GET /orders/{id}: ${JSON.stringify(orders)}`);
+  if (await page.evaluate(() => document.querySelectorAll('#diffs pre *, #diffs img').length + (window.__pwned ? 1 : 0)) !== 0) throw new Error('a value became HTML');
+  if (!views.includes(diffsHash)) views.push(diffsHash);
+  await axe('diffs');
+  await shot('08-diffs');
+  log(`diffs: ${shown.map((e) => `${e.endpoint} (${e.requests}): ${e.fields.map((f) => `${f.field} ${f.verdict} ${f.raw}/${f.noise}`).join(', ')}`).join('; ')}`);
+
+  step = 'shadow in the tree';
+  await open('#/branches', 'Branches');
+  await until('the overlay shadowed at 25%', (o) => document.querySelector(`#branches li[data-overlay="${o}"] .shadow-state`)?.dataset.shadow === '25', overlay);
+
+  step = 'shadow off by keyboard';
+  await open(`#/environments/${overlay}`, overlay);
+  await until('the shadow on', () => document.querySelector('#shadow-state')?.dataset.enabled === 'true');
+  await page.focus('main h1');
+  await tabTo('shadow-enabled');
+  await page.keyboard.press('Space');
+  await tabTo('shadow-save');
+  saved = envAnswer();
+  await page.keyboard.press('Enter');
+  const shadowOff = (await saved).spec.shadow;
+  await until('the shadow off as stored', () => document.querySelector('#shadow-saved') && document.querySelector('#shadow-state').dataset.enabled === 'false');
+  if (shadowOff?.enabled || shadowOff?.since) throw new Error(`GET ${overlay} after off: spec.shadow ${JSON.stringify(shadowOff)}`);
+  await shot('09-shadow-off');
+  log(`shadow off by keyboard: ${JSON.stringify(shadowOff)}`);
+
   step = 'views at 1280 px';
   await open('#/environments', 'Environments');
   await until('the environment listed', (e) => document.querySelector(`#environments tr[data-name="${e}"][data-state=active]`), env);
@@ -297,7 +419,7 @@ blueprint:
     tr.querySelector('.health')?.textContent])));
   if (health[env] !== 'Healthy 2/2' || health[overlay] !== 'Healthy 1/1') throw new Error(`health: ${JSON.stringify(health)}`);
   await axe('environments');
-  await shot('07-environments');
+  await shot('10-environments');
 
   step = 'cost';
   // The chart against the answer the page was given.
@@ -338,7 +460,7 @@ blueprint:
   if (JSON.stringify(drawnTrend) !== JSON.stringify(wantTrend)) throw new Error(`trend drawn ${JSON.stringify(drawnTrend)}, answered ${JSON.stringify(wantTrend)}`);
   if (!(await text('#trend-30')).includes('90% interval')) throw new Error(`trend: ${await text('#trend-30')}`);
   await axe('cost');
-  await shot('08-cost');
+  await shot('11-cost');
   log(`cost: ${usage.series.length} steps drawn as answered (total ${usage.total.cost}), ${usage.groups.length} environments; ` +
     `trend next 30 days ${trend.next30Days.expected} in [${trend.next30Days.low}, ${trend.next30Days.high}]; by label team: ${keys.join(', ')}`);
 
@@ -359,7 +481,7 @@ blueprint:
   if (symptom.said !== 'symptom of db' || !/connection (reset|refused)/.test(symptom.evidence)) throw new Error(`api's finding: ${JSON.stringify(symptom)}`);
   if (await page.evaluate(() => document.querySelectorAll('.evidence pre *').length) !== 0) throw new Error('evidence became HTML');
   await axe('diagnose');
-  await shot('09-diagnose');
+  await shot('12-diagnose');
   await page.click('#fix');
   await until('the dry run', () => document.querySelector('#fix-plan li'));
   const plan = await page.$$eval('#fix-plan li', (ls) => ls.map((l) => `${l.dataset.result} ${l.dataset.action} ${l.dataset.service}`));
@@ -377,7 +499,7 @@ blueprint:
     await until(`${hash} rendered`, () => {
       const main = document.querySelector('main');
       const status = main.querySelector('.status');
-      return main.querySelector('h1') && !main.textContent.includes('Loading') && (!status || status.textContent);
+      return main.querySelector('h1') && !main.textContent.includes('Loading') && (!status || status.textContent) && !main.querySelector('#diffs-refresh:disabled');
     });
     const wide = await page.evaluate(() => document.documentElement.scrollWidth);
     if (wide > 375) problems.push(`${hash} is ${wide} px wide at 375 px`);
@@ -402,7 +524,7 @@ blueprint:
   await page.selectOption('#filter-state', 'historical');
   await until('historical', (e) => document.querySelector(`#environments tr[data-name="${e}"][data-state=historical]`), env);
   await until('the overlay historical', (e) => document.querySelector(`#environments tr[data-name="${e}"][data-state=historical]`), overlay);
-  await shot('10-historical');
+  await shot('13-historical');
   log('deleted; listed as historical');
 
   step = 'sign out';

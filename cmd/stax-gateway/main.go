@@ -31,18 +31,20 @@ func main() {
 		"from them, the client address of the unauthenticated limit is read from X-Forwarded-For")
 	cors := pflag.StringSlice("cors-allowed-origins", nil, "regular expressions of the origins whose browser pages may call the API, "+
 		"as kube-apiserver's flag (e.g. '//localhost(:|$)'); none by default")
+	metricsAddr := pflag.String("metrics-bind-address", "", "address (host:port) to serve /metrics on, plain HTTP without authentication, "+
+		"apart from --listen; empty: none")
 	klogFlags := flag.NewFlagSet("klog", flag.ExitOnError)
 	klog.InitFlags(klogFlags)
 	pflag.CommandLine.AddGoFlagSet(klogFlags)
 	pflag.Parse()
 
-	if err := run(*listen, *kubeconfig, *certFile, *keyFile, *unauth, *cors, *proxies); err != nil {
+	if err := run(*listen, *kubeconfig, *certFile, *keyFile, *metricsAddr, *unauth, *cors, *proxies); err != nil {
 		fmt.Fprintln(os.Stderr, "stax-gateway:", err)
 		os.Exit(1)
 	}
 }
 
-func run(listen, kubeconfig, certFile, keyFile string, unauth int, cors, proxies []string) error {
+func run(listen, kubeconfig, certFile, keyFile, metricsAddr string, unauth int, cors, proxies []string) error {
 	if kubeconfig == "" {
 		return errors.New("--kubeconfig is required")
 	}
@@ -59,6 +61,11 @@ func run(listen, kubeconfig, certFile, keyFile string, unauth int, cors, proxies
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if metricsAddr != "" {
+		if err := serveMetrics(ctx, metricsAddr); err != nil {
+			return err
+		}
+	}
 	g, err := gateway.New(gateway.Config{Upstream: cfg, Admin: admin, UnauthenticatedRequestsPerMinute: unauth,
 		CORSAllowedOrigins: cors, TrustedProxies: proxies})
 	if err != nil {

@@ -50,6 +50,7 @@ type config struct {
 	allowUnsafe                    bool
 	maxRequests                    int64
 	duration                       time.Duration
+	until                          time.Time
 	exchanges                      string
 	limits                         front.MirrorLimits
 }
@@ -72,6 +73,7 @@ func parse(args []string, stderr io.Writer) (config, error) {
 	fs.BoolVar(&c.allowUnsafe, "allow-unsafe", false, "mirror the unsafe methods of --methods too (a mirrored write reaches what the candidate shares with the baseline)")
 	fs.Int64Var(&c.maxRequests, "max-requests", 0, "stop mirroring after this many requests (0: no limit)")
 	fs.DurationVar(&c.duration, "duration", 0, "stop mirroring this long after the start (0: no limit)")
+	until := fs.String("until", "", "stop mirroring at this RFC 3339 time, the same across restarts (the kubernetes runtime's limit; not with --duration)")
 	fs.StringVar(&c.exchanges, "exchanges", "-", "file to append the exchanges to as JSON lines (-: standard output)")
 	fs.IntVar(&c.limits.Workers, "workers", 0, "workers sending copies (0: the front's default)")
 	fs.IntVar(&c.limits.Queue, "queue", 0, "mirrored requests that may wait for a worker; more are dropped (0: the front's default)")
@@ -89,6 +91,16 @@ func parse(args []string, stderr io.Writer) (config, error) {
 	}
 	if len(missing) > 0 {
 		return c, fmt.Errorf("%s required", strings.Join(missing, ", "))
+	}
+	if *until != "" {
+		t, err := time.Parse(time.RFC3339, *until)
+		if err != nil {
+			return c, fmt.Errorf("--until: %w", err)
+		}
+		if c.duration != 0 {
+			return c, errors.New("--until and --duration are exclusive")
+		}
+		c.until = t
 	}
 	if c.percent < 0 || c.percent > 100 {
 		return c, fmt.Errorf("--percent %d is not between 0 and 100", c.percent)
@@ -153,6 +165,9 @@ func run(ctx context.Context, c config, l, ml net.Listener, out io.Writer) error
 		Sink:      jsonLines(out)}
 	if c.duration > 0 {
 		m.Until = time.Now().Add(c.duration)
+	}
+	if !c.until.IsZero() {
+		m.Until = c.until
 	}
 	f.Mirrors.Set(c.overlay, m)
 	defer f.Close()

@@ -54,6 +54,10 @@ func TestParse(t *testing.T) {
 	if err != nil || c.percent != 10 || strings.Join(c.methods, ",") != "GET,PUT" || !c.allowUnsafe || c.limits.Timeout != time.Second {
 		t.Fatalf("%+v %v", c, err)
 	}
+	if c, err := parse(append(required, "--until=2026-05-01T12:00:00Z"), io.Discard); err != nil ||
+		!c.until.Equal(time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)) {
+		t.Errorf("--until: %v %v", c.until, err)
+	}
 	if c, _ := parse(required, io.Discard); c.percent != 100 || strings.Join(c.methods, ",") != "GET,HEAD,OPTIONS" || c.listen != ":8080" {
 		t.Errorf("defaults: %+v", c)
 	}
@@ -66,6 +70,8 @@ func TestParse(t *testing.T) {
 		{append(required, "--percent=101"), "--percent 101 is not between 0 and 100"},
 		{append(required, "--methods=,"), "--methods lists no method"},
 		{append(required, "--percent=x"), `invalid value "x" for flag -percent`},
+		{append(required, "--until=tomorrow"), `--until: parsing time "tomorrow"`},
+		{append(required, "--until=2026-05-01T12:00:00Z", "--duration=1m"), "--until and --duration are exclusive"},
 	} {
 		if _, err := parse(tc.args, io.Discard); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%v: %v, want %q", tc.args, err, tc.want)

@@ -18,12 +18,14 @@ type Tracker struct {
 	mu    sync.Mutex
 	group string
 	last  map[string]time.Time
-	now   func() time.Time
+	// used holds the requests' use not yet written (writes.go).
+	used map[string]time.Time
+	now  func() time.Time
 }
 
 // NewTracker tracks environments of the given API group.
 func NewTracker(group string) *Tracker {
-	return &Tracker{group: group, last: map[string]time.Time{}, now: time.Now}
+	return &Tracker{group: group, last: map[string]time.Time{}, used: map[string]time.Time{}, now: time.Now}
 }
 
 // Touch records use of namespace/name now.
@@ -44,6 +46,7 @@ func (t *Tracker) Last(namespace, name string) time.Time {
 func (t *Tracker) Forget(namespace, name string) {
 	t.mu.Lock()
 	delete(t.last, namespace+"/"+name)
+	delete(t.used, namespace+"/"+name)
 	t.mu.Unlock()
 }
 
@@ -58,7 +61,7 @@ func (t *Tracker) Wrap(next http.Handler) http.Handler {
 			info.APIGroup == t.group && info.Resource == "environments" && info.Name != "" &&
 			info.Verb != "list" && info.Verb != "watch" {
 			if u, ok := request.UserFrom(ctx); !ok || u.GetName() != user.APIServerUser {
-				t.Touch(info.Namespace, info.Name)
+				t.use(info.Namespace, info.Name)
 			}
 		}
 		next.ServeHTTP(w, r)

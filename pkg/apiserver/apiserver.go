@@ -113,6 +113,13 @@ type ExtraConfig struct {
 	// ComplianceFlushInterval is how often Compliance adds to etcd; 0 is
 	// compliance.DefaultFlushInterval.
 	ComplianceFlushInterval time.Duration
+	// ActivityWriteInterval is how often the use Activity saw is written
+	// to the environments' status.lastUsedTime, for the idle timeout of
+	// other replicas' controllers; 0 never (replicas.go).
+	ActivityWriteInterval time.Duration
+	// RequestLimitShare, when set, is this replica's part of an
+	// organization's request limit (replicas.go); nil enforces the whole.
+	RequestLimitShare func(limit int) int
 }
 
 // Config is the generic server configuration plus ours.
@@ -163,7 +170,7 @@ func (cfg *Config) Complete() (CompletedConfig, error) {
 	tracker := extra.Activity
 	var quotas func(string) int
 	if extra.Informers != nil {
-		quotas = requestsPerMinute(extra.Informers.Stax().V1alpha1().Organizations().Lister())
+		quotas = shareOf(requestsPerMinute(extra.Informers.Stax().V1alpha1().Organizations().Lister()), extra.RequestLimitShare)
 	}
 	limiter := ratelimit.NewLimiter()
 	yamlBudget := extra.MaxYAMLExpandedBytes
@@ -240,6 +247,7 @@ func (c CompletedConfig) New() (*Server, error) {
 	if err := auth.FeedRevocations(c.Informers.Stax().V1alpha1().TokenRevocations(), c.Identity.Revoker); err != nil {
 		return nil, err
 	}
+	writeActivity(generic, c.Activity, c.Client, c.ActivityWriteInterval)
 	informers := c.Informers
 	generic.AddPostStartHookOrDie("stax-start-informers", func(hook genericapiserver.PostStartHookContext) error {
 		informers.Start(hook.Done())

@@ -58,6 +58,28 @@ func Ensure(f Files, hosts []string) error {
 	if err != nil {
 		return err
 	}
+	return issueLeaves(f, hosts, ca, caKey)
+}
+
+// EnsureWithCA issues the serving and admin certificates from a CA kept
+// elsewhere (shared by replicas in etcd): only its certificate is written
+// to f.CACert, for clients and client-certificate authentication; its key
+// stays in memory.
+func EnsureWithCA(f Files, hosts []string, caCertPEM, caKeyPEM []byte) error {
+	if err := os.MkdirAll(filepath.Dir(f.CACert), 0o700); err != nil {
+		return err
+	}
+	ca, caKey, err := parseCA(caCertPEM, caKeyPEM)
+	if err != nil {
+		return err
+	}
+	if err := certutil.WriteCert(f.CACert, caCertPEM); err != nil {
+		return err
+	}
+	return issueLeaves(f, hosts, ca, caKey)
+}
+
+func issueLeaves(f Files, hosts []string, ca *x509.Certificate, caKey crypto.Signer) error {
 	var ips []net.IP
 	var dns []string
 	for _, h := range hosts {
@@ -98,20 +120,31 @@ func WriteKubeconfig(f Files, server, path string) error {
 
 func loadOrCreateCA(f Files) (*x509.Certificate, crypto.Signer, error) {
 	if _, err := os.Stat(f.CACert); err == nil {
-		certs, err := certutil.CertsFromFile(f.CACert)
+		certPEM, err := os.ReadFile(f.CACert)
 		if err != nil {
 			return nil, nil, fmt.Errorf("reading CA %s: %w", f.CACert, err)
 		}
-		key, err := keyutil.PrivateKeyFromFile(f.CAKey)
+		keyPEM, err := os.ReadFile(f.CAKey)
 		if err != nil {
 			return nil, nil, fmt.Errorf("reading CA key %s: %w", f.CAKey, err)
 		}
-		signer, ok := key.(crypto.Signer)
-		if !ok {
-			return nil, nil, errors.New("CA key cannot sign")
-		}
-		return certs[0], signer, nil
+		return parseCA(certPEM, keyPEM)
 	}
+	certPEM, keyPEM, err := NewCA()
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := keyutil.WriteKey(f.CAKey, keyPEM); err != nil {
+		return nil, nil, err
+	}
+	if err := certutil.WriteCert(f.CACert, certPEM); err != nil {
+		return nil, nil, err
+	}
+	return parseCA(certPEM, keyPEM)
+}
+
+// NewCA makes a self-signed CA valid for ten years, PEM.
+func NewCA() (certPEM, keyPEM []byte, err error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return nil, nil, err
@@ -130,14 +163,27 @@ func loadOrCreateCA(f Files) (*x509.Certificate, crypto.Signer, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	cert, err := x509.ParseCertificate(der)
+	if keyPEM, err = keyutil.MarshalPrivateKeyToPEM(key); err != nil {
+		return nil, nil, err
+	}
+	certPEM, err = certutil.EncodeCertificates(&x509.Certificate{Raw: der})
+	return certPEM, keyPEM, err
+}
+
+func parseCA(certPEM, keyPEM []byte) (*x509.Certificate, crypto.Signer, error) {
+	certs, err := certutil.ParseCertsPEM(certPEM)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, fmt.Errorf("parsing the CA certificate: %w", err)
 	}
-	if err := writePair(f.CACert, f.CAKey, der, key); err != nil {
-		return nil, nil, err
+	key, err := keyutil.ParsePrivateKeyPEM(keyPEM)
+	if err != nil {
+		return nil, nil, fmt.Errorf("parsing the CA key: %w", err)
 	}
-	return cert, key, nil
+	signer, ok := key.(crypto.Signer)
+	if !ok {
+		return nil, nil, errors.New("CA key cannot sign")
+	}
+	return certs[0], signer, nil
 }
 
 func issue(tmpl, ca *x509.Certificate, caKey crypto.Signer, certPath, keyPath string) error {

@@ -12,6 +12,7 @@ import (
 const (
 	AnalyzerStopped            = "Stopped"
 	AnalyzerProvisionFailed    = "ProvisionFailed"
+	AnalyzerStartFailed        = "StartFailed"
 	AnalyzerStackTrace         = "StackTrace"
 	AnalyzerAddressInUse       = "AddressInUse"
 	AnalyzerMissingEnv         = "MissingEnvironmentVariable"
@@ -35,7 +36,7 @@ type serviceAnalyzer func(in *Input, s *Service) []Finding
 
 var specific = []serviceAnalyzer{
 	stackTrace, addressInUse, missingEnv, outOfMemory, dependencyRefused,
-	imagePull, unschedulable,
+	imagePull, unschedulable, startFailed,
 }
 
 var generic = []serviceAnalyzer{dependencyNotReady, crashLoop, probeFailed, unhealthy}
@@ -99,7 +100,7 @@ func rollbackOr(in *Input, service, advice string) Remediation {
 		what = service + "'s spec"
 	}
 	switch {
-	case in.HasLastReady && (service == "" && len(in.Changed) > 0 || in.Changed[service]):
+	case in.HasLastReady && (service == "" && anyChanged(in.Changed) || in.Changed[service]):
 		return Remediation{Action: ActionRollback, Service: service,
 			Description: "roll " + what + " back to the last Ready blueprint (" + advice + " before changing it again)"}
 	case service != "" && in.BaselineDiffers[service]:
@@ -107,6 +108,15 @@ func rollbackOr(in *Input, service, advice string) Remediation {
 			Description: "roll " + what + " back to its baseline's version (" + advice + " before changing it again)"}
 	}
 	return Remediation{Action: ActionNone, Service: service, Description: advice}
+}
+
+func anyChanged(changed map[string]bool) bool {
+	for _, c := range changed {
+		if c {
+			return true
+		}
+	}
+	return false
 }
 
 // finding fills in what every service finding shares.
@@ -376,7 +386,7 @@ func dependencyNotReady(in *Input, s *Service) []Finding {
 }
 
 func crashLoop(in *Input, s *Service) []Finding {
-	if s.Reason != "CrashLoop" && s.Reason != "CrashLoopBackOff" && s.Reason != "Error" && s.Reason != "RunContainerError" {
+	if s.Reason != "CrashLoop" && s.Reason != "CrashLoopBackOff" && s.Reason != "Error" {
 		return nil
 	}
 	var ev []string
@@ -395,6 +405,27 @@ func crashLoop(in *Input, s *Service) []Finding {
 	return []Finding{finding(s, AnalyzerCrashLoop, SeverityError,
 		fmt.Sprintf("the service exits again and again (%d restarts)", s.Restarts), ev,
 		rollbackOr(in, s.Name, "read its logs (kubectl stax logs) for why it exits"))}
+}
+
+// Reasons of a process or container that could not be started at all:
+// the local runtime's (a replica's "failed to start: ..." is in its
+// CrashLoop message) and the kubelet's.
+var startFailedReasons = map[string]bool{"StartFailed": true, "RunContainerError": true, "CreateContainerError": true, "ContainerCannotRun": true, "StartError": true}
+
+// startFailed: the command cannot be started (no such file, not
+// executable), which no log explains since nothing ran.
+func startFailed(in *Input, s *Service) []Finding {
+	t := s.LastTermination
+	if !startFailedReasons[s.Reason] && !strings.Contains(s.Message, "failed to start: ") && (t == nil || !startFailedReasons[t.Reason]) {
+		return nil
+	}
+	ev := []string{strings.TrimSpace(s.Reason + ": " + s.Message)}
+	if t != nil {
+		ev = append(ev, terminationLine(t))
+	}
+	return []Finding{finding(s, AnalyzerStartFailed, SeverityCritical,
+		"the service's command cannot be started", ev,
+		rollbackOr(in, s.Name, "make the command name an executable the runtime has (the local runtime runs it on the server's host; a container, in its image)"))}
 }
 
 var imagePullReasons = map[string]bool{"ImagePullBackOff": true, "ErrImagePull": true, "InvalidImageName": true, "ErrImageNeverPull": true}

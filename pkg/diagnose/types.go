@@ -19,7 +19,8 @@ type Input struct {
 	// Services in blueprint order.
 	Services []Service
 	// Changed names the services whose spec differs from the last Ready
-	// blueprint; a rollback can undo what changed there.
+	// blueprint, those it had and the blueprint no longer has included; a
+	// rollback can undo what changed there.
 	Changed map[string]bool
 	// HasLastReady says a Ready blueprint is known to roll back to.
 	HasLastReady bool

@@ -58,6 +58,7 @@ type request struct {
 	r         *http.Request
 	requestID string
 	status    int
+	reason    string // of the Status of an error answer, for metrics
 
 	token             string
 	org               string
@@ -112,6 +113,7 @@ func (r *request) writeError(err error) {
 	if st.Code == 0 {
 		st.Code = http.StatusInternalServerError
 	}
+	r.reason = string(st.Reason)
 	if st.Code == http.StatusTooManyRequests && st.Details != nil && st.Details.RetryAfterSeconds > 0 && r.w.Header().Get("Retry-After") == "" {
 		r.w.Header().Set("Retry-After", strconv.Itoa(int(st.Details.RetryAfterSeconds)))
 	}

@@ -89,6 +89,7 @@ func New(c Config) (*Gateway, error) {
 	g.mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) { writeProbe(w, g.apiserverReady(r.Context())) })
 	g.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		req := &request{w: w, r: r, requestID: newRequestID()}
+		defer observe(unmatchedRoute, req, time.Now())
 		if allowed := allowedMethods(r.URL.Path); len(allowed) > 0 {
 			w.Header().Set("Allow", strings.Join(allowed, ", "))
 			req.writeError(apierrors.NewMethodNotSupported(routeResource, r.Method))
@@ -144,6 +145,7 @@ func (g *Gateway) serveRoute(rt *Route) http.Handler {
 		} else if err := rt.serve(g, r); err != nil {
 			r.writeError(err)
 		}
+		observe(rt.pattern(), r, start)
 		klog.InfoS("Request", "requestId", r.requestID, "method", hr.Method, "path", hr.URL.Path, "organization", r.org,
 			"status", r.status, "duration", time.Since(start))
 	})

@@ -98,6 +98,13 @@ func (k *KeyPair) withRetired(t time.Time) *KeyPair {
 	return &c
 }
 
+// withNotBefore returns a copy that may sign from t.
+func (k *KeyPair) withNotBefore(t time.Time) *KeyPair {
+	c := *k
+	c.notBefore = t.UTC()
+	return &c
+}
+
 // ecPoint returns the base64url X and Y coordinates of a P-256 key.
 func ecPoint(pub *ecdsa.PublicKey) (x, y string, err error) {
 	raw, err := pub.Bytes() // 0x04 || X || Y, each 32 bytes

@@ -104,26 +104,17 @@ func (ks *KeySet) Rotate(now time.Time) error {
 	if now.Before(ks.next.notBefore) {
 		return ErrRotateTooEarly
 	}
-	newNext, err := GenerateKeyPair(now, now.Add(ks.cfg.PublishAhead))
+	newCur, newNext, prev, dropped, err := ks.rotated(now)
 	if err != nil {
 		return err
 	}
-	prev := []*KeyPair{ks.current.withRetired(now)}
-	var dropped []*KeyPair
-	for _, p := range ks.previous {
-		if ks.stillPublished(p, now) {
-			prev = append(prev, p)
-		} else {
-			dropped = append(dropped, p)
-		}
-	}
 	if ks.dir != "" {
-		if err := ks.save(ks.next, newNext, prev); err != nil {
+		if err := ks.save(newCur, newNext, prev); err != nil {
 			return fmt.Errorf("identity: persist rotation: %w", err)
 		}
 		ks.removeKeyDirs(dropped)
 	}
-	ks.current, ks.next, ks.previous = ks.next, newNext, prev
+	ks.current, ks.next, ks.previous = newCur, newNext, prev
 	return nil
 }
 

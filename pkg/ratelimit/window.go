@@ -107,3 +107,13 @@ func SetHeaders(h http.Header, q Quota) {
 func TooMany(q Quota) error {
 	return apierrors.NewTooManyRequests("rate limit of "+strconv.Itoa(q.Limit)+" requests a minute reached", q.ResetSeconds())
 }
+
+// Share is one of replicas' part of limit when each counts only the
+// requests it serves: rounded up, so the replicas together allow at least
+// limit (and at most replicas-1 more) a window when load is spread evenly.
+func Share(limit, replicas int) int {
+	if replicas <= 1 {
+		return limit
+	}
+	return (limit + replicas - 1) / replicas
+}

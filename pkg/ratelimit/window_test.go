@@ -33,3 +33,13 @@ func TestLimiterWindow(t *testing.T) {
 		t.Fatalf("new window: %+v", q)
 	}
 }
+
+func TestShare(t *testing.T) {
+	for _, c := range []struct{ limit, replicas, want int }{
+		{600, 1, 600}, {600, 0, 600}, {600, 2, 300}, {10, 3, 4}, {1, 4, 1}, {0, 2, 0},
+	} {
+		if got := Share(c.limit, c.replicas); got != c.want {
+			t.Errorf("Share(%d, %d) = %d, want %d", c.limit, c.replicas, got, c.want)
+		}
+	}
+}

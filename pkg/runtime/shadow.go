@@ -29,7 +29,9 @@ type ShadowPlan struct {
 	MaxRequests int64
 	Until       time.Time
 	// Sink receives the exchanges; it is called from the fronts'
-	// workers, concurrently, and must not block for long.
+	// workers, concurrently, and must not block for long. The kubernetes
+	// runtime does not call it: its fronts (stax-shadow) run in the
+	// cluster, with a credential of their own (DiffAccess).
 	Sink ShadowSink `json:"-"`
 }
 

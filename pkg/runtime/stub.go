@@ -24,7 +24,8 @@ type StubCredential struct {
 	CAData        []byte
 	TLSServerName string
 	Token         string
-	ExpiresAt     time.Time
+	// IssuedAt and ExpiresAt bound the token's lifetime.
+	IssuedAt, ExpiresAt time.Time
 }
 
 // StubAccess mints stub credentials. Runtimes ask at every start of a

@@ -1,7 +1,8 @@
 // Package stubaccess mints the credentials runtimes hand stax-stub
-// (runtime.StubAccess) and writes them as kubeconfigs. A credential is a
-// token of one organization carrying auth.StubReaderClaim, so it reads
-// that organization's Stubs and nothing else (pkg/auth, orgscope.go).
+// (runtime.StubAccess) and stax-shadow (runtime.DiffAccess, diffwriter.go)
+// and writes them as kubeconfigs. A stub's credential is a token of one
+// organization carrying auth.StubReaderClaim, so it reads that
+// organization's Stubs and nothing else (pkg/auth, orgscope.go).
 package stubaccess
 
 import (
@@ -17,7 +18,8 @@ import (
 	"github.com/microstax/stax/pkg/runtime"
 )
 
-// Lifetime of a minted token: the issuer's longest (the key overlap).
+// Lifetime of a minted token unless Minter.Lifetime is shorter: the
+// issuer's longest (the key overlap).
 const Lifetime = time.Hour
 
 // Subject names the holder of every stub credential of org.
@@ -41,6 +43,8 @@ type Minter struct {
 	// Audience the server accepts tokens for.
 	Audience string
 	Endpoint Endpoint
+	// Lifetime of the tokens, at most (and when zero) the package's.
+	Lifetime time.Duration
 	// Now is the clock, time.Now when nil.
 	Now func() time.Time
 }
@@ -49,23 +53,33 @@ var _ runtime.StubAccess = (*Minter)(nil)
 
 // StubCredential mints a stub reader's token of org.
 func (m *Minter) StubCredential(_ context.Context, org string) (runtime.StubCredential, error) {
+	return m.mint("stax-stub", Subject(org), org, auth.StubReaderClaim)
+}
+
+// mint issues a token of org for subject with the one group claim, for
+// the API at m's endpoint; holder names the program in errors.
+func (m *Minter) mint(holder, subject, org, claim string) (runtime.StubCredential, error) {
 	if m.Endpoint.Server == "" {
-		return runtime.StubCredential{}, fmt.Errorf("no API address for stax-stub is known")
+		return runtime.StubCredential{}, fmt.Errorf("no API address for %s is known", holder)
 	}
 	now := time.Now()
 	if m.Now != nil {
 		now = m.Now()
 	}
-	exp := now.Add(Lifetime)
+	lifetime := Lifetime
+	if m.Lifetime > 0 && m.Lifetime < Lifetime {
+		lifetime = m.Lifetime
+	}
+	exp := now.Add(lifetime)
 	token, err := m.Issuer.Issue(identity.Claims{
-		Subject: Subject(org), Audience: []string{m.Audience}, Org: org,
-		Groups: []string{auth.StubReaderClaim}, IssuedAt: now, ExpiresAt: exp,
+		Subject: subject, Audience: []string{m.Audience}, Org: org,
+		Groups: []string{claim}, IssuedAt: now, ExpiresAt: exp,
 	})
 	if err != nil {
 		return runtime.StubCredential{}, err
 	}
 	return runtime.StubCredential{Server: m.Endpoint.Server, CAData: m.Endpoint.CAData,
-		TLSServerName: m.Endpoint.TLSServerName, Token: token, ExpiresAt: exp}, nil
+		TLSServerName: m.Endpoint.TLSServerName, Token: token, IssuedAt: now, ExpiresAt: exp}, nil
 }
 
 // Kubeconfig writes c as a kubeconfig for org's namespace. With tokenFile

@@ -60,3 +60,17 @@ func TestMinterIssuesAStubReadersToken(t *testing.T) {
 		t.Error("a credential without an API address was minted")
 	}
 }
+
+// Minter.Lifetime shortens a token's life, never beyond Lifetime.
+func TestMinterLifetime(t *testing.T) {
+	now := time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
+	for _, tc := range []struct{ set, want time.Duration }{
+		{0, Lifetime}, {20 * time.Second, 20 * time.Second}, {2 * time.Hour, Lifetime},
+	} {
+		m := &Minter{Issuer: &recordingIssuer{}, Lifetime: tc.set, Now: func() time.Time { return now }, Endpoint: Endpoint{Server: "https://x"}}
+		cred, err := m.StubCredential(context.Background(), "acme")
+		if err != nil || !cred.IssuedAt.Equal(now) || !cred.ExpiresAt.Equal(now.Add(tc.want)) {
+			t.Errorf("Lifetime %v: %v, issued %v, expires %v, want %v later", tc.set, err, cred.IssuedAt, cred.ExpiresAt, tc.want)
+		}
+	}
+}

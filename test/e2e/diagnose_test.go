@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -89,7 +90,7 @@ func hasEvidence(f staxv1.DiagnosisFinding, subs ...string) bool {
 func TestDiagnoseOnKubernetes(t *testing.T) {
 	c := startWorkloadCluster(t, filepath.Join(repoRoot, "test", "e2e", "testdata", "kwok-diagnose.yaml"))
 	stax, adminKubeconfig := startStandalone(t, "--runtime=kubernetes", "--runtime-kubeconfig="+c.AdminKubeconfig,
-		"--stub-image=stax-stub:e2e", "--stub-api-server=https://stax.example:6443")
+		"--stub-image=stax-stub:e2e", "--stub-api-server=https://stax.example:6443", "--stub-token-lifetime=20s")
 	ctx := context.Background()
 	envs := stax.StaxV1alpha1().Environments("acme")
 	mem := func(q string) staxv1.ResourceList { return staxv1.ResourceList{"memory": intstr.FromString(q)} }
@@ -253,6 +254,40 @@ func TestDiagnoseOnKubernetes(t *testing.T) {
 		}
 		if _, err := reader.StaxV1alpha1().Environments("acme").Get(ctx, "stubbed", metav1.GetOptions{}); !apierrors.IsForbidden(err) {
 			t.Errorf("the stub's token read an environment: %v", err)
+		}
+
+		// With 20 s tokens, the controller mints the Secret again 10 s
+		// after it was issued: a stub pod that starts then reads a token
+		// with 10 s to live, never an expired one.
+		issued := func(s *corev1.Secret) time.Time {
+			at, err := time.Parse(time.RFC3339, s.Annotations[kuberuntime.AnnotationStubIssuedAt])
+			if err != nil {
+				t.Fatalf("issued-at of the credential: %v", err)
+			}
+			return at
+		}
+		first := issued(sec)
+		var fresh *corev1.Secret
+		err = wait.PollUntilContextTimeout(ctx, 500*time.Millisecond, 40*time.Second, true, func(ctx context.Context) (bool, error) {
+			fresh, err = c.Client.CoreV1().Secrets(ns).Get(ctx, "pets-stub", metav1.GetOptions{})
+			return err == nil && string(fresh.Data["token"]) != string(sec.Data["token"]), nil
+		})
+		if err != nil {
+			t.Fatalf("the credential was not minted again within 40 s: %v; annotations %v", err, sec.Annotations)
+		}
+		expires, _ := time.Parse(time.RFC3339, fresh.Annotations[kuberuntime.AnnotationStubExpiresAt])
+		if at := issued(fresh); at.Sub(first) < 10*time.Second || expires.Sub(at) != 20*time.Second {
+			t.Errorf("minted again at %v (first %v), expiring %v", at, first, expires)
+		}
+		cfg.BearerToken = string(fresh.Data["token"])
+		if reader, err = versioned.NewForConfig(cfg); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := reader.StaxV1alpha1().Stubs("acme").Get(ctx, "petstore", metav1.GetOptions{}); err != nil {
+			t.Errorf("the fresh token cannot read the Stub: %v", err)
+		}
+		if d2, err := c.Client.AppsV1().Deployments(ns).Get(ctx, "pets", metav1.GetOptions{}); err != nil || d2.Generation != d.Generation {
+			t.Errorf("the refresh rolled the Deployment: %v, generation %d→%d", err, d.Generation, d2.Generation)
 		}
 	})
 }

@@ -37,7 +37,12 @@ func startStandaloneOnCluster(t testing.TB, kubeconfig string) versioned.Interfa
 // and returns a client of it and its admin kubeconfig.
 func startStandalone(t testing.TB, flags ...string) (versioned.Interface, string) {
 	t.Helper()
-	dir := t.TempDir()
+	return startStandaloneIn(t, t.TempDir(), flags...)
+}
+
+// startStandaloneIn is startStandalone on the data directory dir.
+func startStandaloneIn(t testing.TB, dir string, flags ...string) (versioned.Interface, string) {
+	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

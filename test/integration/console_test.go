@@ -11,7 +11,9 @@ import (
 	"testing"
 	"time"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/utils/ptr"
 
 	staxv1 "github.com/microstax/stax/pkg/apis/stax/v1alpha1"
@@ -21,8 +23,8 @@ import (
 // TestConsole drives the web console in headless Chromium against a real
 // stax-apiserver and gateway (web/console-check.mjs: sign-in, create,
 // Ready, logs, stop and resume by keyboard, promote, an overlay and the
-// branches tree, the cost charts, diagnose and fix an environment made to
-// fail, delete, axe-core, a 375 px width, requests only to the gateway),
+// branches tree, shadow traffic on and off by keyboard and the overlay's
+// diffs, the cost charts, diagnose and fix an environment made to fail, delete, axe-core, a 375 px width, requests only to the gateway),
 // then checks here, through the apiserver, that what the page did happened. Screenshots land in
 // _output/console/. It needs node, web/node_modules and chromium: without
 // them it skips, unless STAX_CONSOLE_BROWSER=required (hack/verify-console.sh).
@@ -87,6 +89,9 @@ func TestConsole(t *testing.T) {
 	}
 	base := startGateway(t, s)
 	token := mintWithCLI(t, s, ns, "alice")
+	// The overlay's diffs, written once the page turns its shadow on.
+	diffWriter := startConsoleDiffWriter(s.Client, ns, "console-demo-feature")
+	t.Cleanup(func() { _, _ = diffWriter.stop() })
 
 	// The console's files carry their CSP; the redirect brings /console to them.
 	resp, err := http.Get(base + "/console/main.js")
@@ -109,7 +114,12 @@ func TestConsole(t *testing.T) {
 		t.Fatalf("the console's browser test failed: %v", err)
 	}
 
-	// What the page did, as the apiserver has it.
+	// What the page did, as the apiserver has it: the shadow settings it
+	// stored (as the diff writer saw them when it published).
+	shadow, err := diffWriter.stop()
+	if err != nil || shadow == nil || !shadow.Enabled || shadow.Percent == nil || *shadow.Percent != 25 || shadow.Since == nil {
+		t.Errorf("the overlay's shadow settings when the diffs were published: %+v, %v", shadow, err)
+	}
 	b, err := s.Client.StaxV1alpha1().Baselines(ns).Get(ctx, "console-demo-stable", metav1.GetOptions{})
 	if err != nil || b.Spec.EnvironmentRef.Name != "console-demo" || len(b.Status.Blueprint.Services) != 2 {
 		t.Errorf("the promoted baseline: %+v, %v", b, err)
@@ -118,6 +128,13 @@ func TestConsole(t *testing.T) {
 		if _, err := s.Client.StaxV1alpha1().Environments(ns).Get(ctx, gone, metav1.GetOptions{}); err == nil {
 			t.Errorf("%s was not deleted", gone)
 		}
+	}
+	// The overlay's diffs went with it (the controller deletes them at teardown).
+	if err := wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, 30*time.Second, true, func(ctx context.Context) (bool, error) {
+		_, err := s.Client.StaxV1alpha1().EnvironmentDiffs(ns).Get(ctx, "console-demo-feature", metav1.GetOptions{})
+		return apierrors.IsNotFound(err), nil
+	}); err != nil {
+		t.Errorf("the overlay's EnvironmentDiff outlived it: %v", err)
 	}
 	records, err := s.Client.StaxV1alpha1().EnvironmentRecords(ns).List(ctx, metav1.ListOptions{})
 	if err != nil || len(records.Items) != 3 {

@@ -187,8 +187,8 @@ type gatewayProcess struct {
 }
 
 // startGatewayProcess builds stax-gateway and runs it as a child process on
-// loopback in front of s, until the test ends.
-func startGatewayProcess(t *testing.T, s *testServer) gatewayProcess {
+// loopback in front of s, with args, until the test ends.
+func startGatewayProcess(t *testing.T, s *testServer, args ...string) gatewayProcess {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "stax-gateway")
 	build := exec.Command("go", "build", "-o", bin, "github.com/microstax/stax/cmd/stax-gateway")
@@ -196,7 +196,7 @@ func startGatewayProcess(t *testing.T, s *testServer) gatewayProcess {
 		t.Fatalf("building stax-gateway: %v\n%s", err, out)
 	}
 	addr := "127.0.0.1:" + strconv.Itoa(freePort(t))
-	cmd := exec.Command(bin, "--listen", addr, "--kubeconfig", s.Kubeconfig)
+	cmd := exec.Command(bin, append([]string{"--listen", addr, "--kubeconfig", s.Kubeconfig}, args...)...)
 	logFile, err := os.Create(filepath.Join(s.DataDir, "gateway.log"))
 	if err != nil {
 		t.Fatal(err)

@@ -57,7 +57,7 @@ func TestKubectlStaxBranches(t *testing.T) {
 		expectStax(t, kc, "", 2, []string{"takes one environment name"}, args("promote", "--as", "x")...)
 		expectStax(t, kc, "", 2, []string{"branch takes a baseline and the overlay's name, got 1"}, args("branch", "main")...)
 		expectStax(t, kc, "", 2, []string{"branch needs at least one change"}, args("branch", "main", "feature")...)
-		expectStax(t, kc, "", 2, []string{`--set "api.command=x": only SERVICE.image can be set`}, args("branch", "main", "f", "--set", "api.command=x")...)
+		expectStax(t, kc, "", 2, []string{`--set "api.command=x": only SERVICE.image and SERVICE.stub can be set`}, args("branch", "main", "f", "--set", "api.command=x")...)
 		expectStax(t, kc, "", 2, []string{`--env "api=x": want SERVICE.KEY=VALUE`}, args("branch", "main", "f", "--env", "api=x")...)
 		expectStax(t, kc, "", 2, []string{`--replicas "api=two": want SERVICE=N`}, args("branch", "main", "f", "--replicas", "api=two")...)
 	})
@@ -84,6 +84,16 @@ func TestKubectlStaxBranches(t *testing.T) {
 		if env.Spec.BaselineRef.Name != "main" || len(env.Spec.Blueprint.Services) != 1 || api.Image != "api:2" || *api.Replicas != 3 ||
 			len(api.Env) != 2 || api.Env[1].Value != "http://x/?a=b" || api.Command[0] != "./api" || len(api.DependsOn) != 1 {
 			t.Fatalf("overlay %+v", env.Spec)
+		}
+		expectStax(t, kc, "", 0, []string{"environment acme/stubbed created from baseline main (its own services: api, pets)"},
+			args("branch", "main", "stubbed", "--set", "api.stub=api-v2", "--set", "pets.stub=petstore")...)
+		stubbed, err := s.Client.StaxV1alpha1().Environments(ns).Get(ctx, "stubbed", metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sa, sp := stubbed.Spec.Blueprint.Services[0], stubbed.Spec.Blueprint.Services[1]; sa.Stub == nil || sa.Stub.Name != "api-v2" || len(sa.Command) != 0 ||
+			sa.Image != "" || sp.Stub == nil || sp.Stub.Name != "petstore" || len(sp.Ports) != 1 {
+			t.Fatalf("stubbed overlay %+v", stubbed.Spec.Blueprint.Services)
 		}
 		expectStax(t, kc, "", 1, []string{`baseline "nope" not found in namespace "acme"; list them with kubectl get baselines`},
 			args("branch", "nope", "x", "--set", "api.image=api:2")...)

@@ -98,7 +98,7 @@ func startInProcess(t testing.TB, configure ...func(*server.Options)) *testServe
 			t.Errorf("server did not stop within a minute")
 		}
 	})
-	return waitReady(t, dataDir, done)
+	return waitReady(t, o.DataDir, done) // configure may have named another
 }
 
 // storeOnly runs no controllers and no runtime: the server only stores

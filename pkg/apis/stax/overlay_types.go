@@ -41,6 +41,10 @@ type ServiceChange struct {
 	Image string
 	// Command replaces the baseline's command.
 	Command []string
+	// Stub makes the service a stub serving the named Stub, instead of
+	// the baseline's image and command; an image or a command makes a
+	// stub of the baseline a process again.
+	Stub *StubServiceSource
 	// Args replace the baseline's args.
 	Args []string
 	// Env is merged by name into the baseline's variables.

@@ -215,6 +215,10 @@ type EnvironmentStatus struct {
 	IdleShutdownTime *metav1.Time
 	// ExpirationTime is when the environment will be deleted.
 	ExpirationTime *metav1.Time
+	// LastUsedTime is when a request last named the environment, written
+	// coarsely by the replica that served it, so that the idle timeout of
+	// every replica's controller sees use through any replica.
+	LastUsedTime *metav1.Time
 	// StartedAt is when the current run began; unset while stopped.
 	StartedAt *metav1.Time
 	// StoppedAt is when the environment last stopped.

@@ -15,6 +15,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+	"go.etcd.io/etcd/client/pkg/v3/transport"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.etcd.io/etcd/client/v3/concurrency"
 	utilerrors "k8s.io/apimachinery/pkg/util/errors"
@@ -33,6 +34,10 @@ import (
 // replica may already lead, so this one must stop at once.
 var ErrLostLeadership = errors.New("lost leadership")
 
+// etcdTimeout bounds reaching etcd for the election: dialing, and the
+// first request.
+const etcdTimeout = 10 * time.Second
+
 // Options configure stax-controller-manager.
 type Options struct {
 	Kubeconfig          string
@@ -40,9 +45,13 @@ type Options struct {
 	DataDir             string
 	LeaderElect         bool
 	ElectionEtcdServers []string
-	ElectionPrefix      string
-	ElectionTTL         time.Duration
-	Identity            string
+	// ElectionEtcdTLS, when any file is set, is how the election reaches
+	// etcd over TLS, as stax-apiserver's --etcd-cafile, --etcd-certfile
+	// and --etcd-keyfile.
+	ElectionEtcdTLS transport.TLSInfo
+	ElectionPrefix  string
+	ElectionTTL     time.Duration
+	Identity        string
 	// MetricsBindAddress, if set, serves /metrics there (metrics.go).
 	MetricsBindAddress string
 	// Runtime is where environments run.
@@ -71,6 +80,9 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	o.Runtime.AddFlags(fs)
 	fs.BoolVar(&o.LeaderElect, "leader-elect", o.LeaderElect, "Run controllers only while leading, elected through etcd.")
 	fs.StringSliceVar(&o.ElectionEtcdServers, "leader-elect-etcd-servers", o.ElectionEtcdServers, "etcd members to elect through (the apiserver's etcd).")
+	fs.StringVar(&o.ElectionEtcdTLS.TrustedCAFile, "leader-elect-etcd-cafile", "", "CA bundle that verifies the etcd members (TLS).")
+	fs.StringVar(&o.ElectionEtcdTLS.CertFile, "leader-elect-etcd-certfile", "", "Client certificate for etcd (TLS), with --leader-elect-etcd-keyfile.")
+	fs.StringVar(&o.ElectionEtcdTLS.KeyFile, "leader-elect-etcd-keyfile", "", "Private key of --leader-elect-etcd-certfile.")
 	fs.StringVar(&o.ElectionPrefix, "leader-elect-prefix", o.ElectionPrefix, "etcd key prefix of the election.")
 	fs.DurationVar(&o.ElectionTTL, "leader-elect-ttl", o.ElectionTTL, "How long a dead leader keeps leading before another takes over.")
 	fs.StringVar(&o.Identity, "leader-elect-identity", o.Identity, "This replica's name in the election.")
@@ -125,6 +137,9 @@ func (o *Options) Validate() error {
 	}
 	if o.LeaderElect && o.ElectionTTL < time.Second {
 		errs = append(errs, fmt.Errorf("--leader-elect-ttl must be at least 1s, not %v", o.ElectionTTL))
+	}
+	if (o.ElectionEtcdTLS.CertFile == "") != (o.ElectionEtcdTLS.KeyFile == "") {
+		errs = append(errs, errors.New("--leader-elect-etcd-certfile and --leader-elect-etcd-keyfile go together"))
 	}
 	errs = append(errs, o.Runtime.Validate()...)
 	return utilerrors.NewAggregate(errs)
@@ -191,17 +206,35 @@ func (o *Options) Run(ctx context.Context) error {
 
 // lead campaigns until this replica leads and returns a context that ends
 // when leadership does.
-func (o *Options) lead(ctx context.Context) (context.Context, func(), error) {
-	cli, err := clientv3.New(clientv3.Config{Endpoints: o.ElectionEtcdServers, DialTimeout: 10 * time.Second})
+func (o *Options) lead(ctx context.Context) (_ context.Context, _ func(), err error) {
+	cfg := clientv3.Config{Endpoints: o.ElectionEtcdServers, DialTimeout: etcdTimeout}
+	if !o.ElectionEtcdTLS.Empty() || o.ElectionEtcdTLS.TrustedCAFile != "" {
+		if cfg.TLS, err = o.ElectionEtcdTLS.ClientConfig(); err != nil {
+			return nil, nil, fmt.Errorf("etcd TLS of the election: %w", err)
+		}
+	}
+	cli, err := clientv3.New(cfg)
 	if err != nil {
 		return nil, nil, err
 	}
-	session, err := concurrency.NewSession(cli, concurrency.WithTTL(int(o.ElectionTTL.Seconds())))
+	// The client dials lazily and retries for ever: a replica that cannot
+	// reach etcd (wrong address, certificate refused) would wait without
+	// end. Granting the session's lease first, with a deadline, makes it
+	// exit saying why instead.
+	grantCtx, cancelGrant := context.WithTimeout(ctx, etcdTimeout)
+	lease, err := cli.Grant(grantCtx, int64(o.ElectionTTL.Seconds()))
+	cancelGrant()
+	if err != nil {
+		cli.Close()
+		return nil, nil, fmt.Errorf("reaching etcd %v for the election: %w", o.ElectionEtcdServers, err)
+	}
+	session, err := concurrency.NewSession(cli, concurrency.WithLease(lease.ID), concurrency.WithTTL(int(o.ElectionTTL.Seconds())))
 	if err != nil {
 		cli.Close()
 		return nil, nil, err
 	}
 	election := concurrency.NewElection(session, o.ElectionPrefix)
+	setLeading(o.Identity, false)
 	klog.InfoS("Waiting for leadership", "identity", o.Identity)
 	if err := election.Campaign(ctx, o.Identity); err != nil {
 		session.Close()
@@ -209,6 +242,7 @@ func (o *Options) lead(ctx context.Context) (context.Context, func(), error) {
 		return nil, nil, err
 	}
 	klog.InfoS("Became leader", "identity", o.Identity)
+	setLeading(o.Identity, true)
 	leading, cancel := context.WithCancel(ctx)
 	go func() {
 		select {
@@ -217,6 +251,7 @@ func (o *Options) lead(ctx context.Context) (context.Context, func(), error) {
 		case <-leading.Done():
 		}
 		cancel()
+		setLeading(o.Identity, false)
 	}()
 	stop := func() {
 		cancel()

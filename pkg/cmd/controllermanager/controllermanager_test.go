@@ -45,6 +45,7 @@ func TestRuntimeFlags(t *testing.T) {
 		{[]string{etcd, "--runtime-kubeconfig=/k"}, []string{"--runtime-kubeconfig is only for --runtime=kubernetes"}},
 		{[]string{etcd, "--runtime=podman"}, []string{`unknown runtime "podman"`}},
 		{[]string{etcd, "--runtime=none"}, []string{"the environment controller needs a runtime"}},
+		{[]string{etcd, "--leader-elect-etcd-certfile=/c"}, []string{"--leader-elect-etcd-certfile and --leader-elect-etcd-keyfile go together"}},
 		{[]string{"--controllers=bogus", "--runtime=kubernetes"}, []string{
 			`unknown controller "bogus"`, "--leader-elect needs --leader-elect-etcd-servers", "--runtime-kubeconfig is required"}},
 	} {

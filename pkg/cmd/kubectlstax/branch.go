@@ -52,7 +52,7 @@ Degraded, Failed or Stopped (exit 1), or --timeout passes (exit 3).`,
 			})
 		},
 	}
-	cmd.Flags().StringArrayVar(&sets, "set", nil, "SERVICE.image=IMAGE: the service's new image (repeatable)")
+	cmd.Flags().StringArrayVar(&sets, "set", nil, "SERVICE.image=IMAGE: the service's new image; SERVICE.stub=STUB: the service a stub of that Stub (repeatable)")
 	cmd.Flags().StringArrayVar(&envs, "env", nil, "SERVICE.KEY=VALUE: set one variable of the service (repeatable)")
 	cmd.Flags().StringArrayVar(&replicas, "replicas", nil, "SERVICE=N: the service's replica count (repeatable)")
 	cmd.Flags().BoolVar(&wait, "wait", false, "show the services until the overlay is Ready, Degraded, Failed or Stopped")
@@ -76,12 +76,16 @@ func serviceChanges(sets, envs, replicas []string) ([]staxv1.ServiceChange, erro
 	for _, s := range sets {
 		service, field, value, ok := dotted(s)
 		if !ok {
-			return nil, usageError("--set %q: want SERVICE.image=IMAGE", s)
+			return nil, usageError("--set %q: want SERVICE.image=IMAGE or SERVICE.stub=STUB", s)
 		}
-		if field != "image" {
-			return nil, usageError("--set %q: only SERVICE.image can be set; use --env and --replicas for the rest", s)
+		switch field {
+		case "image":
+			change(service).Image = value
+		case "stub":
+			change(service).Stub = &staxv1.StubServiceSource{Name: value}
+		default:
+			return nil, usageError("--set %q: only SERVICE.image and SERVICE.stub can be set; use --env and --replicas for the rest", s)
 		}
-		change(service).Image = value
 	}
 	for _, e := range envs {
 		service, key, value, ok := dotted(e)
@@ -102,7 +106,7 @@ func serviceChanges(sets, envs, replicas []string) ([]staxv1.ServiceChange, erro
 		*c.Replicas = int32(n)
 	}
 	if len(changes) == 0 {
-		return nil, usageError("branch needs at least one change: --set SERVICE.image=IMAGE, --env SERVICE.KEY=VALUE or --replicas SERVICE=N")
+		return nil, usageError("branch needs at least one change: --set SERVICE.image=IMAGE, --set SERVICE.stub=STUB, --env SERVICE.KEY=VALUE or --replicas SERVICE=N")
 	}
 	return changes, nil
 }

@@ -88,9 +88,14 @@ func (o *IdentityOptions) openKeys() (*identity.KeySet, error) {
 	return keys, nil
 }
 
-// build makes the issuer, verifier and revoker the server serves with.
-func (o *IdentityOptions) build() (*apiserver.Identity, error) {
-	keys, err := o.openKeys()
+// build makes the issuer, verifier and revoker the server serves with, on
+// the shared key set when there is shared state.
+func (o *IdentityOptions) build(shared *sharedState) (*apiserver.Identity, error) {
+	open := o.openKeys
+	if shared != nil {
+		open = func() (*identity.KeySet, error) { return shared.openKeys(o.KeysDir) }
+	}
+	keys, err := open()
 	if err != nil {
 		return nil, err
 	}

@@ -22,7 +22,8 @@ func NewMintTokenCommand(o *Options) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "mint-token --organization ORG --subject NAME",
 		Short: "Mint a hybrid-signed token with the server's own keys",
-		Long: "mint-token signs a token with the key pair stored under --data-dir (or --token-keys-dir), " +
+		Long: "mint-token signs a token with the key pair stored under --data-dir (or --token-keys-dir), or the " +
+			"one replicas share in etcd (--etcd-servers with --key-encryption-key-file), " +
 			"scoped to one organization. Use the same --token-issuer and --token-audience as the server.",
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
@@ -40,10 +41,11 @@ func NewMintTokenCommand(o *Options) *cobra.Command {
 				return err
 			}
 			o.Identity.complete(dataDir)
-			keys, err := o.Identity.openKeys()
+			keys, closeKeys, err := o.mintingKeys()
 			if err != nil {
 				return err
 			}
+			defer closeKeys()
 			issuer, err := identity.NewIssuer(keys, identity.IssuerConfig{Issuer: o.Identity.Issuer})
 			if err != nil {
 				return err
@@ -68,5 +70,25 @@ func NewMintTokenCommand(o *Options) *cobra.Command {
 	fs.DurationVar(&lifetime, "lifetime", time.Hour, "How long the token is valid; at most the key overlap window (1h).")
 	fs.StringVar(&o.DataDir, "data-dir", o.DataDir, "The server's data directory.")
 	o.Identity.AddFlags(fs)
+	o.addSharedEtcdFlags(fs)
 	return cmd
+}
+
+// mintingKeys are the keys of the data directory, or with
+// --key-encryption-key-file those every replica shares in etcd.
+func (o *Options) mintingKeys() (*identity.KeySet, func(), error) {
+	if o.Shared.KeyEncryptionKeyFile == "" {
+		keys, err := o.Identity.openKeys()
+		return keys, func() {}, err
+	}
+	shared, err := o.openSharedState()
+	if err != nil {
+		return nil, nil, err
+	}
+	keys, err := shared.openKeys(o.Identity.KeysDir)
+	if err != nil {
+		shared.close()
+		return nil, nil, err
+	}
+	return keys, shared.close, nil
 }

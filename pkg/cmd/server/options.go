@@ -88,6 +88,10 @@ type Options struct {
 	MaxStubDocumentBytes int64
 	// Assistant explains diagnoses (assistant.go).
 	Assistant *AssistantOptions
+	// Shared is what replicas share through etcd (sharedstate.go).
+	Shared *SharedStateOptions
+	// shared is this run's connection to it, made by Complete.
+	shared *sharedState
 
 	Stdout, Stderr io.Writer
 }
@@ -110,6 +114,7 @@ func NewOptions(out, errOut io.Writer) *Options {
 		ClientCertCacheTTL: certcache.DefaultTTL,
 		BlueprintLimits:    NewBlueprintLimitsOptions(),
 		Assistant:          NewAssistantOptions(),
+		Shared:             NewSharedStateOptions(),
 		Stdout:             out,
 		Stderr:             errOut,
 
@@ -136,6 +141,7 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	o.Runtime.AddFlags(fs)
 	o.BlueprintLimits.AddFlags(fs)
 	o.Assistant.AddFlags(fs)
+	o.Shared.AddFlags(fs)
 	fs.DurationVar(&o.ClientCertCacheTTL, "client-cert-cache-ttl", o.ClientCertCacheTTL, "How long to reuse "+
 		"the user a client certificate chain (with the front proxy's user headers) authenticated as, instead of "+
 		"verifying its signatures again; 0 verifies on every request.")
@@ -160,6 +166,9 @@ func (o *Options) Complete() error {
 		o.AdminKubeconfig = filepath.Join(o.DataDir, "admin.kubeconfig")
 	}
 	o.Identity.complete(o.DataDir)
+	if o.shared, err = o.openSharedState(); err != nil {
+		return err
+	}
 	rec := o.Recommended
 	// Identity documents are public, as an OIDC issuer's are.
 	public := sets.New(rec.Authorization.AlwaysAllowPaths...)
@@ -228,7 +237,11 @@ func (o *Options) completeStandalone() error {
 	if addr := rec.SecureServing.BindAddress; addr != nil && !addr.IsUnspecified() {
 		hosts = append(hosts, addr.String())
 	}
-	if err := certs.Ensure(files, hosts); err != nil {
+	ensure := certs.Ensure
+	if o.shared != nil {
+		ensure = o.shared.ensureCertificates
+	}
+	if err := ensure(files, hosts); err != nil {
 		return fmt.Errorf("issuing certificates: %w", err)
 	}
 	return nil
@@ -259,6 +272,7 @@ func (o *Options) Validate() error {
 		}
 	}
 	errs = append(errs, o.Identity.Validate()...)
+	errs = append(errs, o.Shared.Validate()...)
 	errs = append(errs, o.BlueprintLimits.Validate()...)
 	for _, err := range o.Runtime.Validate() {
 		errs = append(errs, err.Error())

@@ -55,6 +55,7 @@ func NewCommand(ctx context.Context, o *Options) *cobra.Command {
 	cmd.SetContext(ctx)
 	o.AddFlags(cmd.Flags())
 	cmd.AddCommand(NewMintTokenCommand(NewOptions(o.Stdout, o.Stderr)))
+	cmd.AddCommand(NewRotateTokenKeysCommand(NewOptions(o.Stdout, o.Stderr)))
 	return cmd
 }
 
@@ -68,6 +69,7 @@ func (o *Options) Run(ctx context.Context) error {
 	etcdServers := o.Recommended.Etcd.StorageConfig.Transport.ServerList
 	ctx, stop := context.WithCancelCause(ctx)
 	defer stop(nil)
+	defer o.shared.close()
 	if o.embeddedEtcd() {
 		member, err := etcd.Start(etcd.Config{DataDir: o.DataDir, ClientPort: o.EmbeddedEtcdPort})
 		if err != nil {
@@ -133,6 +135,11 @@ func (o *Options) Run(ctx context.Context) error {
 		return nil
 	})
 	server.GenericAPIServer.AddPostStartHookOrDie("stax-rotate-token-keys", func(hook genericapiserver.PostStartHookContext) error {
+		if o.shared != nil {
+			go o.shared.syncKeys(hook, o.Shared.SyncInterval, o.Identity.RotationPeriod)
+			go o.shared.members.Run(hook, o.Shared.SyncInterval)
+			return nil
+		}
 		go o.Identity.rotateKeys(hook, completed.Identity.Keys)
 		return nil
 	})
@@ -163,7 +170,7 @@ func (o *Options) Config(etcdServers []string) (*apiserver.Config, error) {
 	etcdOptions.StorageConfig.Transport.ServerList = append([]string{}, etcdServers...)
 	rec.Etcd = &etcdOptions
 
-	id, err := o.Identity.build()
+	id, err := o.Identity.build(o.shared)
 	if err != nil {
 		return nil, err
 	}
@@ -208,6 +215,9 @@ func (o *Options) Config(etcdServers []string) (*apiserver.Config, error) {
 		MaxYAMLExpandedBytes: o.MaxYAMLExpandedBytes,
 		Clock:                o.Clock,
 		MaxStubDocumentBytes: o.MaxStubDocumentBytes,
+
+		ActivityWriteInterval: o.Shared.ActivityWriteInterval,
+		RequestLimitShare:     o.shared.requestLimitShare(),
 	}}, nil
 }
 

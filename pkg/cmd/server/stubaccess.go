@@ -17,5 +17,5 @@ func (o *Options) stubAccess(config *apiserver.Config) (*stubaccess.Minter, erro
 		return nil, err
 	}
 	id := config.ExtraConfig.Identity
-	return &stubaccess.Minter{Issuer: id.Issuer, Audience: id.Audience, Endpoint: ep}, nil
+	return &stubaccess.Minter{Issuer: id.Issuer, Audience: id.Audience, Endpoint: ep, Lifetime: o.Runtime.StubTokenLifetime}, nil
 }

@@ -148,9 +148,9 @@ func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error
 		obs.missing != nil {
 		// A missing Secret or Stub is waited for by WatchSecrets and
 		// WatchStubs, not by polling.
-		return c.SteadyPoll, nil
+		return obs.sooner(c.SteadyPoll), nil
 	}
-	return c.ActivePoll, nil
+	return obs.sooner(c.ActivePoll), nil
 }
 
 // ensureFinalizer adds the teardown finalizer before anything runs, so
@@ -254,6 +254,9 @@ func (c *Controller) observe(ctx context.Context, env *staxv1.Environment, now t
 			}
 		}
 	}
+	if obs.applyErr == nil && obs.missing == nil {
+		obs.stubsDue = c.refreshStubCredentials(ctx, env, plan)
+	}
 	return obs, nil
 }
 
@@ -350,6 +353,11 @@ func ownedBy(refs []metav1.OwnerReference, uid types.UID) bool {
 // idleShutdownTime is when an unused environment will be stopped.
 func (c *Controller) idleShutdownTime(env *staxv1.Environment) time.Time {
 	last := c.activity.Last(env.Namespace, env.Name)
+	// Use through another replica reaches this one as the status field
+	// that replica writes.
+	if used := env.Status.LastUsedTime; used != nil && used.After(last) {
+		last = used.Time
+	}
 	if last.IsZero() {
 		// Unknown since this process started: count from now, not from
 		// creation, so a restart never stops environments at once.

@@ -247,22 +247,32 @@ func TestSyncStopsAPausedEnvironment(t *testing.T) {
 
 func TestSyncAutoShutdown(t *testing.T) {
 	for _, tc := range []struct {
-		name       string
-		autoStop   staxv1.AutoShutdown
-		lastUsed   time.Time
+		name     string
+		autoStop staxv1.AutoShutdown
+		lastUsed time.Time
+		// statusUsed is status.lastUsedTime: use through another replica.
+		statusUsed time.Time
 		wantWrites []string
 	}{
-		{"time to live reached", staxv1.AutoShutdown{TimeToLive: &metav1.Duration{Duration: time.Hour}}, t0,
+		{"time to live reached", staxv1.AutoShutdown{TimeToLive: &metav1.Duration{Duration: time.Hour}}, t0, time.Time{},
 			[]string{"delete environments"}},
 		{"idle for the timeout", staxv1.AutoShutdown{IdleTimeout: &metav1.Duration{Duration: 5 * time.Minute}}, t0.Add(-5 * time.Minute),
-			[]string{"patch environments"}},
+			time.Time{}, []string{"patch environments"}},
 		{"used recently", staxv1.AutoShutdown{IdleTimeout: &metav1.Duration{Duration: 5 * time.Minute}, TimeToLive: &metav1.Duration{Duration: 2 * time.Hour}},
-			t0.Add(-time.Minute), []string{"update environments/status"}},
+			t0.Add(-time.Minute), time.Time{}, []string{"update environments/status"}},
+		{"used recently through another replica", staxv1.AutoShutdown{IdleTimeout: &metav1.Duration{Duration: 5 * time.Minute}, TimeToLive: &metav1.Duration{Duration: 2 * time.Hour}},
+			t0.Add(-5 * time.Minute), t0.Add(-time.Minute), []string{"update environments/status"}},
+		{"used long ago through another replica", staxv1.AutoShutdown{IdleTimeout: &metav1.Duration{Duration: 5 * time.Minute}},
+			t0.Add(-6 * time.Minute), t0.Add(-5 * time.Minute), []string{"patch environments"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rt := &fakeRuntime{}
-			c, client := harness(t, testEnvironment(func(e *staxv1.Environment) { e.Spec.AutoShutdown = &tc.autoStop }),
-				rt, &fakeActivity{last: tc.lastUsed})
+			c, client := harness(t, testEnvironment(func(e *staxv1.Environment) {
+				e.Spec.AutoShutdown = &tc.autoStop
+				if !tc.statusUsed.IsZero() {
+					e.Status.LastUsedTime = &metav1.Time{Time: tc.statusUsed}
+				}
+			}), rt, &fakeActivity{last: tc.lastUsed})
 			if _, err := c.sync(context.Background(), "acme/demo"); err != nil {
 				t.Fatal(err)
 			}

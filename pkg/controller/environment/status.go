@@ -39,6 +39,9 @@ type observation struct {
 	// environment that is no overlay.
 	baseline *baselineView
 	now      time.Time
+	// stubsDue is when a stub credential is next due to be minted again;
+	// zero when none is.
+	stubsDue time.Time
 }
 
 // nextStatus derives the environment's status from what the runtime reports.

@@ -81,6 +81,7 @@ func (q *Queue) processNext(ctx context.Context) bool {
 	}
 	defer q.queue.Done(key)
 	again, err := q.sync(ctx, key)
+	countSync(q.name, err)
 	if err != nil {
 		utilruntime.HandleError(fmt.Errorf("%s: syncing %s: %w", q.name, key, err))
 		q.queue.AddRateLimited(key)

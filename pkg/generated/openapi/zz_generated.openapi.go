@@ -2190,6 +2190,12 @@ func schema_pkg_apis_stax_v1alpha1_EnvironmentStatus(ref common.ReferenceCallbac
 							Ref:         ref(v1.Time{}.OpenAPIModelName()),
 						},
 					},
+					"lastUsedTime": {
+						SchemaProps: spec.SchemaProps{
+							Description: "LastUsedTime is when a request last named the environment, written coarsely (at most once a minute by default) by the replica that served it, so that the idle timeout of every replica's controller sees use through any replica.",
+							Ref:         ref(v1.Time{}.OpenAPIModelName()),
+						},
+					},
 					"startedAt": {
 						SchemaProps: spec.SchemaProps{
 							Description: "StartedAt is when the current run began; unset while stopped.",
@@ -3797,7 +3803,7 @@ func schema_pkg_apis_stax_v1alpha1_ServiceChange(ref common.ReferenceCallback) c
 	return common.OpenAPIDefinition{
 		Schema: spec.Schema{
 			SchemaProps: spec.SchemaProps{
-				Description: "ServiceChange changes one service of the baseline (the fields set replace the baseline's; env is merged by name) or, when the baseline has no service of that name, adds a whole new service, which needs an image or a command.",
+				Description: "ServiceChange changes one service of the baseline (the fields set replace the baseline's; env is merged by name) or, when the baseline has no service of that name, adds a whole new service, which needs an image, a command or a stub.",
 				Type:        []string{"object"},
 				Properties: map[string]spec.Schema{
 					"name": {
@@ -3832,6 +3838,12 @@ func schema_pkg_apis_stax_v1alpha1_ServiceChange(ref common.ReferenceCallback) c
 									},
 								},
 							},
+						},
+					},
+					"stub": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Stub makes the service a stub serving the named Stub of the namespace instead of the baseline's image, command and args (and its health check, unless this change sets one: a stub's default probes /_stub/healthz). An image or a command makes a stub of the baseline a process again. A new service needs an image, a command or a stub.",
+							Ref:         ref(v1alpha1.StubServiceSource{}.OpenAPIModelName()),
 						},
 					},
 					"args": {
@@ -3938,7 +3950,7 @@ func schema_pkg_apis_stax_v1alpha1_ServiceChange(ref common.ReferenceCallback) c
 			},
 		},
 		Dependencies: []string{
-			v1alpha1.EnvVar{}.OpenAPIModelName(), v1alpha1.HealthCheck{}.OpenAPIModelName(), v1alpha1.ResourceRequirements{}.OpenAPIModelName(), v1alpha1.ServicePort{}.OpenAPIModelName()},
+			v1alpha1.EnvVar{}.OpenAPIModelName(), v1alpha1.HealthCheck{}.OpenAPIModelName(), v1alpha1.ResourceRequirements{}.OpenAPIModelName(), v1alpha1.ServicePort{}.OpenAPIModelName(), v1alpha1.StubServiceSource{}.OpenAPIModelName()},
 	}
 }
 

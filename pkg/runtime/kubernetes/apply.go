@@ -24,6 +24,9 @@ func (r *Runtime) Apply(ctx context.Context, plan runtime.Plan) error {
 	if err := validate(plan); err != nil {
 		return err
 	}
+	if err := r.checkShadow(plan); err != nil {
+		return err
+	}
 	ns := NamespaceName(plan.Organization, plan.Environment)
 	if err := r.applyNamespace(ctx, plan, ns); err != nil {
 		return err
@@ -52,7 +55,10 @@ func (r *Runtime) Apply(ctx context.Context, plan runtime.Plan) error {
 	if err := r.pruneSecrets(ctx, plan, ns, inPlan); err != nil {
 		return err
 	}
-	return r.route(ctx, plan, ns)
+	if err := r.route(ctx, plan, ns); err != nil {
+		return err
+	}
+	return r.shadow(ctx, plan, ns)
 }
 
 func (r *Runtime) applyNamespace(ctx context.Context, plan runtime.Plan, ns string) error {

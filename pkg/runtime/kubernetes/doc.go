@@ -54,6 +54,13 @@
 //     a stax-router Deployment, a Service to the baseline's own pods, and
 //     the baseline Service's selector switched to the router). Delete of an
 //     overlay first removes its routes; the last one out removes the router.
+//   - An overlay's shadow (runtime.ShadowPlan) places, for each shadowed HTTP
+//     service, stax-shadow between the router and the baseline's pods
+//     (shadow.go: a primary Service, a secondary copied from the baseline's
+//     Deployment, a diff writer's credential Secret from Config.DiffAccess,
+//     the stax-shadow Deployment, and the router's direct Service switched
+//     to it). Turning it off, Stop and Delete of the overlay restore the
+//     direct Service and delete the rest.
 //   - Drift (runtime.DriftDetector) compares each service's Deployment and
 //     Service with what Apply writes: spec.replicas ("replicas", not for a
 //     Deployment Stop scaled), the container's image, command and args,

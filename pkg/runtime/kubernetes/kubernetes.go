@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -27,6 +28,12 @@ type Config struct {
 	// StubAccess mints their credentials; without it a plan with a stub
 	// service is refused (runtime.ErrNoStubAccess).
 	StubAccess runtime.StubAccess
+	// ShadowImage is the image of cmd/stax-shadow placed before baseline
+	// Services an overlay shadows (shadow.go); DefaultShadowImage if empty.
+	ShadowImage string
+	// DiffAccess mints stax-shadow's credentials; without it a plan with
+	// a shadow is refused (runtime.ErrNoDiffAccess).
+	DiffAccess runtime.DiffAccess
 }
 
 // Runtime runs environments on a Kubernetes cluster. It keeps no state of
@@ -36,6 +43,10 @@ type Runtime struct {
 	routerImage string
 	stubImage   string
 	stubAccess  runtime.StubAccess
+	shadowImage string
+	diffAccess  runtime.DiffAccess
+	// now is the clock the refresh of stub credentials reads.
+	now func() time.Time
 }
 
 var _ runtime.Runtime = (*Runtime)(nil)
@@ -53,7 +64,12 @@ func New(cfg Config) (*Runtime, error) {
 	if stubImage == "" {
 		stubImage = DefaultStubImage
 	}
-	return &Runtime{client: cfg.Client, routerImage: image, stubImage: stubImage, stubAccess: cfg.StubAccess}, nil
+	shadowImage := cfg.ShadowImage
+	if shadowImage == "" {
+		shadowImage = DefaultShadowImage
+	}
+	return &Runtime{client: cfg.Client, routerImage: image, stubImage: stubImage, stubAccess: cfg.StubAccess,
+		shadowImage: shadowImage, diffAccess: cfg.DiffAccess, now: time.Now}, nil
 }
 
 // Delete deletes the environment's namespace; the cluster's namespace
@@ -61,7 +77,11 @@ func New(cfg Config) (*Runtime, error) {
 func (r *Runtime) Delete(ctx context.Context, org, env string) error {
 	ns := NamespaceName(org, env)
 	if cur, err := r.client.CoreV1().Namespaces().Get(ctx, ns, metav1.GetOptions{}); err == nil && cur.Annotations[AnnotationBaseline] != "" {
-		// An overlay: its routes in the baseline go first, nothing else there.
+		// An overlay: its shadow and routes in the baseline go first,
+		// nothing else there.
+		if err := r.unshadowAll(ctx, org, env, cur.Annotations[AnnotationBaseline]); err != nil {
+			return err
+		}
 		if err := r.unroute(ctx, org, env, cur.Annotations[AnnotationBaseline]); err != nil {
 			return err
 		}

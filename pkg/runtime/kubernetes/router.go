@@ -43,19 +43,8 @@ const DefaultRouterImage = "ghcr.io/microstax/stax-router:latest"
 // routesMount is where the router reads its routes (the ConfigMap).
 const routesMount = "/etc/stax-router"
 
-func routerName(svc string) string {
-	if n := "stax-router-" + svc; len(n) <= maxNameLen {
-		return n
-	}
-	return shorten("stax-router-"+svc, "router/"+svc)
-}
-
-func directName(svc string) string {
-	if n := "stax-baseline-" + svc; len(n) <= maxNameLen {
-		return n
-	}
-	return shorten("stax-baseline-"+svc, "baseline/"+svc)
-}
+func routerName(svc string) string { return prefixedName("stax-router-", svc) }
+func directName(svc string) string { return prefixedName("stax-baseline-", svc) }
 
 func overlayFieldManager(overlay string) string { return "stax-overlay-" + overlay }
 
@@ -119,8 +108,12 @@ func (r *Runtime) route(ctx context.Context, plan runtime.Plan, ns string) error
 			metav1.ApplyOptions{FieldManager: overlayFieldManager(plan.Environment), Force: true}); err != nil {
 			return err
 		}
-		baseSel := serviceLabels(plan.Organization, b.Environment, ch.Name)
-		if _, err := r.client.CoreV1().Services(baseNs).Apply(ctx, reselect(cur, directName(ch.Name), baseSel, routerLabels(ch.Name)), applyOptions); err != nil {
+		// The baseline's pods, or the stax-shadow before them (shadow.go).
+		directSel, err := r.directSelector(ctx, baseNs, plan.Organization, b.Environment, ch.Name)
+		if err != nil {
+			return err
+		}
+		if _, err := r.client.CoreV1().Services(baseNs).Apply(ctx, reselect(cur, directName(ch.Name), directSel, routerLabels(ch.Name)), applyOptions); err != nil {
 			return err
 		}
 		if _, err := r.client.AppsV1().Deployments(baseNs).Apply(ctx, routerDeployment(r.routerImage, baseNs, ch.Name, ch.Port), applyOptions); err != nil {

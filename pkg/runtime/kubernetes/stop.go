@@ -16,10 +16,18 @@ import (
 // replica count for the next Apply. Stopping twice keeps the first record.
 func (r *Runtime) Stop(ctx context.Context, org, env string) error {
 	ns := NamespaceName(org, env)
-	if _, err := r.client.CoreV1().Namespaces().Get(ctx, ns, metav1.GetOptions{}); apierrors.IsNotFound(err) {
+	cur, err := r.client.CoreV1().Namespaces().Get(ctx, ns, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
 		return fmt.Errorf("namespace %s: %w", ns, runtime.ErrNotFound)
 	} else if err != nil {
 		return err
+	}
+	if base := cur.Annotations[AnnotationBaseline]; base != "" {
+		// A stopped overlay has no candidate: its shadow goes, and the
+		// next Apply (the resume) places it again.
+		if err := r.unshadowAll(ctx, org, env, base); err != nil {
+			return err
+		}
 	}
 	list, err := r.client.AppsV1().Deployments(ns).List(ctx, metav1.ListOptions{LabelSelector: selector(envLabels(org, env))})
 	if err != nil {

@@ -17,9 +17,10 @@ import (
 // port, and reads its Stub through the API with a credential of its own:
 //
 //   - <svc>-stub, a Secret of type StubCredentialType: "token", a stub
-//     reader's token of the organization minted at each Apply, and
-//     "kubeconfig", the API's address with the token read from the file
-//     beside it (so the kubelet's refresh of the mount reaches it);
+//     reader's token of the organization minted at each Apply and again
+//     past half its lifetime (stubrefresh.go), and "kubeconfig", the API's
+//     address with the token read from the file beside it (so the
+//     kubelet's refresh of the mount reaches it);
 //   - the Deployment mounts it at stubMount.
 
 // DefaultStubImage is the image of cmd/stax-stub the runtime runs for stub
@@ -73,6 +74,7 @@ func (r *Runtime) stubCredential(ctx context.Context, plan runtime.Plan, s runti
 	labels := maps.Clone(serviceLabels(plan.Organization, plan.Environment, s.Name))
 	labels[LabelManagedBy] = managedByValue
 	return corev1ac.Secret(stubSecretName(s.Name), ns).WithLabels(labels).WithType(StubCredentialType).
+		WithAnnotations(lifetimeAnnotations(cred)).
 		WithStringData(map[string]string{stubKeyToken: cred.Token, stubKeyKubeconfig: string(kubeconfig)}), nil
 }
 

@@ -7,6 +7,7 @@ package options
 import (
 	"fmt"
 	"os"
+	"time"
 
 	"github.com/spf13/pflag"
 	"k8s.io/apimachinery/pkg/util/sets"
@@ -53,11 +54,13 @@ type RuntimeOptions struct {
 	// StubAPIServer and StubAPICAFile are where the kubernetes runtime's
 	// stub pods reach the API and what verifies it.
 	StubAPIServer, StubAPICAFile string
+	// StubTokenLifetime is how long a stub credential's token lives.
+	StubTokenLifetime time.Duration
 }
 
 // NewRuntimeOptions returns the defaults: the local runtime.
 func NewRuntimeOptions() *RuntimeOptions {
-	return &RuntimeOptions{Name: Local}
+	return &RuntimeOptions{Name: Local, StubTokenLifetime: stubaccess.Lifetime}
 }
 
 // AddFlags registers --runtime and --runtime-kubeconfig on fs.
@@ -74,7 +77,13 @@ func (o *RuntimeOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.StubAPIServer, "stub-api-server", o.StubAPIServer, "URL at which stub pods of the kubernetes runtime reach "+
 		"this API (for example kube-apiserver's, aggregated); without it stub services cannot run there.")
 	fs.StringVar(&o.StubAPICAFile, "stub-api-ca-file", o.StubAPICAFile, "Certificates that verify --stub-api-server.")
+	fs.DurationVar(&o.StubTokenLifetime, "stub-token-lifetime", o.StubTokenLifetime, fmt.Sprintf("How long the token of a stub "+
+		"service's credential lives, %v to %v; the kubernetes runtime mints its Secret again half way through.", minStubTokenLifetime, stubaccess.Lifetime))
 }
+
+// minStubTokenLifetime keeps a refresh (half of it) above the controller's
+// polls.
+const minStubTokenLifetime = 10 * time.Second
 
 // StubEndpoint is where stax-stub reaches the API from on this runtime:
 // the server's own address (loopback) on the local runtime,
@@ -109,6 +118,9 @@ func (o *RuntimeOptions) Validate() []error {
 	if o.Name != Kubernetes && (o.StubImage != "" || o.StubAPIServer != "" || o.StubAPICAFile != "") {
 		errs = append(errs, fmt.Errorf("--stub-image, --stub-api-server and --stub-api-ca-file are only for --runtime=%s", Kubernetes))
 	}
+	if o.StubTokenLifetime < minStubTokenLifetime || o.StubTokenLifetime > stubaccess.Lifetime {
+		errs = append(errs, fmt.Errorf("--stub-token-lifetime: %v is not within %v and %v", o.StubTokenLifetime, minStubTokenLifetime, stubaccess.Lifetime))
+	}
 	if o.Name != Local && o.StubBinary != "" {
 		errs = append(errs, fmt.Errorf("--stub-binary is only for --runtime=%s", Local))
 	}
@@ -118,7 +130,8 @@ func (o *RuntimeOptions) Validate() []error {
 // New opens the runtime of valid options and returns what ends it with the
 // command. The local runtime keeps working directories, logs and state in
 // dataDir; None gives a nil Runtime. stub, when not nil, mints the
-// credentials of stub services.
+// credentials of stub services, and of the kubernetes runtime's
+// stax-shadow when it is a runtime.DiffAccess too.
 func (o *RuntimeOptions) New(dataDir string, stub runtime.StubAccess) (runtime.Runtime, func(), error) {
 	switch o.Name {
 	case Local:
@@ -139,7 +152,9 @@ func (o *RuntimeOptions) New(dataDir string, stub runtime.StubAccess) (runtime.R
 			return nil, nil, fmt.Errorf("--runtime-kubeconfig: %w", err)
 		}
 		// Environments keep running on the cluster when the command ends.
-		rt, err := kuberuntime.New(kuberuntime.Config{Client: client, StubImage: o.StubImage, StubAccess: stub})
+		// stubaccess.Minter also mints stax-shadow's diff writer tokens.
+		diffs, _ := stub.(runtime.DiffAccess)
+		rt, err := kuberuntime.New(kuberuntime.Config{Client: client, StubImage: o.StubImage, StubAccess: stub, DiffAccess: diffs})
 		if err != nil {
 			return nil, nil, err
 		}

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/spf13/pflag"
 
@@ -45,6 +46,11 @@ func TestValidate(t *testing.T) {
 			want: []string{"--runtime-kubeconfig is only for --runtime=kubernetes"}},
 		{name: "kubeconfig with none", args: []string{"--runtime=none", "--runtime-kubeconfig=/k"},
 			want: []string{"--runtime-kubeconfig is only for --runtime=kubernetes"}},
+		{name: "a short stub token lifetime", args: []string{"--runtime=kubernetes", "--runtime-kubeconfig=/k", "--stub-token-lifetime=20s"}},
+		{name: "a stub token lifetime too short", args: []string{"--stub-token-lifetime=5s"},
+			want: []string{"--stub-token-lifetime: 5s is not within 10s and 1h0m0s"}},
+		{name: "a stub token lifetime beyond the issuer's", args: []string{"--stub-token-lifetime=2h"},
+			want: []string{"--stub-token-lifetime: 2h0m0s is not within 10s and 1h0m0s"}},
 		{name: "unknown runtime with kubeconfig", args: []string{"--runtime=kube", "--runtime-kubeconfig=/k"},
 			want: []string{`unknown runtime "kube"`, "--runtime-kubeconfig is only for --runtime=kubernetes"}},
 	} {
@@ -64,8 +70,8 @@ func TestValidate(t *testing.T) {
 
 func TestDefaults(t *testing.T) {
 	o := parse(t)
-	if o.Name != Local || o.Kubeconfig != "" {
-		t.Errorf("defaults %+v, want the local runtime and no kubeconfig", o)
+	if o.Name != Local || o.Kubeconfig != "" || o.StubTokenLifetime != time.Hour {
+		t.Errorf("defaults %+v, want the local runtime, no kubeconfig, stub tokens of an hour", o)
 	}
 }
 

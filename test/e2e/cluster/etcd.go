@@ -11,10 +11,18 @@ type EtcdMember struct {
 	Name                 string
 	DataDir              string
 	ClientPort, PeerPort int
+	// TLS, when set, serves clients over TLS and requires their
+	// certificates (etcdtls.go).
+	TLS *EtcdTLS
 }
 
 // ClientURL is where the member serves clients, on loopback.
-func (m EtcdMember) ClientURL() string { return "http://127.0.0.1:" + strconv.Itoa(m.ClientPort) }
+func (m EtcdMember) ClientURL() string {
+	if m.TLS != nil {
+		return "https://127.0.0.1:" + strconv.Itoa(m.ClientPort)
+	}
+	return "http://127.0.0.1:" + strconv.Itoa(m.ClientPort)
+}
 
 // PeerURL is where the member talks to the other members, on loopback.
 func (m EtcdMember) PeerURL() string { return "http://127.0.0.1:" + strconv.Itoa(m.PeerPort) }
@@ -31,7 +39,7 @@ func EtcdArgs(m EtcdMember, members []EtcdMember) []string {
 	for i, o := range members {
 		initial[i] = o.Name + "=" + o.PeerURL()
 	}
-	return []string{
+	args := []string{
 		"--name", m.Name,
 		"--data-dir", m.DataDir,
 		"--listen-client-urls", m.ClientURL(),
@@ -44,4 +52,9 @@ func EtcdArgs(m EtcdMember, members []EtcdMember) []string {
 		"--quota-backend-bytes", strconv.FormatInt(EtcdBackendQuota, 10),
 		"--log-level", "warn",
 	}
+	if m.TLS != nil {
+		args = append(args, "--cert-file", m.TLS.ServerCert, "--key-file", m.TLS.ServerKey,
+			"--trusted-ca-file", m.TLS.CAFile, "--client-cert-auth")
+	}
+	return args
 }

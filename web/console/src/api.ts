@@ -172,6 +172,7 @@ export interface Environment {
     paused?: boolean;
     blueprint: { services: { name: string; replicas?: number }[] };
     baselineRef?: { name: string };
+    shadow?: ShadowSettings; // of an overlay
   };
   status?: EnvironmentStatus;
 }
@@ -313,3 +314,44 @@ export interface Diagnosis {
 }
 
 export const envPath = (name: string) => `/v1/environments/${encodeURIComponent(name)}`;
+
+// spec.shadow of an overlay, as PATCH /v1/environments/{id}/shadow answers
+// it (docs/shadow.md, "Shadow settings"); only the fields the console shows.
+export interface ShadowSettings {
+  enabled?: boolean;
+  percent?: number;
+  services?: string[];
+  methods?: string[];
+  since?: string;
+}
+
+// GET /v1/environments/{id}/diffs: the overlay's EnvironmentDiff. Rates are
+// decimals from 0 to 1 as strings; example values are JSON as text.
+export interface DiffExample {
+  request: string;
+  primary?: string;
+  candidate?: string;
+}
+
+export interface FieldDiff {
+  field: string;
+  kind?: string;
+  raw: number;
+  noise: number;
+  rawRate: string;
+  noiseRate: string;
+  verdict: string;
+  examples?: DiffExample[];
+}
+
+export interface EndpointDiff {
+  endpoint: string;
+  requests: number;
+  lastSeen?: string;
+  fields?: FieldDiff[];
+}
+
+export interface EnvironmentDiff {
+  metadata: ObjectMeta;
+  report: { since?: string; updated?: string; endpoints?: EndpointDiff[] };
+}

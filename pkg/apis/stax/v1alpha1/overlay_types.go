@@ -40,8 +40,8 @@ type OverlayRequestSpec struct {
 
 // ServiceChange changes one service of the baseline (the fields set
 // replace the baseline's; env is merged by name) or, when the baseline has
-// no service of that name, adds a whole new service, which needs an image
-// or a command.
+// no service of that name, adds a whole new service, which needs an image,
+// a command or a stub.
 type ServiceChange struct {
 	// Name of the service.
 	Name string `json:"name"`
@@ -52,6 +52,13 @@ type ServiceChange struct {
 	// +optional
 	// +listType=atomic
 	Command []string `json:"command,omitempty"`
+	// Stub makes the service a stub serving the named Stub of the
+	// namespace instead of the baseline's image, command and args (and its
+	// health check, unless this change sets one: a stub's default probes
+	// /_stub/healthz). An image or a command makes a stub of the baseline a
+	// process again. A new service needs an image, a command or a stub.
+	// +optional
+	Stub *StubServiceSource `json:"stub,omitempty"`
 	// Args replace the baseline's args.
 	// +optional
 	// +listType=atomic

@@ -271,6 +271,12 @@ type EnvironmentStatus struct {
 	// ExpirationTime is when the environment will be deleted.
 	// +optional
 	ExpirationTime *metav1.Time `json:"expirationTime,omitempty"`
+	// LastUsedTime is when a request last named the environment, written
+	// coarsely (at most once a minute by default) by the replica that
+	// served it, so that the idle timeout of every replica's controller
+	// sees use through any replica.
+	// +optional
+	LastUsedTime *metav1.Time `json:"lastUsedTime,omitempty"`
 	// StartedAt is when the current run began; unset while stopped.
 	// +optional
 	StartedAt *metav1.Time `json:"startedAt,omitempty"`

@@ -1047,6 +1047,10 @@ func (in *EnvironmentStatus) DeepCopyInto(out *EnvironmentStatus) {
 		in, out := &in.ExpirationTime, &out.ExpirationTime
 		*out = (*in).DeepCopy()
 	}
+	if in.LastUsedTime != nil {
+		in, out := &in.LastUsedTime, &out.LastUsedTime
+		*out = (*in).DeepCopy()
+	}
 	if in.StartedAt != nil {
 		in, out := &in.StartedAt, &out.StartedAt
 		*out = (*in).DeepCopy()
@@ -1888,6 +1892,11 @@ func (in *ServiceChange) DeepCopyInto(out *ServiceChange) {
 		in, out := &in.Command, &out.Command
 		*out = make([]string, len(*in))
 		copy(*out, *in)
+	}
+	if in.Stub != nil {
+		in, out := &in.Stub, &out.Stub
+		*out = new(StubServiceSource)
+		**out = **in
 	}
 	if in.Args != nil {
 		in, out := &in.Args, &out.Args

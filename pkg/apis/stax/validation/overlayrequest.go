@@ -12,10 +12,10 @@ import (
 
 // ValidateOverlayRequest checks the body of baselines/{baseline}/overlays
 // against the baseline's frozen blueprint base. A change to a service of
-// the baseline may set only image, command, args, env, replicas, resources
-// and health (its ports and dependsOn are the ones the baseline's other
+// the baseline may set only image, command, stub, args, env, replicas,
+// resources and health (its ports and dependsOn are the ones the baseline's other
 // services reach and wait for); a service the baseline lacks is a whole new
-// service and needs an image or a command. What the merged Environment must
+// service and needs an image, a command or a stub. What the merged Environment must
 // satisfy beyond this is its own validation's (ValidateEnvironment), with
 // the Environment's paths.
 func ValidateOverlayRequest(req *stax.OverlayRequest, baseline string, base *stax.Blueprint) field.ErrorList {
@@ -52,9 +52,9 @@ func ValidateOverlayRequest(req *stax.OverlayRequest, baseline string, base *sta
 		allErrs = append(allErrs, validateChangeEnvNames(c.Env, p.Child("env"))...)
 		if inBase.Has(c.Name) {
 			allErrs = append(allErrs, validateBaselineServiceChange(c, p)...)
-		} else if c.Image == "" && len(c.Command) == 0 {
+		} else if c.Image == "" && len(c.Command) == 0 && c.Stub == nil {
 			allErrs = append(allErrs, field.Required(p.Child("image"), fmt.Sprintf(
-				"the baseline has no service %q: a new service must be complete, with an image or a command", c.Name)))
+				"the baseline has no service %q: a new service must be complete, with an image, a command or a stub", c.Name)))
 		}
 	}
 	return allErrs
@@ -72,10 +72,10 @@ func validateBaselineServiceChange(c *stax.ServiceChange, p *field.Path) field.E
 		allErrs = append(allErrs, field.Forbidden(p.Child("dependsOn"),
 			"a service of the baseline keeps its dependsOn"))
 	}
-	if c.Image == "" && c.Command == nil && c.Args == nil && c.Env == nil && c.Replicas == nil &&
+	if c.Image == "" && c.Command == nil && c.Stub == nil && c.Args == nil && c.Env == nil && c.Replicas == nil &&
 		c.Resources == nil && c.Health == nil && len(allErrs) == 0 {
 		allErrs = append(allErrs, field.Required(p, fmt.Sprintf(
-			"a change to service %q sets at least one of image, command, args, env, replicas, resources, health", c.Name)))
+			"a change to service %q sets at least one of image, command, stub, args, env, replicas, resources, health", c.Name)))
 	}
 	return allErrs
 }

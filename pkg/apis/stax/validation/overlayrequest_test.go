@@ -23,6 +23,8 @@ func TestValidateOverlayRequest(t *testing.T) {
 		{name: "a change to a baseline service", req: request(stax.ServiceChange{Name: "api", Image: "api:2"})},
 		{name: "a whole new service", req: request(stax.ServiceChange{Name: "cache", Command: []string{"./cache"},
 			Ports: []stax.ServicePort{{Name: "tcp", Port: 6379}}, DependsOn: []string{"db"}})},
+		{name: "a baseline service made a stub", req: request(stax.ServiceChange{Name: "api", Stub: &stax.StubServiceSource{Name: "api"}})},
+		{name: "a new stub service", req: request(stax.ServiceChange{Name: "pets", Stub: &stax.StubServiceSource{Name: "petstore"}})},
 		{name: "metadata.name is the baseline's", req: func() *stax.OverlayRequest {
 			r := request(stax.ServiceChange{Name: "api", Image: "api:2"})
 			r.Name = "main"

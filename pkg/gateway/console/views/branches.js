@@ -41,7 +41,7 @@ function overlayNode(o, env) {
     const services = env?.status?.services || [];
     const own = services.filter((s) => s.source !== 'shared');
     const shared = services.filter((s) => s.source === 'shared');
-    return h('li', { class: 'node node-overlay', 'data-overlay': o.name }, h('div', { class: 'node-head' }, h('span', { class: 'kind' }, 'overlay'), ' ', h('a', { href: href(`/environments/${encodeURIComponent(o.name)}`) }, o.name), ' ', badge(o.phase), o.displayName ? h('span', { class: 'sub-inline' }, ` ${o.displayName}`) : null), env
+    return h('li', { class: 'node node-overlay', 'data-overlay': o.name }, h('div', { class: 'node-head' }, h('span', { class: 'kind' }, 'overlay'), ' ', h('a', { href: href(`/environments/${encodeURIComponent(o.name)}`) }, o.name), ' ', badge(o.phase), o.displayName ? h('span', { class: 'sub-inline' }, ` ${o.displayName}`) : null, env ? shadowState(o.name, env) : null), env
         ? h('ul', { class: 'tree services' }, own.map((s) => h('li', { 'data-service': s.name, 'data-source': 'own' }, h('strong', {}, s.name), ' owns ', badge(s.health))), shared.map((s) => h('li', { 'data-service': s.name, 'data-source': 'shared' }, s.name, ' shared with the baseline')))
         : h('p', { class: 'help' }, 'Its services could not be read.'));
 }
@@ -124,3 +124,7 @@ export const newOverlayView = {
         }, (e) => replace(root, h('h1', { tabindex: '-1' }, `New overlay of ${baseline}`), errorBox(e.status === 404 ? `There is no baseline ${baseline}.` : e.message), h('p', {}, h('a', { href: href('/branches') }, 'Branches'))));
     },
 };
+function shadowState(name, env) {
+    const s = env.spec.shadow;
+    return h('span', { class: 'sub-inline shadow-state', 'data-shadow': s?.enabled ? String(s.percent ?? 100) : 'off' }, s?.enabled ? `shadow ${s.percent ?? 100}%` : 'shadow off', ' · ', h('a', { href: href(`/environments/${encodeURIComponent(name)}/diffs`), 'aria-label': `Diffs of ${name}` }, 'diffs'));
+}

@@ -16,6 +16,7 @@ export const environmentView = {
         const servicesHead = h('thead');
         const overlayPart = h('div');
         const diagnosis = diagnosePanel(id);
+        const shadow = shadowPanel(id);
         const notice = h('div', { id: 'action-status', 'aria-live': 'polite' });
         const stop = h('button', { type: 'button', id: 'stop' }, 'Stop');
         const resume = h('button', { type: 'button', id: 'resume' }, 'Resume');
@@ -42,8 +43,10 @@ export const environmentView = {
             if (overlay !== !!e.spec.baselineRef) {
                 overlay = !!e.spec.baselineRef;
                 head();
-                replace(overlayPart, overlay ? shadowPanel() : null);
+                replace(overlayPart, overlay ? shadow.element : null);
             }
+            if (overlay)
+                shadow.show(e.spec.shadow);
             logs.setServices(e.spec.blueprint.services.map((s) => s.name));
         };
         const showProgress = (p) => {

@@ -10,7 +10,9 @@ import (
 // replicas, resources' requests and limits, and health replace the
 // baseline's when set (a present but empty command or args clears them);
 // env is merged by name, the baseline's order kept and new variables
-// appended. A change base lacks becomes a whole new service.
+// appended. A change of what the service runs, a stub for an image or a
+// command or the other way round, drops what the baseline ran with it
+// (switchSource). A change base lacks becomes a whole new service.
 // ValidateOverlayRequest has refused what may not be merged.
 func MergeOverlay(base *stax.Blueprint, changes []stax.ServiceChange) stax.Blueprint {
 	byName := map[string]*stax.ServiceSpec{}
@@ -26,6 +28,7 @@ func MergeOverlay(base *stax.Blueprint, changes []stax.ServiceChange) stax.Bluep
 			continue
 		}
 		merged := *svc.DeepCopy()
+		switchSource(&merged, c)
 		if c.Image != "" {
 			merged.Image = c.Image
 		}
@@ -55,10 +58,28 @@ func MergeOverlay(base *stax.Blueprint, changes []stax.ServiceChange) stax.Bluep
 	return out
 }
 
+// switchSource makes a baseline's process a stub when the change names
+// one, dropping its image, command and args (a stub runs stax-stub), and a
+// baseline's stub a process when the change gives an image or a command.
+// Either way the baseline's health check probed what ran before: it goes
+// unless the change sets one (a stub's default then probes
+// /_stub/healthz).
+func switchSource(merged *stax.ServiceSpec, c *stax.ServiceChange) {
+	switch {
+	case c.Stub != nil:
+		merged.Stub, merged.Image, merged.Command, merged.Args = c.Stub, "", nil, nil
+	case merged.Stub != nil && (c.Image != "" || c.Command != nil):
+		merged.Stub = nil
+	default:
+		return
+	}
+	merged.Health = nil
+}
+
 // newService is a change to no service of the baseline: all of it.
 func newService(c *stax.ServiceChange) stax.ServiceSpec {
 	svc := stax.ServiceSpec{
-		Name: c.Name, Image: c.Image, Command: c.Command, Args: c.Args, Env: c.Env,
+		Name: c.Name, Image: c.Image, Command: c.Command, Stub: c.Stub, Args: c.Args, Env: c.Env,
 		Ports: c.Ports, Replicas: c.Replicas, Health: c.Health, DependsOn: c.DependsOn,
 	}
 	if c.Resources != nil {

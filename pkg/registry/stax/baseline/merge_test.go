@@ -75,6 +75,24 @@ func TestMergeOverlay(t *testing.T) {
 			s.Health = &stax.HealthCheck{TCP: &stax.TCPHealthCheck{Port: intstr.FromInt32(8080)}}
 		})},
 	}, {
+		name:    "a stub replaces the image, command, args and the health check that probed them",
+		changes: []stax.ServiceChange{{Name: "api", Stub: &stax.StubServiceSource{Name: "api-stub"}, Env: []stax.EnvVar{{Name: "FEATURE", Value: "on"}}}},
+		want: []stax.ServiceSpec{api(func(s *stax.ServiceSpec) {
+			s.Stub, s.Image, s.Command, s.Args, s.Health = &stax.StubServiceSource{Name: "api-stub"}, "", nil, nil, nil
+			s.Env = append(s.Env, stax.EnvVar{Name: "FEATURE", Value: "on"})
+		})},
+	}, {
+		name:    "a stub keeps the health check its change sets",
+		changes: []stax.ServiceChange{{Name: "api", Stub: &stax.StubServiceSource{Name: "api-stub"}, Health: &stax.HealthCheck{TCP: &stax.TCPHealthCheck{Port: intstr.FromInt32(8080)}}}},
+		want: []stax.ServiceSpec{api(func(s *stax.ServiceSpec) {
+			s.Stub, s.Image, s.Command, s.Args = &stax.StubServiceSource{Name: "api-stub"}, "", nil, nil
+			s.Health = &stax.HealthCheck{TCP: &stax.TCPHealthCheck{Port: intstr.FromInt32(8080)}}
+		})},
+	}, {
+		name:    "a new stub service",
+		changes: []stax.ServiceChange{{Name: "pets", Stub: &stax.StubServiceSource{Name: "petstore"}, Ports: []stax.ServicePort{{Name: "http", Port: 8080}}}},
+		want:    []stax.ServiceSpec{{Name: "pets", Stub: &stax.StubServiceSource{Name: "petstore"}, Ports: []stax.ServicePort{{Name: "http", Port: 8080}}}},
+	}, {
 		name: "a new service is taken whole, after the changed ones in the request's order",
 		changes: []stax.ServiceChange{
 			{Name: "cache", Command: []string{"./cache"}, Ports: []stax.ServicePort{{Name: "tcp", Port: 6379}}, DependsOn: []string{"db"},
@@ -95,6 +113,40 @@ func TestMergeOverlay(t *testing.T) {
 			}
 			if !apiequality.Semantic.DeepEqual(base, frozen()) {
 				t.Fatalf("the frozen blueprint was changed:\n%s", diff.Diff(frozen(), base))
+			}
+		})
+	}
+}
+
+// A baseline's stub given an image or a command runs it: the stub, and
+// the health check that probed the stub, go.
+func TestMergeOverlayStubBecomesAProcess(t *testing.T) {
+	stubbed := &stax.Blueprint{Services: []stax.ServiceSpec{{Name: "pets", Stub: &stax.StubServiceSource{Name: "petstore"}, Replicas: int32p(1),
+		Ports:  []stax.ServicePort{{Name: "http", Port: 8080, Protocol: stax.ProtocolTCP}},
+		Health: &stax.HealthCheck{HTTP: &stax.HTTPHealthCheck{Path: stax.StubHealthPath, Port: intstr.FromString("http")}}}}}
+	for _, tc := range []struct {
+		name   string
+		change stax.ServiceChange
+		want   stax.ServiceSpec
+	}{
+		{"an image", stax.ServiceChange{Name: "pets", Image: "pets:2"},
+			stax.ServiceSpec{Name: "pets", Image: "pets:2", Replicas: int32p(1), Ports: stubbed.Services[0].Ports}},
+		{"a command", stax.ServiceChange{Name: "pets", Command: []string{"./pets"}},
+			stax.ServiceSpec{Name: "pets", Command: []string{"./pets"}, Replicas: int32p(1), Ports: stubbed.Services[0].Ports}},
+		{"env only: still the stub", stax.ServiceChange{Name: "pets", Env: []stax.EnvVar{{Name: "SEED", Value: "1"}}},
+			func() stax.ServiceSpec {
+				s := *stubbed.Services[0].DeepCopy()
+				s.Env = []stax.EnvVar{{Name: "SEED", Value: "1"}}
+				return s
+			}()},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := baseline.MergeOverlay(stubbed, []stax.ServiceChange{tc.change})
+			if len(got.Services) != 1 || !apiequality.Semantic.DeepEqual(got.Services[0], tc.want) {
+				t.Fatalf("merged:\n%s", diff.Diff([]stax.ServiceSpec{tc.want}, got.Services))
+			}
+			if stubbed.Services[0].Stub == nil || stubbed.Services[0].Health == nil {
+				t.Fatal("the frozen blueprint was changed")
 			}
 		})
 	}

@@ -47,13 +47,30 @@ func (r *REST) OverlaysOf(ctx context.Context, baseline string) ([]string, error
 	return names, nil
 }
 
-// holders names the Baselines, not being deleted, that freeze the
-// environment's blueprint.
+// holders lists the Baselines promoted from the environment, those being
+// deleted included: overlays may still name one until it is gone.
 func (r *REST) holders(ctx context.Context, env string) ([]stax.Baseline, error) {
 	if r.bases.baselines == nil {
 		return nil, nil
 	}
 	return r.bases.baselines.MadeFrom(ctx, env)
+}
+
+// holding names, sorted, the Baselines that freeze the environment's
+// blueprint: those not being deleted (a Baseline's delete releases it).
+func (r *REST) holding(ctx context.Context, env string) ([]string, error) {
+	baselines, err := r.holders(ctx, env)
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, b := range baselines {
+		if b.DeletionTimestamp == nil {
+			names = append(names, b.Name)
+		}
+	}
+	sort.Strings(names)
+	return names, nil
 }
 
 // dependents describes the overlays that depend on the environment through
@@ -94,18 +111,11 @@ func (r *REST) refuseIfDepended(ctx context.Context, verb, env string) error {
 func (r *REST) guardUpdate(ctx context.Context, obj, old runtime.Object) error {
 	env, oldEnv := obj.(*stax.Environment), old.(*stax.Environment)
 	if !apiequality.Semantic.DeepEqual(env.Spec.Blueprint, oldEnv.Spec.Blueprint) {
-		baselines, err := r.holders(ctx, env.Name)
+		names, err := r.holding(ctx, env.Name)
 		if err != nil {
 			return err
 		}
-		var names []string
-		for _, b := range baselines {
-			if b.DeletionTimestamp == nil {
-				names = append(names, b.Name)
-			}
-		}
 		if len(names) > 0 {
-			sort.Strings(names)
 			return apierrors.NewInvalid(stax.Kind("Environment"), env.Name, field.ErrorList{field.Forbidden(
 				field.NewPath("spec", "blueprint"), fmt.Sprintf("held by baseline %s: delete the baseline to change it", strings.Join(names, ", ")))})
 		}

@@ -199,6 +199,13 @@ func (r *DiagnoseREST) input(ctx context.Context, env *stax.Environment, tailLin
 		}
 		in.Services = append(in.Services, s)
 	}
+	if in.HasLastReady {
+		for _, old := range last.Blueprint.Services {
+			if serviceOf(&env.Spec.Blueprint, old.Name) == nil {
+				in.Changed[old.Name] = true // removed since
+			}
+		}
+	}
 	return in, nil
 }
 
@@ -252,14 +259,19 @@ func (r *DiagnoseREST) baselineOf(ctx context.Context, env *stax.Environment) (*
 	return base, nil
 }
 
-// refuseIfHeld refuses a rollback of an environment a Baseline holds.
+// refuseIfHeld refuses, before any change or dry run, the rollbacks
+// (Rollback, RollbackToBaseline) of an environment whose blueprint a
+// Baseline not being deleted holds, saying so in the remediation's own
+// words. The same rule (REST.holding) refuses RaiseMemoryLimit too, as
+// guardUpdate's 422 of the update; Restart and Resume leave the blueprint
+// alone and are never refused for it.
 func (r *DiagnoseREST) refuseIfHeld(ctx context.Context, env *stax.Environment) error {
-	held, err := r.env.holders(ctx, env.Name)
+	held, err := r.env.holding(ctx, env.Name)
 	if err != nil {
 		return err
 	}
 	if len(held) > 0 {
-		return refused("baseline %s holds the environment's blueprint: it is never rolled back", held[0].Name)
+		return refused("baseline %s holds the environment's blueprint: it is never rolled back", strings.Join(held, ", "))
 	}
 	return nil
 }

@@ -291,6 +291,10 @@ func idleRecommendation(h history, in usageInput, p cost.Prices) (stax.SavingsRe
 		return stax.SavingsRecommendation{}, false
 	}
 	last := e.Status.StartedAt.Time // a resume is use
+	// Use through any replica, as the replica that served it wrote it.
+	if used := e.Status.LastUsedTime; used != nil && used.After(last) {
+		last = used.Time
+	}
 	if in.lastUsed != nil {
 		if t := in.lastUsed(e.Namespace, e.Name); t.After(last) {
 			last = t

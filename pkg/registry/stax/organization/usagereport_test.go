@@ -153,6 +153,13 @@ func TestUsageOnFixedRecords(t *testing.T) {
 	if r := u.Savings.Recommendations; len(r) != 1 || r[0].Environment != "batch" || r[0].Reason != ReasonIdleWithoutAutoShutdown || r[0].Next30Days != "1800.000000" {
 		t.Errorf("recommendations %+v", r)
 	}
+	// Used 10 min ago through another replica (status.lastUsedTime): no
+	// recommendation for batch either.
+	usedElsewhere := fixture()
+	usedElsewhere.envs[0].Status.LastUsedTime = &metav1.Time{Time: usedElsewhere.now.Add(-10 * time.Minute)}
+	if r := computeUsage(usedElsewhere).Savings.Recommendations; len(r) != 0 {
+		t.Errorf("recommendations despite use through another replica: %+v", r)
+	}
 
 	// Hourly steps over the last 4 hours: 08-09 batch; 09-10 batch +
 	// feature; 10-11 batch; 11-12 batch + ttl.

@@ -6,6 +6,8 @@
 //	faulty sigkill          kills itself with SIGKILL: exit code 137, as the OOM killer does
 //	faulty refuse-once      serves $PORT, then stops accepting (once per work directory)
 //	faulty dial VAR         connects to the URL in $VAR every 200 ms; exits on a failure
+//	faulty unready-once     serves $PORT, /healthz a 503 until restarted (once per work directory)
+//	faulty exit CODE        says nothing a specific analyzer knows and exits with CODE
 package main
 
 import (
@@ -15,6 +17,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -76,6 +79,28 @@ func main() {
 			resp.Body.Close()
 			time.Sleep(200 * time.Millisecond)
 		}
+	case "unready-once":
+		l := listenPort()
+		_, err := os.Stat("unready-once")
+		stuck := err != nil
+		if stuck {
+			os.WriteFile("unready-once", nil, 0o644)
+			log.Print("waiting for a lock that is never released")
+		}
+		http.Serve(l, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if stuck {
+				http.Error(w, "stuck", http.StatusServiceUnavailable)
+				return
+			}
+			fmt.Fprintln(w, "ok")
+		}))
+	case "exit":
+		code, err := strconv.Atoi(arg)
+		if err != nil {
+			log.Fatalf("exit: %v", err)
+		}
+		log.Print("shutting down")
+		os.Exit(code)
 	default:
 		log.Fatalf("unknown mode %q", os.Args[1])
 	}

@@ -63,7 +63,8 @@ function overlayNode(o: EnvironmentSummary, env: Environment | undefined): HTMLE
     h('div', { class: 'node-head' },
       h('span', { class: 'kind' }, 'overlay'), ' ',
       h('a', { href: href(`/environments/${encodeURIComponent(o.name)}`) }, o.name), ' ', badge(o.phase),
-      o.displayName ? h('span', { class: 'sub-inline' }, ` ${o.displayName}`) : null),
+      o.displayName ? h('span', { class: 'sub-inline' }, ` ${o.displayName}`) : null,
+      env ? shadowState(o.name, env) : null),
     env
       ? h('ul', { class: 'tree services' },
         own.map((s) => h('li', { 'data-service': s.name, 'data-source': 'own' }, h('strong', {}, s.name), ' owns ', badge(s.health))),
@@ -170,3 +171,12 @@ export const newOverlayView: View = {
       errorBox(e.status === 404 ? `There is no baseline ${baseline}.` : e.message), h('p', {}, h('a', { href: href('/branches') }, 'Branches'))));
   },
 };
+
+// shadowState says whether the overlay is shadowed and at what share, with
+// its diffs; the controls are on the overlay's page (views/shadow.ts).
+function shadowState(name: string, env: Environment): HTMLElement {
+  const s = env.spec.shadow;
+  return h('span', { class: 'sub-inline shadow-state', 'data-shadow': s?.enabled ? String(s.percent ?? 100) : 'off' },
+    s?.enabled ? `shadow ${s.percent ?? 100}%` : 'shadow off', ' · ',
+    h('a', { href: href(`/environments/${encodeURIComponent(name)}/diffs`), 'aria-label': `Diffs of ${name}` }, 'diffs'));
+}

@@ -44,6 +44,11 @@ type EnvironmentStatusApplyConfiguration struct {
 	IdleShutdownTime *metav1.Time `json:"idleShutdownTime,omitempty"`
 	// ExpirationTime is when the environment will be deleted.
 	ExpirationTime *metav1.Time `json:"expirationTime,omitempty"`
+	// LastUsedTime is when a request last named the environment, written
+	// coarsely (at most once a minute by default) by the replica that
+	// served it, so that the idle timeout of every replica's controller
+	// sees use through any replica.
+	LastUsedTime *metav1.Time `json:"lastUsedTime,omitempty"`
 	// StartedAt is when the current run began; unset while stopped.
 	StartedAt *metav1.Time `json:"startedAt,omitempty"`
 	// StoppedAt is when the environment last stopped.
@@ -136,6 +141,14 @@ func (b *EnvironmentStatusApplyConfiguration) WithIdleShutdownTime(value metav1.
 // If called multiple times, the ExpirationTime field is set to the value of the last call.
 func (b *EnvironmentStatusApplyConfiguration) WithExpirationTime(value metav1.Time) *EnvironmentStatusApplyConfiguration {
 	b.ExpirationTime = &value
+	return b
+}
+
+// WithLastUsedTime sets the LastUsedTime field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the LastUsedTime field is set to the value of the last call.
+func (b *EnvironmentStatusApplyConfiguration) WithLastUsedTime(value metav1.Time) *EnvironmentStatusApplyConfiguration {
+	b.LastUsedTime = &value
 	return b
 }
 
