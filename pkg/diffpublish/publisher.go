@@ -15,6 +15,10 @@ import (
 	"github.com/microstax/stax/pkg/generated/clientset/versioned"
 )
 
+// DefaultInterval is how often a Publisher's report is written to the
+// overlay's EnvironmentDiff: results are a few seconds behind the fronts.
+const DefaultInterval = 3 * time.Second
+
 // lastPublish bounds the publish Run makes once its context has ended.
 const lastPublish = 5 * time.Second
 

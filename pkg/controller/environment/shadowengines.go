@@ -16,7 +16,7 @@ import (
 
 // DefaultShadowPublish is how often the overlays' diff reports are
 // written to their EnvironmentDiffs.
-const DefaultShadowPublish = 3 * time.Second
+const DefaultShadowPublish = diffpublish.DefaultInterval
 
 // shadowEngines are the diff engines of the overlays that shadow, one per
 // overlay uid: the runtime's fronts hand each mirrored exchange to its
