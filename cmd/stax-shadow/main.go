@@ -3,16 +3,22 @@
 // it answers every request from the baseline's pods (--default) exactly as
 // they answer, and copies a sample of them, after they answered, to a
 // second instance of the baseline's version (--secondary) and to the
-// overlay's version (--candidate). Each request with its three answers is
-// written as one JSON line (a diff.Exchange) to --exchanges. docs/shadow.md,
-// "Mirroring".
+// overlay's version (--candidate). Each request with its three answers (a
+// diff.Exchange) is compared by a diff engine with the overlay's ignore
+// rules and thresholds (--ignore-path, --relative, ...), whose report is
+// published every --publish-interval, and once more at the end, to the
+// overlay's EnvironmentDiff with the credential of --kubeconfig (a diff
+// writer's); and, with --exchanges, written as one JSON line. After a
+// restart the engine continues the stored report. docs/shadow.md,
+// "Mirroring" and "On the kubernetes runtime".
 //
 //	stax-shadow --service api --organization acme --overlay feature \
 //	  --listen :8080 --metrics-listen :9090 \
 //	  --default stax-baseline-api.stax-acme-shop.svc:8080 \
 //	  --secondary api-secondary.stax-acme-feature.svc:8080 \
 //	  --candidate api.stax-acme-feature.svc:8080 \
-//	  --percent 10 --methods GET,HEAD
+//	  --percent 10 --methods GET,HEAD \
+//	  --kubeconfig /etc/stax-shadow/kubeconfig --ignore-header Date
 //
 // Its counters (stax_shadow_*) and /healthz are on --metrics-listen, apart
 // from the service's own paths.
@@ -35,10 +41,14 @@ import (
 	"syscall"
 	"time"
 
+	"k8s.io/client-go/tools/clientcmd"
 	"k8s.io/component-base/metrics/legacyregistry"
 
 	"github.com/microstax/stax/pkg/diff"
+	"github.com/microstax/stax/pkg/diffflag"
+	"github.com/microstax/stax/pkg/diffpublish"
 	"github.com/microstax/stax/pkg/front"
+	"github.com/microstax/stax/pkg/generated/clientset/versioned"
 )
 
 type config struct {
@@ -53,6 +63,13 @@ type config struct {
 	until                          time.Time
 	exchanges                      string
 	limits                         front.MirrorLimits
+
+	// Comparing and publishing: the engine's options, where the API is,
+	// the overlay's namespace (empty: the kubeconfig's), how often.
+	compare         diff.Options
+	kubeconfig      string
+	namespace       string
+	publishInterval time.Duration
 }
 
 // parse reads the flags of args; errors name the flag.
@@ -74,7 +91,11 @@ func parse(args []string, stderr io.Writer) (config, error) {
 	fs.Int64Var(&c.maxRequests, "max-requests", 0, "stop mirroring after this many requests (0: no limit)")
 	fs.DurationVar(&c.duration, "duration", 0, "stop mirroring this long after the start (0: no limit)")
 	until := fs.String("until", "", "stop mirroring at this RFC 3339 time, the same across restarts (the kubernetes runtime's limit; not with --duration)")
-	fs.StringVar(&c.exchanges, "exchanges", "-", "file to append the exchanges to as JSON lines (-: standard output)")
+	fs.StringVar(&c.exchanges, "exchanges", "", "file to append the exchanges to as JSON lines (-: standard output; empty: none)")
+	fs.StringVar(&c.kubeconfig, "kubeconfig", "", "kubeconfig of a diff writer's credential: compare the exchanges and publish the report to the overlay's EnvironmentDiff (empty: no comparing)")
+	fs.StringVar(&c.namespace, "namespace", "", "the overlay's namespace, its organization (empty: the kubeconfig's)")
+	fs.DurationVar(&c.publishInterval, "publish-interval", diffpublish.DefaultInterval, "how often the report is published")
+	diffflag.Register(fs, &c.compare)
 	fs.IntVar(&c.limits.Workers, "workers", 0, "workers sending copies (0: the front's default)")
 	fs.IntVar(&c.limits.Queue, "queue", 0, "mirrored requests that may wait for a worker; more are dropped (0: the front's default)")
 	fs.DurationVar(&c.limits.Timeout, "timeout", 0, "timeout of a copy (0: the front's default)")
@@ -102,6 +123,15 @@ func parse(args []string, stderr io.Writer) (config, error) {
 		}
 		c.until = t
 	}
+	if c.kubeconfig == "" && c.exchanges == "" {
+		return c, errors.New("nothing receives the exchanges: give --kubeconfig (compare and publish) or --exchanges, or both")
+	}
+	if c.publishInterval <= 0 {
+		return c, fmt.Errorf("--publish-interval %v is not positive", c.publishInterval)
+	}
+	if o := c.compare; o.Relative < 0 || o.MinRawRate < 0 || o.MinRaw < 0 || o.MinExcessRate < 0 {
+		return c, errors.New("--relative, --min-raw-rate, --min-raw and --min-excess-rate are not negative")
+	}
 	if c.percent < 0 || c.percent > 100 {
 		return c, fmt.Errorf("--percent %d is not between 0 and 100", c.percent)
 	}
@@ -126,14 +156,24 @@ func main() {
 		log.Printf("stax-shadow: %v", err)
 		os.Exit(2)
 	}
-	out := io.Writer(os.Stdout)
-	if c.exchanges != "-" {
+	var out io.Writer
+	switch c.exchanges {
+	case "":
+	case "-":
+		out = os.Stdout
+	default:
 		f, err := os.OpenFile(c.exchanges, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
 		if err != nil {
 			log.Fatal(err)
 		}
 		defer f.Close()
 		out = f
+	}
+	var pub *diffpublish.Publisher
+	if c.kubeconfig != "" {
+		if pub, err = publisher(c); err != nil {
+			log.Fatalf("--kubeconfig: %v", err)
+		}
 	}
 	l, err := net.Listen("tcp", c.listen)
 	if err != nil {
@@ -147,14 +187,48 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
-	if err := run(ctx, c, l, ml, out); err != nil {
+	if err := run(ctx, c, l, ml, out, pub); err != nil {
 		log.Fatal(err)
 	}
 }
 
+// publisher is the engine of c's service, publishing with the credential
+// of c.kubeconfig, continued from the stored report of the overlay's
+// current window. A failed read of it starts an empty window: what is
+// stored stays until the first publish replaces this service's endpoints.
+func publisher(c config) (*diffpublish.Publisher, error) {
+	loader := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(
+		&clientcmd.ClientConfigLoadingRules{ExplicitPath: c.kubeconfig}, &clientcmd.ConfigOverrides{})
+	cfg, err := loader.ClientConfig()
+	if err != nil {
+		return nil, err
+	}
+	ns := c.namespace
+	if ns == "" {
+		if ns, _, err = loader.Namespace(); err != nil {
+			return nil, err
+		}
+	}
+	client, err := versioned.NewForConfig(cfg)
+	if err != nil {
+		return nil, err
+	}
+	p := diffpublish.NewPublisher(client, ns, c.overlay, c.compare)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := p.Continue(ctx, c.service); err != nil {
+		log.Printf("stax-shadow: the stored diffs of %s/%s not continued: %v", ns, c.overlay, err)
+	} else if n := p.Requests(); n > 0 {
+		log.Printf("stax-shadow: continuing %d compared requests of %s/%s", n, ns, c.overlay)
+	}
+	return p, nil
+}
+
 // run serves the front on l (and the metrics on ml, if set) until ctx
-// ends, writing exchanges to out.
-func run(ctx context.Context, c config, l, ml net.Listener, out io.Writer) error {
+// ends, writing exchanges to out and comparing them in pub (either may be
+// nil). pub publishes every c.publishInterval and once more after the
+// front's last copies.
+func run(ctx context.Context, c config, l, ml net.Listener, out io.Writer, pub *diffpublish.Publisher) error {
 	f := front.New(c.service, func() []string { return []string{c.def} }, nil)
 	f.MirrorLimits = c.limits
 	f.Mirrors = front.NewMirrorTable()
@@ -162,7 +236,7 @@ func run(ctx context.Context, c config, l, ml net.Listener, out io.Writer) error
 		MaxRequests: c.maxRequests, Organization: c.organization,
 		Secondary: func() []string { return []string{c.secondary} },
 		Candidate: func() []string { return []string{c.candidate} },
-		Sink:      jsonLines(out)}
+		Sink:      sink(c.service, out, pub)}
 	if c.duration > 0 {
 		m.Until = time.Now().Add(c.duration)
 	}
@@ -170,7 +244,19 @@ func run(ctx context.Context, c config, l, ml net.Listener, out io.Writer) error
 		m.Until = c.until
 	}
 	f.Mirrors.Set(c.overlay, m)
-	defer f.Close()
+	publishing, stopPublishing := context.WithCancel(context.Background())
+	published := make(chan struct{})
+	go func() {
+		defer close(published)
+		if pub != nil {
+			pub.Run(publishing, c.publishInterval)
+		}
+	}()
+	defer func() {
+		f.Close() // the workers' last exchanges are in the engine
+		stopPublishing()
+		<-published
+	}()
 
 	servers := []*http.Server{{Handler: f, ReadHeaderTimeout: 30 * time.Second}}
 	listeners := []net.Listener{l}
@@ -208,11 +294,21 @@ func run(ctx context.Context, c config, l, ml net.Listener, out io.Writer) error
 	return first
 }
 
-// jsonLines is a sink writing each exchange as one JSON line to w.
-func jsonLines(w io.Writer) func(diff.Exchange) {
+// sink hands each exchange to pub, compared as service's, and writes it
+// as one JSON line to w; either may be nil.
+func sink(service string, w io.Writer, pub *diffpublish.Publisher) func(diff.Exchange) {
 	var mu sync.Mutex
-	enc := json.NewEncoder(w)
+	var enc *json.Encoder
+	if w != nil {
+		enc = json.NewEncoder(w)
+	}
 	return func(e diff.Exchange) {
+		if pub != nil {
+			pub.Add(service, e)
+		}
+		if enc == nil {
+			return
+		}
 		mu.Lock()
 		defer mu.Unlock()
 		if err := enc.Encode(e); err != nil {

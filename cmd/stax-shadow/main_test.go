@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"strings"
 	"syscall"
@@ -17,6 +18,7 @@ import (
 	"time"
 
 	"github.com/microstax/stax/pkg/diff"
+	"github.com/microstax/stax/pkg/diffpublish"
 )
 
 var bin string
@@ -49,7 +51,7 @@ func named(t *testing.T, name string) string {
 }
 
 func TestParse(t *testing.T) {
-	required := []string{"--service=api", "--overlay=feature", "--default=a:1", "--secondary=b:1", "--candidate=c:1"}
+	required := []string{"--service=api", "--overlay=feature", "--default=a:1", "--secondary=b:1", "--candidate=c:1", "--exchanges=-"}
 	c, err := parse(append(required, "--percent=10", "--methods=GET, PUT", "--allow-unsafe", "--timeout=1s"), io.Discard)
 	if err != nil || c.percent != 10 || strings.Join(c.methods, ",") != "GET,PUT" || !c.allowUnsafe || c.limits.Timeout != time.Second {
 		t.Fatalf("%+v %v", c, err)
@@ -58,8 +60,17 @@ func TestParse(t *testing.T) {
 		!c.until.Equal(time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)) {
 		t.Errorf("--until: %v %v", c.until, err)
 	}
-	if c, _ := parse(required, io.Discard); c.percent != 100 || strings.Join(c.methods, ",") != "GET,HEAD,OPTIONS" || c.listen != ":8080" {
+	if c, _ := parse(required, io.Discard); c.percent != 100 || strings.Join(c.methods, ",") != "GET,HEAD,OPTIONS" || c.listen != ":8080" ||
+		c.publishInterval != diffpublish.DefaultInterval || c.kubeconfig != "" || !reflect.DeepEqual(c.compare, diff.Options{}) {
 		t.Errorf("defaults: %+v", c)
+	}
+	// The comparison settings the kubernetes runtime writes (diffflag.Args).
+	c, err = parse(append(required[:5:5], "--kubeconfig=/etc/stax-shadow/kubeconfig", "--namespace=acme", "--publish-interval=1s",
+		"--ignore-path=body.ts", "--ignore-path=body.items[*].id", "--ignore-header=Date", "--relative=1.2", "--min-excess-rate=0.0003"), io.Discard)
+	want := diff.Options{IgnorePaths: []string{"body.ts", "body.items[*].id"}, IgnoreHeaders: []string{"Date"}, Relative: 1.2, MinExcessRate: 0.0003}
+	if err != nil || c.kubeconfig != "/etc/stax-shadow/kubeconfig" || c.namespace != "acme" || c.publishInterval != time.Second ||
+		c.exchanges != "" || !reflect.DeepEqual(c.compare, want) {
+		t.Errorf("comparing: %+v %v", c, err)
 	}
 	for _, tc := range []struct {
 		args []string
@@ -72,6 +83,10 @@ func TestParse(t *testing.T) {
 		{append(required, "--percent=x"), `invalid value "x" for flag -percent`},
 		{append(required, "--until=tomorrow"), `--until: parsing time "tomorrow"`},
 		{append(required, "--until=2026-05-01T12:00:00Z", "--duration=1m"), "--until and --duration are exclusive"},
+		{required[:5], "nothing receives the exchanges: give --kubeconfig (compare and publish) or --exchanges"},
+		{append(required, "--publish-interval=0s"), "--publish-interval 0s is not positive"},
+		{append(required, "--relative=-1"), "are not negative"},
+		{append(required, "--min-raw=x"), `invalid value "x" for flag -min-raw`},
 	} {
 		if _, err := parse(tc.args, io.Discard); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%v: %v, want %q", tc.args, err, tc.want)
@@ -85,7 +100,7 @@ func TestParse(t *testing.T) {
 // ends it cleanly.
 func TestShadowProcess(t *testing.T) {
 	cmd := exec.Command(bin, "--service=api", "--organization=acme", "--overlay=feature",
-		"--listen=127.0.0.1:0", "--metrics-listen=127.0.0.1:0",
+		"--listen=127.0.0.1:0", "--metrics-listen=127.0.0.1:0", "--exchanges=-",
 		"--default="+named(t, "primary"), "--secondary="+named(t, "secondary"), "--candidate="+named(t, "candidate"))
 	stdout, _ := cmd.StdoutPipe()
 	stderr, _ := cmd.StderrPipe()

@@ -28,6 +28,11 @@ type ShadowPlan struct {
 	// a service; Until, if set, at that time.
 	MaxRequests int64
 	Until       time.Time
+	// Compare are the diff engine's options (the overlay's ignore rules
+	// and thresholds): the kubernetes runtime passes them to stax-shadow,
+	// which compares in the cluster; the local runtime's engine is the
+	// Sink's, made with the same options.
+	Compare diff.Options
 	// Sink receives the exchanges; it is called from the fronts'
 	// workers, concurrently, and must not block for long. The kubernetes
 	// runtime does not call it: its fronts (stax-shadow) run in the

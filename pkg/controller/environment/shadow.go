@@ -24,7 +24,8 @@ func shadowPlanFor(env *staxv1.Environment, link *runtime.BaselineLink) *runtime
 	}
 	defaulted := sh.DeepCopy()
 	staxv1.SetDefaults_ShadowSpec(defaulted)
-	p := &runtime.ShadowPlan{Percent: *defaulted.Percent, Methods: defaulted.Methods, AllowUnsafe: sh.AllowUnsafe}
+	p := &runtime.ShadowPlan{Percent: *defaulted.Percent, Methods: defaulted.Methods, AllowUnsafe: sh.AllowUnsafe,
+		Compare: engineOptions(sh)}
 	changed := map[string]bool{}
 	for _, c := range link.Changed {
 		changed[c.Name] = true
@@ -50,7 +51,9 @@ func shadowPlanFor(env *staxv1.Environment, link *runtime.BaselineLink) *runtime
 }
 
 // engineOptions are the diff engine's options for an overlay's shadow:
-// its ignore rules and thresholds over the engine's defaults.
+// its ignore rules and thresholds over the engine's defaults. The one
+// mapping: the plan carries them (ShadowPlan.Compare, for stax-shadow)
+// and the controller's own engines are made with them.
 func engineOptions(sh *staxv1.ShadowSpec) diff.Options {
 	var o diff.Options
 	if ig := sh.Ignore; ig != nil {

@@ -47,10 +47,16 @@ func TestShadowPlanFor(t *testing.T) {
 	p = shadowPlanFor(shadowed(func(s *staxv1.ShadowSpec) {
 		s.Percent, s.Methods, s.AllowUnsafe, s.Services = ptr.To[int32](25), []string{"GET", "POST"}, true, []string{"api"}
 		s.Limit = &staxv1.ShadowLimit{Duration: &metav1.Duration{Duration: time.Hour}, Requests: ptr.To[int64](500)}
+		s.Ignore = &staxv1.ShadowIgnore{Fields: []string{"body.ts"}, Headers: []string{"Date"}}
+		s.Thresholds = &staxv1.DiffThresholds{RelativePercent: "20"}
 	}), apiChanged)
 	if p == nil || p.Percent != 25 || !slices.Equal(p.Methods, []string{"GET", "POST"}) || !p.AllowUnsafe ||
 		!slices.Equal(p.Services, []string{"api"}) || p.MaxRequests != 500 || !p.Until.Equal(t0.Add(time.Hour)) {
 		t.Errorf("settings: %+v", p)
+	}
+	// The engine's options travel with the plan, for stax-shadow.
+	if c := p.Compare; !slices.Equal(c.IgnorePaths, []string{"body.ts"}) || !slices.Equal(c.IgnoreHeaders, []string{"Date"}) || c.Relative != 1.2 {
+		t.Errorf("compare options: %+v", c)
 	}
 	// A named service the baseline no longer changes is left out; with
 	// none left there is nothing to mirror, rather than a failed apply.
@@ -142,13 +148,13 @@ func TestShadowEngines(t *testing.T) {
 	// fresh; as does a diff of another overlay of the name.
 	later := env.DeepCopy()
 	later.Spec.Shadow.Since = &metav1.Time{Time: t0.Add(time.Hour)}
-	if e := newShadowEngines(client).engineOf(ctx, later); e.engine.Requests() != 0 {
-		t.Errorf("a later window restored %d requests", e.engine.Requests())
+	if e := newShadowEngines(client).engineOf(ctx, later); e.Requests() != 0 {
+		t.Errorf("a later window restored %d requests", e.Requests())
 	}
 	other := env.DeepCopy()
 	other.UID = "another-uid"
-	if e := newShadowEngines(client).engineOf(ctx, other); e.engine.Requests() != 0 {
-		t.Errorf("another overlay's diff restored %d requests", e.engine.Requests())
+	if e := newShadowEngines(client).engineOf(ctx, other); e.Requests() != 0 {
+		t.Errorf("another overlay's diff restored %d requests", e.Requests())
 	}
 
 	// Off: a last publish, and the engine goes.

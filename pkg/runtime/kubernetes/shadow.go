@@ -15,6 +15,7 @@ import (
 	corev1ac "k8s.io/client-go/applyconfigurations/core/v1"
 	metav1ac "k8s.io/client-go/applyconfigurations/meta/v1"
 
+	"github.com/microstax/stax/pkg/diffflag"
 	"github.com/microstax/stax/pkg/runtime"
 	"github.com/microstax/stax/pkg/stubaccess"
 )
@@ -156,7 +157,11 @@ func shadowArgs(plan runtime.Plan, t shadowTarget, baseNs string) []string {
 		// every Apply, and a restarted pod keeps the deadline.
 		args = append(args, "--until", sh.Until.UTC().Format(time.RFC3339))
 	}
-	return args
+	// stax-shadow compares with the overlay's options and publishes to
+	// its EnvironmentDiff with the mounted diff writer's credential; the
+	// kubeconfig's namespace is the organization, the overlay's.
+	args = append(args, "--kubeconfig", shadowMount+"/"+stubKeyKubeconfig)
+	return append(args, diffflag.Args(sh.Compare)...)
 }
 
 func metricsPort(port int32) int32 {

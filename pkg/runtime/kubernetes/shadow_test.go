@@ -15,6 +15,7 @@ import (
 	"k8s.io/client-go/kubernetes/fake"
 	"k8s.io/client-go/tools/clientcmd"
 
+	"github.com/microstax/stax/pkg/diff"
 	"github.com/microstax/stax/pkg/runtime"
 )
 
@@ -32,7 +33,8 @@ func shadowedPlans() (base, overlay runtime.Plan) {
 	base, overlay = shopPlans()
 	base.Services[1].Env = []runtime.EnvVar{{Name: "API_KEY", Value: "k", Secret: true}}
 	overlay.Shadow = &runtime.ShadowPlan{Percent: 25, Methods: []string{"GET", "POST"}, AllowUnsafe: true,
-		MaxRequests: 500, Until: shadowUntil}
+		MaxRequests: 500, Until: shadowUntil,
+		Compare: diff.Options{IgnorePaths: []string{"body.ts"}, IgnoreHeaders: []string{"Date"}, Relative: 1.2, MinExcessRate: 0.0003}}
 	return base, overlay
 }
 
@@ -48,14 +50,16 @@ func TestShadowArgs(t *testing.T) {
 		"--secondary", "stax-secondary-api.stax-acme-shop.svc:8080",
 		"--candidate", "api.stax-acme-feature.svc:8080",
 		"--percent", "25", "--methods", "GET,POST", "--allow-unsafe", "--max-requests", "500",
-		"--until", "2026-05-01T12:00:00Z"}
+		"--until", "2026-05-01T12:00:00Z", "--kubeconfig", "/etc/stax-shadow/kubeconfig",
+		"--ignore-path", "body.ts", "--ignore-header", "Date", "--relative", "1.2", "--min-excess-rate", "0.0003"}
 	if got := shadowArgs(overlay, tg[0], "stax-acme-shop"); !slices.Equal(got, want) {
 		t.Errorf("args\n%q\nwant\n%q", got, want)
 	}
 	overlay.Shadow = &runtime.ShadowPlan{Percent: 100}
 	got := shadowArgs(overlay, shadowTarget{svc: "api", port: 9090, candidate: "c:9090"}, "stax-acme-shop")
 	if !slices.Contains(got, ":9091") || slices.Contains(got, "--methods") || slices.Contains(got, "--until") ||
-		slices.Contains(got, "--max-requests") || slices.Contains(got, "--allow-unsafe") {
+		slices.Contains(got, "--max-requests") || slices.Contains(got, "--allow-unsafe") ||
+		slices.Contains(got, "--ignore-path") || slices.Contains(got, "--relative") || !slices.Contains(got, "--kubeconfig") {
 		t.Errorf("defaults, on the metrics port: %q", got)
 	}
 
