@@ -81,10 +81,10 @@ func run(dir, tools, stax, manager string, replicas, managers int, staxArgs []st
 	}
 	fmt.Printf(`HA topology is up; Ctrl-C stops it.
 
-  etcd members     %s
-  stax-apiservers  %s (%s)
-  HAProxy          %s (TCP passthrough, checks /readyz)
-  logs             %s
+  etcd members             %s
+  stax-apiservers          %s (%s)
+  HAProxy                  %s (TCP passthrough, checks /readyz)
+  logs                     %s
 
   export KUBECONFIG=%s
   kubectl apply -n acme -f examples/shop.yaml
@@ -92,7 +92,7 @@ func run(dir, tools, stax, manager string, replicas, managers int, staxArgs []st
 `, strings.Join(t.EtcdURLs, " "), strings.Join(t.APIServerURLs, " "), strings.Join(staxArgs, " "), t.URL,
 		filepath.Join(abs(dir), "logs"), kubeconfig)
 	for _, p := range t.Processes() {
-		fmt.Printf("  %-16s pid %d\n", p.Name, p.Pid())
+		fmt.Printf("  %-24s pid %d\n", p.Name, p.Pid())
 	}
 	select {
 	case <-ctx.Done():
@@ -153,10 +153,10 @@ func runAggregated(dir, tools, stax, artifacts, kubectl string, replicas int) er
 	defer c.Stop()
 	fmt.Printf(`HA control plane is up; Ctrl-C stops it.
 
-  etcd members     %s
+  etcd members             %s
   kube-apiserver   %s
   HAProxy          %s (the APIService %s points here)
-  logs             %s
+  logs                     %s
 
   export KUBECONFIG=%s
   kubectl get apiservice %s
@@ -167,7 +167,7 @@ func runAggregated(dir, tools, stax, artifacts, kubectl string, replicas int) er
 		fmt.Printf("  %-16s pid %d\n", name, p.Cmd.Process.Pid)
 	}
 	for _, p := range etcd.Etcd {
-		fmt.Printf("  %-16s pid %d\n", p.Name, p.Pid())
+		fmt.Printf("  %-24s pid %d\n", p.Name, p.Pid())
 	}
 	<-ctx.Done()
 	return nil
