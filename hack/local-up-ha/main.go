@@ -24,6 +24,9 @@ func main() {
 	tools := flag.String("tools-bin", "_output/tools/bin", "Directory with etcd (hack/build-tools.sh).")
 	stax := flag.String("stax-apiserver", "_output/bin/stax-apiserver", "The stax-apiserver binary.")
 	replicas := flag.Int("apiservers", 3, "How many stax-apiservers run behind HAProxy.")
+	managers := flag.Int("controller-managers", 2, "How many stax-controller-managers run, leader-elected on the etcd cluster "+
+		"(the controllers, on the local runtime); not with --aggregated.")
+	manager := flag.String("stax-controller-manager", "_output/bin/stax-controller-manager", "The stax-controller-manager binary.")
 	aggregated := flag.Bool("aggregated", false, "Run the stax-apiservers aggregated behind a kube-apiserver (on the same "+
 		"etcd cluster), whose APIService points at HAProxy.")
 	artifacts := flag.String("artifacts", "artifacts/aggregated", "The manifests to apply, with --aggregated.")
@@ -33,7 +36,7 @@ func main() {
 	if *aggregated {
 		err = runAggregated(*dir, *tools, *stax, *artifacts, *kubectl, *replicas)
 	} else {
-		err = run(*dir, *tools, *stax, *replicas, flag.Args())
+		err = run(*dir, *tools, *stax, *manager, *replicas, *managers, flag.Args())
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "local-up-ha:", err)
@@ -49,7 +52,7 @@ func abs(p string) string {
 	return a
 }
 
-func run(dir, tools, stax string, replicas int, staxArgs []string) error {
+func run(dir, tools, stax, manager string, replicas, managers int, staxArgs []string) error {
 	// A fresh start each time: old certificates and data would not match.
 	if err := os.RemoveAll(dir); err != nil {
 		return err
@@ -60,11 +63,13 @@ func run(dir, tools, stax string, replicas int, staxArgs []string) error {
 		staxArgs = []string{"--runtime=none", "--controllers="}
 	}
 	t, err := hacluster.Start(ctx, hacluster.Config{
-		Dir:           abs(dir),
-		ToolsBin:      abs(tools),
-		APIServers:    replicas,
-		ExtraStaxArgs: staxArgs,
-		StaxCommand:   func(args ...string) *exec.Cmd { return exec.Command(abs(stax), args...) },
+		Dir:                      abs(dir),
+		ToolsBin:                 abs(tools),
+		APIServers:               replicas,
+		ExtraStaxArgs:            staxArgs,
+		StaxCommand:              func(args ...string) *exec.Cmd { return exec.Command(abs(stax), args...) },
+		ControllerManagers:       managers,
+		ControllerManagerCommand: func(args ...string) *exec.Cmd { return exec.Command(abs(manager), args...) },
 	})
 	if err != nil {
 		return err
@@ -76,18 +81,18 @@ func run(dir, tools, stax string, replicas int, staxArgs []string) error {
 	}
 	fmt.Printf(`HA topology is up; Ctrl-C stops it.
 
-  etcd members     %s
-  stax-apiservers  %s (%s)
-  HAProxy          %s (TCP passthrough, checks /readyz)
-  logs             %s
+  etcd members             %s
+  stax-apiservers          %s (%s)
+  HAProxy                  %s (TCP passthrough, checks /readyz)
+  logs                     %s
 
   export KUBECONFIG=%s
   kubectl apply -n acme -f examples/shop.yaml
-  kill -9 <pid of a stax-apiserver or an etcd member>, and go on
+  kill -9 <pid of a stax-apiserver, an etcd member or the leading controller manager>, and go on
 `, strings.Join(t.EtcdURLs, " "), strings.Join(t.APIServerURLs, " "), strings.Join(staxArgs, " "), t.URL,
 		filepath.Join(abs(dir), "logs"), kubeconfig)
 	for _, p := range t.Processes() {
-		fmt.Printf("  %-16s pid %d\n", p.Name, p.Pid())
+		fmt.Printf("  %-24s pid %d\n", p.Name, p.Pid())
 	}
 	select {
 	case <-ctx.Done():
@@ -148,10 +153,10 @@ func runAggregated(dir, tools, stax, artifacts, kubectl string, replicas int) er
 	defer c.Stop()
 	fmt.Printf(`HA control plane is up; Ctrl-C stops it.
 
-  etcd members     %s
+  etcd members             %s
   kube-apiserver   %s
   HAProxy          %s (the APIService %s points here)
-  logs             %s
+  logs                     %s
 
   export KUBECONFIG=%s
   kubectl get apiservice %s
@@ -162,7 +167,7 @@ func runAggregated(dir, tools, stax, artifacts, kubectl string, replicas int) er
 		fmt.Printf("  %-16s pid %d\n", name, p.Cmd.Process.Pid)
 	}
 	for _, p := range etcd.Etcd {
-		fmt.Printf("  %-16s pid %d\n", p.Name, p.Pid())
+		fmt.Printf("  %-24s pid %d\n", p.Name, p.Pid())
 	}
 	<-ctx.Done()
 	return nil

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/utils/clock"
 
@@ -143,7 +144,13 @@ func (c *Controllers) Start(ctx context.Context) {
 
 // NewInformerFactory is the informer factory controllers are built on.
 func NewInformerFactory(client versioned.Interface) externalversions.SharedInformerFactory {
-	return externalversions.NewSharedInformerFactory(client, resync)
+	return NewNamespacedInformerFactory(client, metav1.NamespaceAll)
+}
+
+// NewNamespacedInformerFactory is NewInformerFactory seeing only the
+// objects of one namespace (all of them for metav1.NamespaceAll).
+func NewNamespacedInformerFactory(client versioned.Interface, namespace string) externalversions.SharedInformerFactory {
+	return externalversions.NewSharedInformerFactoryWithOptions(client, resync, externalversions.WithNamespace(namespace))
 }
 
 // resync revisits every object now and then, in case an event was missed.

@@ -40,8 +40,10 @@ const etcdTimeout = 10 * time.Second
 
 // Options configure stax-controller-manager.
 type Options struct {
-	Kubeconfig          string
-	Controllers         []string
+	Kubeconfig  string
+	Controllers []string
+	// Namespace, if set, is the only namespace the controllers act in.
+	Namespace           string
 	DataDir             string
 	LeaderElect         bool
 	ElectionEtcdServers []string
@@ -76,6 +78,8 @@ func NewOptions() *Options {
 func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.Kubeconfig, "kubeconfig", o.Kubeconfig, "kubeconfig of stax-apiserver (or of kube-apiserver in front of it).")
 	fs.StringSliceVar(&o.Controllers, "controllers", o.Controllers, fmt.Sprintf("Controllers to run. Known: %v.", sets.List(controller.Known)))
+	fs.StringVar(&o.Namespace, "namespace", o.Namespace, "Act only on the objects of this namespace (organization); empty: all. "+
+		"For splitting environments among managers or keeping tests apart, not for security: the kubeconfig still allows all.")
 	fs.StringVar(&o.DataDir, "data-dir", o.DataDir, "Directory of the local runtime: working directories and logs.")
 	o.Runtime.AddFlags(fs)
 	fs.BoolVar(&o.LeaderElect, "leader-elect", o.LeaderElect, "Run controllers only while leading, elected through etcd.")
@@ -185,7 +189,7 @@ func (o *Options) Run(ctx context.Context) error {
 	// Out of the API server no request is seen: only spec changes count as
 	// use for the idle timeout.
 	tracker := activity.NewTracker(v1alpha1.GroupName)
-	informers := controller.NewInformerFactory(client)
+	informers := controller.NewNamespacedInformerFactory(client, o.Namespace)
 	controllers, err := controller.New(o.Controllers, controller.Config{
 		Client: client, Informers: informers, Runtime: rt, Activity: tracker,
 	})

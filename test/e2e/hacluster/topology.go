@@ -54,6 +54,14 @@ type Config struct {
 	APIServers int
 	// ExtraStaxArgs are added to every stax-apiserver's flags.
 	ExtraStaxArgs []string
+	// ControllerManagers is how many stax-controller-managers run, leader
+	// elected on the etcd cluster; default none.
+	ControllerManagers int
+	// ControllerManagerCommand returns the command that runs
+	// stax-controller-manager with args.
+	ControllerManagerCommand func(args ...string) *exec.Cmd
+	// ExtraControllerManagerArgs are added to every manager's flags.
+	ExtraControllerManagerArgs []string
 	// StartTimeout bounds each wait; default 3 minutes.
 	StartTimeout time.Duration
 }
@@ -68,6 +76,8 @@ type Topology struct {
 	// APIServerURLs are the replicas' own endpoints, for /readyz.
 	APIServerURLs []string
 	HAProxy       *HAProxy
+	// ControllerManagers are the leader-elected controller managers.
+	ControllerManagers []*Process
 	// URL is HAProxy's frontend: where clients talk to the API.
 	URL string
 	// CAFile signed the shared serving certificate and the client
@@ -75,6 +85,9 @@ type Topology struct {
 	CAFile string
 	// ClientCert and ClientKey are an admin (AdminGroup) client certificate.
 	ClientCert, ClientKey string
+	// KEKFile is the key-encryption key every replica shares its token
+	// keys through etcd with (--key-encryption-key-file, docs/replicas.md).
+	KEKFile string
 
 	pki string
 	ca  *cluster.CA
@@ -99,6 +112,9 @@ func Start(ctx context.Context, cfg Config) (_ *Topology, err error) {
 		return nil, err
 	}
 	t.URL = t.HAProxy.URL
+	if err := t.startControllerManagers(ctx); err != nil {
+		return nil, err
+	}
 	return t, nil
 }
 
@@ -137,8 +153,11 @@ func StartEtcd(ctx context.Context, cfg Config) (_ *Topology, err error) {
 	return t, nil
 }
 
-// Stop ends HAProxy, the apiservers, then etcd.
+// Stop ends the controller managers, HAProxy, the apiservers, then etcd.
 func (t *Topology) Stop() {
+	for _, p := range t.ControllerManagers {
+		p.Stop()
+	}
 	if t.HAProxy != nil {
 		t.HAProxy.Stop()
 	}
@@ -152,7 +171,7 @@ func (t *Topology) Stop() {
 
 // Processes are every component, for logs.
 func (t *Topology) Processes() []*Process {
-	all := append(append([]*Process{}, t.Etcd...), t.APIServers...)
+	all := append(append(append([]*Process{}, t.Etcd...), t.APIServers...), t.ControllerManagers...)
 	if t.HAProxy != nil {
 		all = append(all, t.HAProxy.Process)
 	}
@@ -171,8 +190,10 @@ func (t *Topology) issueCertificates() error {
 	if _, _, err = t.ca.IssueServing(t.pki, "stax-apiserver", "localhost", "127.0.0.1"); err != nil {
 		return err
 	}
-	t.ClientCert, t.ClientKey, err = t.ca.IssueClient(t.pki, "admin", "ha-admin", AdminGroup)
-	return err
+	if t.ClientCert, t.ClientKey, err = t.ca.IssueClient(t.pki, "admin", "ha-admin", AdminGroup); err != nil {
+		return err
+	}
+	return t.writeKEK()
 }
 
 func (t *Topology) startEtcd(ctx context.Context) error {
@@ -240,6 +261,7 @@ func (t *Topology) startAPIServers(ctx context.Context) error {
 			"--tls-private-key-file=" + key,
 			"--client-ca-file=" + t.CAFile,
 			"--etcd-servers=" + strings.Join(t.EtcdURLs, ","),
+			"--key-encryption-key-file=" + t.KEKFile,
 			"-v=1",
 		}, t.cfg.ExtraStaxArgs...)
 		p := newProcess(name, t.logPath(name), t.cfg.StaxCommand(args...))

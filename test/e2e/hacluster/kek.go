@@ -1,0 +1,19 @@
+package hacluster
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"os"
+	"path/filepath"
+)
+
+// writeKEK writes a fresh 32-byte key-encryption key, base64, as
+// docs/replicas.md makes one (head -c 32 /dev/urandom | base64).
+func (t *Topology) writeKEK() error {
+	key := make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
+		return err
+	}
+	t.KEKFile = filepath.Join(t.pki, "kek")
+	return os.WriteFile(t.KEKFile, []byte(base64.StdEncoding.EncodeToString(key)+"\n"), 0o600)
+}
