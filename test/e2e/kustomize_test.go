@@ -162,13 +162,13 @@ func TestApplyKustomizations(t *testing.T) {
 	if len(members) != 3 || slices.ContainsFunc(members, func(m string) bool { return !strings.HasPrefix(m, "https://") }) {
 		t.Errorf("ha: --etcd-servers=%s, want three members over TLS", etcdServers)
 	}
-	for _, f := range []string{"etcd-cafile", "etcd-certfile", "etcd-keyfile", "tls-cert-file", "tls-private-key-file", "token-keys-dir"} {
+	for _, f := range []string{"etcd-cafile", "etcd-certfile", "etcd-keyfile", "tls-cert-file", "tls-private-key-file", "key-encryption-key-file"} {
 		if v, ok := flag(server.Args, f); !ok || v == "" {
 			t.Errorf("ha: stax-apiserver has no --%s", f)
 		}
 	}
-	if v, _ := flag(server.Args, "token-key-rotation-period"); v != "87600h" {
-		t.Errorf("ha: --token-key-rotation-period=%q: replicas would rotate the shared key set each on its own", v)
+	if _, ok := flag(server.Args, "token-keys-dir"); ok {
+		t.Errorf("ha: --token-keys-dir: the replicas' key set is the one sealed in etcd, not a directory")
 	}
 	if v, ok := flag(server.Args, "controllers"); !ok || v != "" {
 		t.Errorf("ha: stax-apiserver runs controllers in-process (--controllers=%q, set: %v)", v, ok)
@@ -198,8 +198,10 @@ func TestApplyKustomizations(t *testing.T) {
 	if pdb.Spec.MinAvailable == nil || pdb.Spec.MinAvailable.IntValue() != 2 {
 		t.Errorf("ha: PodDisruptionBudget minAvailable %v, want 2 of 3", pdb.Spec.MinAvailable)
 	}
-	if _, ok := ha["PersistentVolumeClaim/stax-token-keys"]; !ok {
-		t.Errorf("ha: no shared volume of the token key set")
+	if !slices.ContainsFunc(pod.Volumes, func(v corev1.Volume) bool {
+		return v.Secret != nil && v.Secret.SecretName == "stax-key-encryption-key"
+	}) {
+		t.Errorf("ha: the key-encryption key is not mounted from the Secret stax-key-encryption-key")
 	}
 
 	if *manager.Spec.Replicas < 2 {
