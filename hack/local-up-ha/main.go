@@ -25,7 +25,7 @@ func main() {
 	stax := flag.String("stax-apiserver", "_output/bin/stax-apiserver", "The stax-apiserver binary.")
 	replicas := flag.Int("apiservers", 3, "How many stax-apiservers run behind HAProxy.")
 	managers := flag.Int("controller-managers", 2, "How many stax-controller-managers run, leader-elected on the etcd cluster "+
-		"(the controllers, on the local runtime); not with --aggregated.")
+		"(the controllers, on the local runtime).")
 	manager := flag.String("stax-controller-manager", "_output/bin/stax-controller-manager", "The stax-controller-manager binary.")
 	aggregated := flag.Bool("aggregated", false, "Run the stax-apiservers aggregated behind a kube-apiserver (on the same "+
 		"etcd cluster), whose APIService points at HAProxy.")
@@ -34,7 +34,7 @@ func main() {
 	flag.Parse()
 	var err error
 	if *aggregated {
-		err = runAggregated(*dir, *tools, *stax, *artifacts, *kubectl, *replicas)
+		err = runAggregated(*dir, *tools, *stax, *manager, *artifacts, *kubectl, *replicas, *managers)
 	} else {
 		err = run(*dir, *tools, *stax, *manager, *replicas, *managers, flag.Args())
 	}
@@ -108,13 +108,23 @@ func run(dir, tools, stax, manager string, replicas, managers int, staxArgs []st
 // runAggregated starts the etcd cluster, then kube-apiserver and the
 // replicas on it (test/e2e/cluster), HAProxy in front of the replicas, and
 // the APIService pointing at HAProxy: kube-apiserver's front-proxy client
-// certificate passes through to whichever replica HAProxy picks.
-func runAggregated(dir, tools, stax, artifacts, kubectl string, replicas int) error {
+// certificate passes through to whichever replica HAProxy picks. The
+// replicas share the token keys through etcd (--key-encryption-key-file)
+// and run no controllers: the managers do, leader-elected on the cluster,
+// through kube-apiserver.
+func runAggregated(dir, tools, stax, manager, artifacts, kubectl string, replicas, managers int) error {
 	kubectlPath, err := exec.LookPath(kubectl)
 	if err != nil {
 		return err
 	}
 	if err := os.RemoveAll(dir); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	kek := filepath.Join(abs(dir), "kek")
+	if err := hacluster.WriteKEK(kek); err != nil {
 		return err
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -131,11 +141,13 @@ func runAggregated(dir, tools, stax, artifacts, kubectl string, replicas int) er
 		}
 	}()
 	c, err := cluster.Start(ctx, cluster.Config{
-		Dir:          abs(dir),
-		ToolsBin:     abs(tools),
-		Artifacts:    abs(artifacts),
-		Kubectl:      kubectlPath,
-		StaxCommand:  func(args ...string) *exec.Cmd { return exec.Command(abs(stax), args...) },
+		Dir:       abs(dir),
+		ToolsBin:  abs(tools),
+		Artifacts: abs(artifacts),
+		Kubectl:   kubectlPath,
+		StaxCommand: func(args ...string) *exec.Cmd {
+			return exec.Command(abs(stax), append(args, "--key-encryption-key-file="+kek, "--controllers=")...)
+		},
 		EtcdServers:  etcd.EtcdURLs,
 		StaxReplicas: replicas,
 		StaxFront: func(ctx context.Context, urls []string, caFile string) (int, error) {
@@ -151,6 +163,28 @@ func runAggregated(dir, tools, stax, artifacts, kubectl string, replicas int) er
 		return err
 	}
 	defer c.Stop()
+	var ms []*exec.Cmd
+	defer func() {
+		for _, m := range ms {
+			_ = m.Process.Kill()
+			_ = m.Wait()
+		}
+	}()
+	for i := range managers {
+		name := fmt.Sprintf("stax-controller-manager%d", i)
+		log, err := os.Create(filepath.Join(abs(dir), "logs", name+".log"))
+		if err != nil {
+			return err
+		}
+		m := exec.Command(abs(manager), "--kubeconfig="+c.AdminKubeconfig,
+			"--data-dir="+filepath.Join(abs(dir), name), "--leader-elect-identity="+name,
+			"--leader-elect-etcd-servers="+strings.Join(etcd.EtcdURLs, ","))
+		m.Stdout, m.Stderr = log, log
+		if err := m.Start(); err != nil {
+			return err
+		}
+		ms = append(ms, m)
+	}
 	fmt.Printf(`HA control plane is up; Ctrl-C stops it.
 
   etcd members             %s
@@ -168,6 +202,9 @@ func runAggregated(dir, tools, stax, artifacts, kubectl string, replicas int) er
 	}
 	for _, p := range etcd.Etcd {
 		fmt.Printf("  %-24s pid %d\n", p.Name, p.Pid())
+	}
+	for i, m := range ms {
+		fmt.Printf("  %-24s pid %d\n", fmt.Sprintf("stax-controller-manager%d", i), m.Process.Pid)
 	}
 	<-ctx.Done()
 	return nil

@@ -7,13 +7,18 @@ import (
 	"path/filepath"
 )
 
-// writeKEK writes a fresh 32-byte key-encryption key, base64, as
-// docs/replicas.md makes one (head -c 32 /dev/urandom | base64).
+// writeKEK writes the topology's key-encryption key.
 func (t *Topology) writeKEK() error {
+	t.KEKFile = filepath.Join(t.pki, "kek")
+	return WriteKEK(t.KEKFile)
+}
+
+// WriteKEK writes a fresh 32-byte key-encryption key, base64, as
+// docs/replicas.md makes one (head -c 32 /dev/urandom | base64).
+func WriteKEK(path string) error {
 	key := make([]byte, 32)
 	if _, err := rand.Read(key); err != nil {
 		return err
 	}
-	t.KEKFile = filepath.Join(t.pki, "kek")
-	return os.WriteFile(t.KEKFile, []byte(base64.StdEncoding.EncodeToString(key)+"\n"), 0o600)
+	return os.WriteFile(path, []byte(base64.StdEncoding.EncodeToString(key)+"\n"), 0o600)
 }
