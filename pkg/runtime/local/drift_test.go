@@ -5,6 +5,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -95,9 +96,14 @@ func TestDriftReplacedInPlace(t *testing.T) {
 		t.Fatal(err)
 	}
 	var got []runtime.Drift
+	// Until env has exec'd sleep, the process shows sh's environment
+	// (PWD, no EXTRA): wait for the replacement to settle.
 	eventually(t, 10*time.Second, "command and env drift", func() (bool, string) {
 		got = drift(t, rt, plan)
-		return len(got) == 2, describeDrift(got)
+		settled := slices.ContainsFunc(got, func(d runtime.Drift) bool {
+			return d.Field == runtime.DriftEnv && strings.Contains(d.Actual, "EXTRA=1")
+		})
+		return len(got) == 2 && settled, describeDrift(got)
 	})
 	byField := map[string]runtime.Drift{}
 	for _, d := range got {
