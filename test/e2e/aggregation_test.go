@@ -172,7 +172,20 @@ func TestAggregatedBehindKubeAPIServer(t *testing.T) {
 		if out != "db api web" {
 			t.Errorf("services of shop: %q", out)
 		}
-		out = kubectl(t, "", "explain", "environment.spec.blueprint")
+		// kube-apiserver aggregates the group's OpenAPI v3 document a
+		// moment after the APIService is Available: explain waits for it,
+		// as a user retrying would.
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			var err error
+			if out, err = c.Kubectl(ctx, nil, "explain", "environment.spec.blueprint"); err == nil {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatal(err)
+			}
+			time.Sleep(500 * time.Millisecond)
+		}
 		if !strings.Contains(out, "services") || !strings.Contains(out, "GROUP:      stax.microstax.ai") {
 			t.Errorf("explain environment.spec.blueprint:\n%s", out)
 		}
