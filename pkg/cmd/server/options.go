@@ -5,6 +5,7 @@ package server
 import (
 	"fmt"
 	"io"
+	"k8s.io/apimachinery/pkg/api/resource"
 	"net"
 	"os"
 	"path/filepath"
@@ -52,6 +53,11 @@ const etcdPathPrefix = "/registry/stax.microstax.ai"
 // memory (docs/benchmarks.md).
 const DefaultGCPercent = 400
 
+// DefaultGCHeapHeadroom bounds that memory: once the live heap is past a
+// quarter of it, the target falls so that the heap grows by at most this
+// much before a collection, down to Go's default of 100 (pkg/gctune).
+const DefaultGCHeapHeadroom = "512Mi"
+
 // Options is everything stax-apiserver can be told.
 type Options struct {
 	Recommended *genericoptions.RecommendedOptions
@@ -77,6 +83,9 @@ type Options struct {
 	// GCPercent is the Go collector's target (GOGC), unless the GOGC
 	// environment variable is set; 0 leaves the runtime's default.
 	GCPercent int
+	// GCHeapHeadroom, if not zero, makes GCPercent the most: the target
+	// follows the live heap (pkg/gctune).
+	GCHeapHeadroom resource.QuantityValue
 	// BlueprintLimits are the --max-* bounds of blueprints.
 	BlueprintLimits *BlueprintLimitsOptions
 	// MaxYAMLExpandedBytes bounds a YAML body with its aliases written out.
@@ -111,6 +120,7 @@ func NewOptions(out, errOut io.Writer) *Options {
 		Controllers:        append([]string{}, controller.Defaults...),
 		Identity:           NewIdentityOptions(),
 		GCPercent:          DefaultGCPercent,
+		GCHeapHeadroom:     resource.QuantityValue{Quantity: resource.MustParse(DefaultGCHeapHeadroom)},
 		ClientCertCacheTTL: certcache.DefaultTTL,
 		BlueprintLimits:    NewBlueprintLimitsOptions(),
 		Assistant:          NewAssistantOptions(),
@@ -147,6 +157,9 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 		"verifying its signatures again; 0 verifies on every request.")
 	fs.IntVar(&o.GCPercent, "gc-percent", o.GCPercent, "Garbage collection target percentage (as GOGC): "+
 		"higher spends memory to save CPU; 0 keeps Go's default. The GOGC environment variable, when set, wins.")
+	fs.Var(&o.GCHeapHeadroom, "gc-heap-headroom", "How much the heap may grow past what is live before a collection, "+
+		"once the live heap is large: the collector's target falls from --gc-percent toward 100 as it grows. "+
+		"0 keeps --gc-percent fixed.")
 	o.addBodyLimitFlags(fs)
 }
 
@@ -282,6 +295,9 @@ func (o *Options) Validate() error {
 	}
 	if o.GCPercent < 0 {
 		errs = append(errs, fmt.Sprintf("--gc-percent must be 0 or more, not %d", o.GCPercent))
+	}
+	if o.GCHeapHeadroom.Sign() < 0 {
+		errs = append(errs, fmt.Sprintf("--gc-heap-headroom must be 0 or more, not %s", o.GCHeapHeadroom.String()))
 	}
 	errs = append(errs, o.validateBodyLimits()...)
 	if o.EmbeddedEtcdPort < 0 || o.EmbeddedEtcdPort > 65535 {

@@ -26,6 +26,7 @@ import (
 	"github.com/microstax/stax/pkg/certs"
 	"github.com/microstax/stax/pkg/controller"
 	"github.com/microstax/stax/pkg/etcd"
+	"github.com/microstax/stax/pkg/gctune"
 	"github.com/microstax/stax/pkg/generated/clientset/versioned"
 	generatedopenapi "github.com/microstax/stax/pkg/generated/openapi"
 )
@@ -63,12 +64,10 @@ func NewCommand(ctx context.Context, o *Options) *cobra.Command {
 // config is built from: an embedded etcd member when no --etcd-servers were
 // given, and the runtime.
 func (o *Options) Run(ctx context.Context) error {
-	if _, set := os.LookupEnv("GOGC"); !set && o.GCPercent > 0 {
-		debug.SetGCPercent(o.GCPercent)
-	}
 	etcdServers := o.Recommended.Etcd.StorageConfig.Transport.ServerList
 	ctx, stop := context.WithCancelCause(ctx)
 	defer stop(nil)
+	o.tuneCollector(ctx)
 	defer o.shared.close()
 	if o.embeddedEtcd() {
 		member, err := etcd.Start(etcd.Config{DataDir: o.DataDir, ClientPort: o.EmbeddedEtcdPort})
@@ -239,4 +238,19 @@ func (o *Options) writeAdminKubeconfig() error {
 	}
 	klog.InfoS("Admin kubeconfig written", "path", o.AdminKubeconfig, "server", server)
 	return nil
+}
+
+// tuneCollector applies --gc-percent and --gc-heap-headroom, unless the
+// GOGC environment variable says otherwise.
+func (o *Options) tuneCollector(ctx context.Context) {
+	if _, set := os.LookupEnv("GOGC"); set || o.GCPercent == 0 {
+		return
+	}
+	headroom := o.GCHeapHeadroom.Value()
+	if headroom == 0 {
+		debug.SetGCPercent(o.GCPercent)
+		return
+	}
+	policy := gctune.Policy{MaxPercent: o.GCPercent, MinPercent: min(100, o.GCPercent), Headroom: uint64(headroom)}
+	go gctune.Run(ctx, policy, time.Second)
 }

@@ -161,6 +161,9 @@ func TestValidate(t *testing.T) {
 	o.Runtime.Name = "none"
 	o.Runtime.Kubeconfig = "/k"
 	o.GCPercent = -1
+	if err := o.GCHeapHeadroom.Set("-1Mi"); err != nil {
+		t.Fatal(err)
+	}
 	err := o.Validate()
 	if err == nil {
 		t.Fatal("wrong options validated")
@@ -170,6 +173,7 @@ func TestValidate(t *testing.T) {
 		"--controllers: the environment controller needs a runtime (--runtime=none)",
 		"--runtime-kubeconfig is only for --runtime=kubernetes",
 		"--gc-percent must be 0 or more",
+		"--gc-heap-headroom must be 0 or more, not -1Mi",
 	} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not say %q", err, want)
