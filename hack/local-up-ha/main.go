@@ -163,23 +163,21 @@ func runAggregated(dir, tools, stax, manager, artifacts, kubectl string, replica
 		return err
 	}
 	defer c.Stop()
-	var ms []*exec.Cmd
+	var ms []*hacluster.Process
 	defer func() {
 		for _, m := range ms {
-			_ = m.Process.Kill()
-			_ = m.Wait()
+			m.Stop()
 		}
 	}()
 	for i := range managers {
 		name := fmt.Sprintf("stax-controller-manager%d", i)
-		log, err := os.Create(filepath.Join(abs(dir), "logs", name+".log"))
-		if err != nil {
-			return err
-		}
-		m := exec.Command(abs(manager), "--kubeconfig="+c.AdminKubeconfig,
-			"--data-dir="+filepath.Join(abs(dir), name), "--leader-elect-identity="+name,
-			"--leader-elect-etcd-servers="+strings.Join(etcd.EtcdURLs, ","))
-		m.Stdout, m.Stderr = log, log
+		m := hacluster.NewProcess(name, filepath.Join(abs(dir), "logs", name+".log"),
+			exec.Command(abs(manager), "--kubeconfig="+c.AdminKubeconfig,
+				"--data-dir="+filepath.Join(abs(dir), name), "--leader-elect-identity="+name,
+				"--leader-elect-etcd-servers="+strings.Join(etcd.EtcdURLs, ",")))
+		// A manager exits when it loses leadership; as its Deployment's
+		// kubelet would, start it again.
+		m.Supervise(hacluster.ManagerRestartDelay)
 		if err := m.Start(); err != nil {
 			return err
 		}
@@ -203,8 +201,8 @@ func runAggregated(dir, tools, stax, manager, artifacts, kubectl string, replica
 	for _, p := range etcd.Etcd {
 		fmt.Printf("  %-24s pid %d\n", p.Name, p.Pid())
 	}
-	for i, m := range ms {
-		fmt.Printf("  %-24s pid %d\n", fmt.Sprintf("stax-controller-manager%d", i), m.Process.Pid)
+	for _, m := range ms {
+		fmt.Printf("  %-24s pid %d (restarted when it ends)\n", m.Name, m.Pid())
 	}
 	<-ctx.Done()
 	return nil

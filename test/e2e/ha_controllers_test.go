@@ -10,6 +10,7 @@ import (
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/sets"
 
 	staxv1 "github.com/microstax/stax/pkg/apis/stax/v1alpha1"
 	"github.com/microstax/stax/pkg/generated/clientset/versioned"
@@ -65,8 +66,11 @@ func (l *controllerLoad) created() []string {
 }
 
 // probeController creates name (retried while the fault keeps the API
-// away) and returns how long after since it was first seen Ready.
-func probeController(client versioned.Interface, name string, since time.Time) (time.Duration, error) {
+// away) and returns how long after since it was first seen Ready, and
+// when each step was seen on the way: the create acknowledged, then each
+// phase, which tells a controller that saw the object late from one
+// whose writes were slow.
+func probeController(client versioned.Interface, name string, since time.Time) (time.Duration, string, error) {
 	envs := client.StaxV1alpha1().Environments(haControllerNamespace)
 	deadline := since.Add(haControllerActs + haCheckDeadline)
 	for {
@@ -77,23 +81,26 @@ func probeController(client versioned.Interface, name string, since time.Time) (
 			break
 		}
 		if time.Now().After(deadline) {
-			return 0, fmt.Errorf("creating %s: %w", name, err)
+			return 0, "", fmt.Errorf("creating %s: %w", name, err)
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
+	steps := []string{"created " + time.Since(since).Round(100*time.Millisecond).String()}
 	var phase staxv1.EnvironmentPhase
 	for time.Now().Before(deadline) {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		e, err := envs.Get(ctx, name, metav1.GetOptions{})
 		cancel()
-		if err == nil {
-			if phase = e.Status.Phase; phase == staxv1.EnvironmentReady {
-				return time.Since(since), nil
+		if err == nil && e.Status.Phase != phase {
+			phase = e.Status.Phase
+			steps = append(steps, fmt.Sprintf("%s %s", phase, time.Since(since).Round(100*time.Millisecond)))
+			if phase == staxv1.EnvironmentReady {
+				return time.Since(since), strings.Join(steps, ", "), nil
 			}
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	return 0, fmt.Errorf("%s not Ready %s after the fault (phase %q)", name, time.Since(since).Round(time.Second), phase)
+	return 0, strings.Join(steps, ", "), fmt.Errorf("%s not Ready %s after the fault (phase %q)", name, time.Since(since).Round(time.Second), phase)
 }
 
 // notSettled waits until every named environment is Ready and returns
@@ -125,29 +132,62 @@ func notSettled(client versioned.Interface, names []string, timeout time.Duratio
 	}
 }
 
-// deleteEnvironments removes a fault's environments, so their processes
-// do not pile up over the faults; the next fault's settled check would
-// show a controller that stopped working.
-func deleteEnvironments(client versioned.Interface, names []string) {
+// deleteEnvironments removes a fault's environments and waits until they
+// are gone, so their processes do not pile up over the faults and the
+// next fault starts on an idle controller: 19 deletions still being
+// worked through once held the next fault's probe back by 7 s. How long
+// it took is returned for the log.
+func deleteEnvironments(client versioned.Interface, names []string) (time.Duration, error) {
+	began := time.Now()
 	envs := client.StaxV1alpha1().Environments(haControllerNamespace)
 	for _, n := range names {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		_ = envs.Delete(ctx, n, metav1.DeleteOptions{})
 		cancel()
 	}
+	left := sets.New(names...)
+	for deadline := time.Now().Add(haCheckDeadline); left.Len() > 0; {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		list, err := envs.List(ctx, metav1.ListOptions{})
+		cancel()
+		if err == nil {
+			still := sets.New[string]()
+			for _, e := range list.Items {
+				if left.Has(e.Name) {
+					still.Insert(e.Name)
+				}
+			}
+			left = still
+		}
+		if left.Len() == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			return time.Since(began), fmt.Errorf("%d environments not gone %s after their deletion: %v", left.Len(), haCheckDeadline, sets.List(left))
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	return time.Since(began), nil
 }
 
-// restartExitedManagers starts again any manager that ended on its own
-// (a manager exits when it loses leadership), as its supervisor would.
-func restartExitedManagers(t *testing.T, topo *hacluster.Topology) []string {
+// managerRestarts counts, per manager, how often its supervisor started
+// it again (a manager exits when it loses leadership).
+func managerRestarts(topo *hacluster.Topology) map[string]int {
+	n := map[string]int{}
+	for _, p := range topo.ControllerManagers {
+		n[p.Name] = p.Restarts()
+	}
+	return n
+}
+
+// restartedSince lists the managers restarted since before, with their
+// log's end: why each ended is in there.
+func restartedSince(t *testing.T, topo *hacluster.Topology, before map[string]int) []string {
 	var restarted []string
 	for _, p := range topo.ControllerManagers {
-		if !p.Running() {
-			t.Logf("%s ended on its own; end of its log:\n%s", p.Name, p.Tail(5))
-			if err := p.Start(); err != nil {
-				t.Fatal(err)
-			}
-			restarted = append(restarted, p.Name)
+		if d := p.Restarts() - before[p.Name]; d > 0 {
+			restarted = append(restarted, fmt.Sprintf("%s ×%d", p.Name, d))
+			t.Logf("%s was restarted %d times by its supervisor; its log before the last:\n%s", p.Name, d, p.TailBefore(hacluster.RestartNote, 6))
 		}
 	}
 	return restarted

@@ -21,6 +21,14 @@ const ControllerElectionPrefix = "/stax.microstax.ai/controller-manager/leader"
 // on two busy cores (2–5 s) does not end a live leader's session.
 const ControllerElectionTTL = 6 * time.Second
 
+// ManagerRestartDelay is how soon the managers' supervisor starts one
+// that ended: a manager exits when its etcd session ends (lost
+// leadership), as kube-controller-manager does, and relies on being
+// started again. A kubelet waits 10 s, doubling, after repeated exits; a
+// second here keeps the faults' figures about the election, not the
+// backoff.
+const ManagerRestartDelay = time.Second
+
 // startControllerManagers runs cfg.ControllerManagers managers, leader
 // elected on the topology's etcd, reaching the API through HAProxy with
 // the admin's kubeconfig, and waits until one leads.
@@ -42,7 +50,8 @@ func (t *Topology) startControllerManagers(ctx context.Context) error {
 			"--leader-elect-identity=" + name,
 			"-v=1",
 		}, t.cfg.ExtraControllerManagerArgs...)
-		p := newProcess(name, t.logPath(name), t.cfg.ControllerManagerCommand(args...))
+		p := NewProcess(name, t.logPath(name), t.cfg.ControllerManagerCommand(args...))
+		p.Supervise(ManagerRestartDelay)
 		if err := p.Start(); err != nil {
 			return err
 		}

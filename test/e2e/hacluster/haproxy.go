@@ -46,7 +46,7 @@ func StartHAProxy(ctx context.Context, dir, binary, caFile string, backends []st
 		return nil, err
 	}
 	// -db: foreground, logs on stderr.
-	h.Process = newProcess("haproxy", filepath.Join(dir, "logs", "haproxy.log"), exec.Command(binary, "-db", "-f", cfgPath))
+	h.Process = NewProcess("haproxy", filepath.Join(dir, "logs", "haproxy.log"), exec.Command(binary, "-db", "-f", cfgPath))
 	if err := h.Start(); err != nil {
 		return nil, err
 	}

@@ -207,7 +207,7 @@ func (t *Topology) startEtcd(ctx context.Context) error {
 		args := append(cluster.EtcdArgs(m, members),
 			"--heartbeat-interval="+strconv.Itoa(EtcdHeartbeatMillis),
 			"--election-timeout="+strconv.Itoa(EtcdElectionMillis))
-		p := newProcess(m.Name, t.logPath(m.Name), exec.Command(filepath.Join(t.cfg.ToolsBin, "etcd"), args...))
+		p := NewProcess(m.Name, t.logPath(m.Name), exec.Command(filepath.Join(t.cfg.ToolsBin, "etcd"), args...))
 		if err := p.Start(); err != nil {
 			return err
 		}
@@ -264,7 +264,7 @@ func (t *Topology) startAPIServers(ctx context.Context) error {
 			"--key-encryption-key-file=" + t.KEKFile,
 			"-v=1",
 		}, t.cfg.ExtraStaxArgs...)
-		p := newProcess(name, t.logPath(name), t.cfg.StaxCommand(args...))
+		p := NewProcess(name, t.logPath(name), t.cfg.StaxCommand(args...))
 		if err := p.Start(); err != nil {
 			return err
 		}
@@ -395,11 +395,17 @@ func (t *Topology) WriteKubeconfig(path string) error {
 	return clientcmd.WriteToFile(*cfg, path)
 }
 
-// Exited closes when any process ends on its own.
+// Exited yields each process that ends on its own, but for the
+// supervised ones, which their supervisor starts again.
 func (t *Topology) Exited() <-chan *Process {
 	ch := make(chan *Process, len(t.Processes()))
 	for _, p := range t.Processes() {
-		done := p.done
+		p.mu.Lock()
+		done, supervised := p.done, p.restartAfter > 0
+		p.mu.Unlock()
+		if supervised || done == nil {
+			continue
+		}
 		go func() {
 			<-done
 			ch <- p
