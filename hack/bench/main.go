@@ -113,6 +113,13 @@ func main() {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
 	}
+	for name, v := range map[string]int{"growth-creates": o.growthCreates, "growth-updates": o.growthUpdates,
+		"growth-lists": o.growthLists, "page-size": o.pageSize, "fanout-updates": o.fanoutUpdates} {
+		if v < 1 {
+			fmt.Fprintf(os.Stderr, "--%s must be at least 1\n", name)
+			os.Exit(2)
+		}
+	}
 	q, err := resource.ParseQuantity(maxRSS)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "bad --max-rss %q: %v\n", maxRSS, err)

@@ -157,13 +157,11 @@ func growthPhase(ctx context.Context, c *cluster.Cluster, targets []*target, spe
 			storeOf[t.name] = s
 		}
 		// The timed creates of one step must fit below the next.
-		prev := 0
-		for _, n := range o.growth {
-			if n < prev {
-				return nil, nil, fmt.Errorf("--growth %v: each step needs at least the %d objects of the step before and its "+
-					"--growth-creates (%d × %d targets sharing a store)", o.growth, prev, o.growthCreates, len(s.targets))
+		for i := 1; i < len(o.growth); i++ {
+			if held := o.growth[i-1] + o.growthCreates*len(s.targets); o.growth[i] < held {
+				return nil, nil, fmt.Errorf("--growth %v: %d is below the %d objects %s holds after the step before "+
+					"(%d, plus --growth-creates %d × %d targets)", o.growth, o.growth[i], held, s.ns, o.growth[i-1], o.growthCreates, len(s.targets))
 			}
-			prev = n + o.growthCreates*len(s.targets)
 		}
 		if err := namespace(ctx, c, s.ns); err != nil {
 			return nil, nil, err
@@ -174,6 +172,9 @@ func growthPhase(ctx context.Context, c *cluster.Cluster, targets []*target, spe
 	for _, n := range o.growth {
 		step := growthStep{objects: n, byTarget: map[string]*growthResult{}}
 		for _, s := range stores {
+			if s.held == n { // the timed creates of the step before filled it
+				continue
+			}
 			fmt.Fprintf(os.Stderr, "== growth: filling %s from %d to %d\n", s.ns, s.held, n)
 			_, elapsed, err := createMany(ctx, s.targets[0], s.ns, spec, s.held, n-s.held, growthClients)
 			if err != nil {
