@@ -7,7 +7,9 @@
 //
 // It measures create throughput and latency at several concurrencies, a list
 // of many objects, watch delivery latency and the RSS of the servers, and
-// prints a Markdown report. It is not a test and CI does not run it; see
+// prints a Markdown report. With --growth and --fanout it measures instead
+// how those costs grow with the objects held and with the watchers
+// (scale.go). It is not a test and CI does not run it; see
 // docs/benchmarks.md for how to run it and for results.
 package main
 
@@ -17,7 +19,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -32,6 +36,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -53,11 +58,19 @@ type options struct {
 	staxArgs                                       []string
 	staxProfile                                    string
 	staxProfileFor                                 time.Duration
+
+	// The scale phases (scale.go); they replace the phases above when set.
+	growth, fanout                                      []int
+	growthCreates, growthUpdates, growthLists, pageSize int
+	fanoutUpdates                                       int
+	fanoutInterval                                      time.Duration
+	// maxRSS bounds the sum of every process's VmRSS, in KiB.
+	maxRSS int64
 }
 
 func main() {
 	var o options
-	var conc, targets, staxArgs string
+	var conc, targets, staxArgs, growth, fanout, maxRSS string
 	flag.StringVar(&o.dir, "dir", "_output/bench", "Work directory (emptied first).")
 	flag.StringVar(&o.tools, "tools-bin", "_output/tools/bin", "etcd and kube-apiserver (hack/build-tools.sh).")
 	flag.StringVar(&o.stax, "stax-apiserver", "_output/bin/stax-apiserver", "The stax-apiserver binary.")
@@ -77,16 +90,42 @@ func main() {
 		"the first direct create row at the highest concurrency, to this file (go tool pprof).")
 	flag.DurationVar(&o.staxProfileFor, "stax-profile-duration", 5*time.Second, "How long --stax-profile samples; "+
 		"give --creates enough objects to last that long.")
+	flag.StringVar(&growth, "growth", "", "Instead of the phases above, measure how lists, memory, watch delivery and creates "+
+		"grow with the objects held: fill each store to each of these counts in turn (for example 1000,10000,100000).")
+	flag.IntVar(&o.growthCreates, "growth-creates", 1000, "Further creates per target timed at each --growth step.")
+	flag.IntVar(&o.growthUpdates, "growth-updates", 200, "Updates whose watch delivery is timed at each --growth step.")
+	flag.IntVar(&o.growthLists, "growth-lists", 3, "Paged lists of all objects per target at each --growth step.")
+	flag.IntVar(&o.pageSize, "page-size", 500, "The limit of each page of the --growth lists.")
+	flag.StringVar(&fanout, "fanout", "", "Instead of the phases above (before --growth when both are given), time watch "+
+		"delivery to each of these numbers of watchers of one object (for example 1,100,1000).")
+	flag.IntVar(&o.fanoutUpdates, "fanout-updates", 100, "Updates sent at each --fanout step.")
+	flag.DurationVar(&o.fanoutInterval, "fanout-interval", 10*time.Millisecond, "Pause between two --fanout updates.")
+	flag.StringVar(&maxRSS, "max-rss", "20Gi", "Abort once the VmRSS of all processes (servers and this client) sums past this.")
 	flag.Parse()
 	o.staxArgs = strings.Fields(staxArgs)
-	for _, s := range strings.Split(conc, ",") {
-		n, err := strconv.Atoi(strings.TrimSpace(s))
-		if err != nil || n < 1 {
-			fmt.Fprintf(os.Stderr, "bad --concurrency %q\n", conc)
+	var err error
+	if o.concurrency, err = intList("concurrency", conc); err == nil {
+		if o.growth, err = intList("growth", growth); err == nil {
+			o.fanout, err = intList("fanout", fanout)
+		}
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	for name, v := range map[string]int{"growth-creates": o.growthCreates, "growth-updates": o.growthUpdates,
+		"growth-lists": o.growthLists, "page-size": o.pageSize, "fanout-updates": o.fanoutUpdates} {
+		if v < 1 {
+			fmt.Fprintf(os.Stderr, "--%s must be at least 1\n", name)
 			os.Exit(2)
 		}
-		o.concurrency = append(o.concurrency, n)
 	}
+	q, err := resource.ParseQuantity(maxRSS)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "bad --max-rss %q: %v\n", maxRSS, err)
+		os.Exit(2)
+	}
+	o.maxRSS = q.Value() / 1024
 	o.targets = strings.Split(targets, ",")
 	if o.staxProfile != "" && !slices.Contains(o.targets, "direct") {
 		fmt.Fprintln(os.Stderr, "--stax-profile needs the direct target")
@@ -96,6 +135,22 @@ func main() {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
+}
+
+// intList parses a comma-separated list of positive integers; empty is none.
+func intList(name, s string) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f == "" {
+			continue
+		}
+		n, err := strconv.Atoi(f)
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("bad --%s %q", name, s)
+		}
+		out = append(out, n)
+	}
+	return out, nil
 }
 
 // target is one way of reaching the Environment API.
@@ -194,6 +249,25 @@ func run(o options) (runErr error) {
 		targets = append(targets, t)
 	}
 
+	// A run that outgrows the machine stops with the reason rather than
+	// pushing the machine into swap or the OOM killer.
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	peak := guardRSS(ctx, cancel, c, o.maxRSS)
+	if len(o.growth) > 0 || len(o.fanout) > 0 {
+		err = scale(ctx, c, targets, spec, o, peak)
+	} else {
+		err = classic(ctx, c, targets, spec, o)
+	}
+	if err != nil && ctx.Err() != nil {
+		return context.Cause(ctx)
+	}
+	return err
+}
+
+// classic is the comparison of the three targets at a fixed size: creates
+// at several concurrencies, a list, watch delivery and memory.
+func classic(ctx context.Context, c *cluster.Cluster, targets []*target, spec map[string]any, o options) error {
 	rssAt := []map[string]int64{rss(c)}
 	results := map[string]*result{}
 	for _, t := range targets {
@@ -204,7 +278,7 @@ func run(o options) (runErr error) {
 			if err := namespace(ctx, c, ns); err != nil {
 				return err
 			}
-			if _, _, err := createMany(ctx, t, ns, spec, o.warmup, 8); err != nil {
+			if _, _, err := createMany(ctx, t, ns, spec, 0, o.warmup, 8); err != nil {
 				return fmt.Errorf("%s: %w", t.name, err)
 			}
 		}
@@ -226,7 +300,7 @@ func run(o options) (runErr error) {
 		if err := namespace(ctx, c, t.name+"-list"); err != nil {
 			return err
 		}
-		if _, _, err := createMany(ctx, t, t.name+"-list", spec, o.listObjects, 32); err != nil {
+		if _, _, err := createMany(ctx, t, t.name+"-list", spec, 0, o.listObjects, 32); err != nil {
 			return fmt.Errorf("%s: %w", t.name, err)
 		}
 	}
@@ -241,7 +315,15 @@ func run(o options) (runErr error) {
 	for _, t := range targets {
 		r := results[t.name]
 		fmt.Fprintf(os.Stderr, "%s: list %d: p50 %v, %d bytes\n", t.name, o.listObjects, r.list.p(50), r.listBytes)
-		if err := watchUpdates(ctx, c, t, spec, o.updates, r); err != nil {
+		ns := t.name + "-watch"
+		if err := namespace(ctx, c, ns); err != nil {
+			return err
+		}
+		if _, err := t.client.Resource(t.gvr).Namespace(ns).Create(ctx, object(t, "watched", spec), metav1.CreateOptions{}); err != nil {
+			return fmt.Errorf("%s: %w", t.name, err)
+		}
+		var err error
+		if r.watch, r.watchMissed, err = watchDelivery(ctx, t, ns, "watched", 1, o.updates, 0); err != nil {
 			return fmt.Errorf("%s: %w", t.name, err)
 		}
 		fmt.Fprintf(os.Stderr, "%s: watch %d updates: p50 %v p99 %v\n", t.name, o.updates, r.watch.p(50), r.watch.p(99))
@@ -264,7 +346,7 @@ func createRound(ctx context.Context, c *cluster.Cluster, t *target, spec map[st
 		go func() { profiled <- profile(ctx, t, o.staxProfileFor, o.staxProfile) }()
 	}
 	before := cpuTimes(c)
-	lat, elapsed, err := createMany(ctx, t, ns, spec, o.creates, n)
+	lat, elapsed, err := createMany(ctx, t, ns, spec, 0, o.creates, n)
 	if err != nil {
 		return err
 	}
@@ -313,10 +395,8 @@ func profile(ctx context.Context, t *target, d time.Duration, path string) error
 // listOnce lists the target's filled namespace and records the time to
 // the last byte and the size of the answer.
 func listOnce(ctx context.Context, t *target, o options, r *result) error {
-	url := fmt.Sprintf("%s/apis/%s/%s/namespaces/%s/%s", strings.TrimSuffix(t.config.Host, "/"),
-		t.gvr.Group, t.gvr.Version, t.name+"-list", t.gvr.Resource)
 	start := time.Now()
-	n, count, err := list(ctx, t.http, url)
+	n, count, _, err := list(ctx, t.http, listURL(t, t.name+"-list"))
 	if err != nil {
 		return err
 	}
@@ -326,6 +406,12 @@ func listOnce(ctx context.Context, t *target, o options, r *result) error {
 	}
 	r.listBytes = n
 	return nil
+}
+
+// listURL is the collection of the target's objects in namespace ns.
+func listURL(t *target, ns string) string {
+	return fmt.Sprintf("%s/apis/%s/%s/namespaces/%s/%s", strings.TrimSuffix(t.config.Host, "/"),
+		t.gvr.Group, t.gvr.Version, ns, t.gvr.Resource)
 }
 
 func namespace(ctx context.Context, c *cluster.Cluster, name string) error {
@@ -342,9 +428,10 @@ func object(t *target, name string, spec map[string]any) *unstructured.Unstructu
 	}}
 }
 
-// createMany creates count objects with workers concurrent clients and
-// returns the latency of each create and the wall time of all.
-func createMany(ctx context.Context, t *target, ns string, spec map[string]any, count, workers int) (latencies, time.Duration, error) {
+// createMany creates count objects, numbered from first on, with workers
+// concurrent clients and returns the latency of each create and the wall
+// time of all.
+func createMany(ctx context.Context, t *target, ns string, spec map[string]any, first, count, workers int) (latencies, time.Duration, error) {
 	var next atomic.Int64
 	lat := make(latencies, count)
 	errs := make(chan error, workers)
@@ -359,7 +446,7 @@ func createMany(ctx context.Context, t *target, ns string, spec map[string]any, 
 				if i >= count {
 					return
 				}
-				obj := object(t, fmt.Sprintf("env-%06d", i), spec)
+				obj := object(t, objectName(first+i), spec)
 				s := time.Now()
 				if _, err := t.client.Resource(t.gvr).Namespace(ns).Create(ctx, obj, metav1.CreateOptions{}); err != nil {
 					errs <- err
@@ -378,94 +465,136 @@ func createMany(ctx context.Context, t *target, ns string, spec map[string]any, 
 	return lat, elapsed, nil
 }
 
-// list GETs url as JSON and returns the size of the body and the number of
-// items in it.
-func list(ctx context.Context, hc *http.Client, url string) (int, int, error) {
+func objectName(i int) string { return fmt.Sprintf("env-%06d", i) }
+
+// list GETs url as JSON and returns the size of the body, the number of
+// items in it and the continue token of the next page, if any.
+func list(ctx context.Context, hc *http.Client, url string) (int, int, string, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, "", err
 	}
 	req.Header.Set("Accept", "application/json")
 	resp, err := hc.Do(req)
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, "", err
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(resp.Body)
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, "", err
 	}
 	if resp.StatusCode != http.StatusOK {
-		return 0, 0, fmt.Errorf("GET %s: %s: %s", url, resp.Status, body)
+		return 0, 0, "", fmt.Errorf("GET %s: %s: %s", url, resp.Status, body)
 	}
 	var l struct {
+		Metadata struct {
+			Continue string `json:"continue"`
+		} `json:"metadata"`
 		Items []json.RawMessage `json:"items"`
 	}
 	if err := json.Unmarshal(body, &l); err != nil {
-		return 0, 0, err
+		return 0, 0, "", err
 	}
-	return len(body), len(l.Items), nil
+	return len(body), len(l.Items), l.Metadata.Continue, nil
+}
+
+// listPaged lists url in pages of limit items, following the continue
+// tokens to the last page, and returns the bytes, items and pages of all.
+func listPaged(ctx context.Context, hc *http.Client, collection string, limit int) (bytes, items, pages int, err error) {
+	next := ""
+	for {
+		u := collection + "?limit=" + strconv.Itoa(limit)
+		if next != "" {
+			u += "&continue=" + url.QueryEscape(next)
+		}
+		n, count, cont, err := list(ctx, hc, u)
+		if err != nil {
+			return 0, 0, 0, err
+		}
+		bytes, items, pages = bytes+n, items+count, pages+1
+		if cont == "" {
+			return bytes, items, pages, nil
+		}
+		next = cont
+	}
 }
 
 const sentAnnotation = "bench.microstax.ai/sent-unix-nano"
 
-// watchUpdates patches one object count times, one after another, each
-// time stamping the send time in an annotation, and times how long each
-// change takes to arrive on a watch.
-func watchUpdates(ctx context.Context, c *cluster.Cluster, t *target, spec map[string]any, count int, r *result) error {
-	ns := t.name + "-watch"
-	if err := namespace(ctx, c, ns); err != nil {
-		return err
-	}
+// watchDelivery opens watchers watches of object name in namespace ns,
+// patches it count times one after another (pausing interval between
+// two), each time stamping the send time in an annotation, and returns
+// how long each change took to arrive on each watch (so it includes the
+// write) and how many of the watchers × count deliveries did not arrive
+// within 30 seconds of the last send. The watches share the target's
+// client, and so its few HTTP/2 connections.
+func watchDelivery(ctx context.Context, t *target, ns, name string, watchers, count int, interval time.Duration) (latencies, int, error) {
 	res := t.client.Resource(t.gvr).Namespace(ns)
-	created, err := res.Create(ctx, object(t, "watched", spec), metav1.CreateOptions{})
+	obj, err := res.Get(ctx, name, metav1.GetOptions{})
 	if err != nil {
-		return err
+		return nil, 0, err
 	}
-	w, err := res.Watch(ctx, metav1.ListOptions{ResourceVersion: created.GetResourceVersion()})
-	if err != nil {
-		return err
-	}
-	defer w.Stop()
-	got := make(chan time.Duration, count)
-	go func() {
-		defer close(got)
-		for ev := range w.ResultChan() {
-			if ev.Type != watch.Modified {
-				continue
-			}
-			u, ok := ev.Object.(*unstructured.Unstructured)
-			if !ok {
-				continue
-			}
-			sent, err := strconv.ParseInt(u.GetAnnotations()[sentAnnotation], 10, 64)
-			if err != nil {
-				continue
-			}
-			got <- time.Since(time.Unix(0, sent))
+	want := watchers * count
+	got := make(chan time.Duration, want)
+	for i := 0; i < watchers; i++ {
+		// From the object's version on: no change is missed while the
+		// other watches open.
+		w, err := res.Watch(ctx, metav1.ListOptions{ResourceVersion: obj.GetResourceVersion()})
+		if err != nil {
+			return nil, 0, fmt.Errorf("watch %d: %w", i+1, err)
 		}
-	}()
+		defer w.Stop()
+		go deliveries(w, got)
+	}
 	for i := 0; i < count; i++ {
-		patch := fmt.Sprintf(`{"metadata":{"annotations":{%q:"%d"}}}`, sentAnnotation, time.Now().UnixNano())
-		if _, err := res.Patch(ctx, "watched", types.MergePatchType, []byte(patch), metav1.PatchOptions{}); err != nil {
-			return err
-		}
-	}
-	deadline := time.After(30 * time.Second)
-	for len(r.watch) < count {
-		select {
-		case d, ok := <-got:
-			if !ok {
-				r.watchMissed = count - len(r.watch)
-				return nil
+		if i > 0 && interval > 0 {
+			select {
+			case <-ctx.Done():
+				return nil, 0, ctx.Err()
+			case <-time.After(interval):
 			}
-			r.watch = append(r.watch, d)
-		case <-deadline:
-			r.watchMissed = count - len(r.watch)
-			return nil
+		}
+		patch := fmt.Sprintf(`{"metadata":{"annotations":{%q:"%d"}}}`, sentAnnotation, time.Now().UnixNano())
+		if _, err := res.Patch(ctx, name, types.MergePatchType, []byte(patch), metav1.PatchOptions{}); err != nil {
+			return nil, 0, err
 		}
 	}
-	return nil
+	lat := make(latencies, 0, want)
+	deadline := time.After(30 * time.Second)
+	for len(lat) < want {
+		select {
+		case d := <-got:
+			lat = append(lat, d)
+		case <-deadline:
+			return lat, want - len(lat), nil
+		case <-ctx.Done():
+			return nil, 0, ctx.Err()
+		}
+	}
+	return lat, 0, nil
+}
+
+// deliveries sends on got how long each stamped change took to arrive on
+// w, until w ends.
+func deliveries(w watch.Interface, got chan<- time.Duration) {
+	for ev := range w.ResultChan() {
+		if ev.Type != watch.Modified {
+			continue
+		}
+		u, ok := ev.Object.(*unstructured.Unstructured)
+		if !ok {
+			continue
+		}
+		sent, err := strconv.ParseInt(u.GetAnnotations()[sentAnnotation], 10, 64)
+		if err != nil {
+			continue
+		}
+		select {
+		case got <- time.Since(time.Unix(0, sent)):
+		default: // more than asked for: not counted
+		}
+	}
 }
 
 // exampleSpec is the spec of the example Environment.
@@ -485,7 +614,7 @@ func exampleSpec(path string) (map[string]any, error) {
 	return spec, nil
 }
 
-// rss is VmRSS in KiB of each server process.
+// rss is VmRSS in KiB of each server process and of this one, the client.
 func rss(c *cluster.Cluster) map[string]int64 {
 	out := map[string]int64{}
 	for name, p := range c.Processes {
@@ -493,14 +622,62 @@ func rss(c *cluster.Cluster) map[string]int64 {
 			out[name] = kb
 		}
 	}
+	if kb, err := cluster.RSSKiB(os.Getpid()); err == nil {
+		out[clientProcess] = kb
+	}
 	return out
 }
+
+const clientProcess = "bench client"
+
+func sum(m map[string]int64) int64 {
+	var total int64
+	for _, v := range m {
+		total += v
+	}
+	return total
+}
+
+// guardRSS samples every process's VmRSS each second until ctx ends and
+// cancels ctx, saying why, once their sum passes max KiB. It returns the
+// highest sum seen so far.
+func guardRSS(ctx context.Context, cancel context.CancelCauseFunc, c *cluster.Cluster, max int64) *atomic.Int64 {
+	var peak atomic.Int64
+	go func() {
+		tick := time.NewTicker(time.Second)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+			}
+			m := rss(c)
+			total := sum(m)
+			if total > peak.Load() {
+				peak.Store(total)
+			}
+			if total > max {
+				var parts []string
+				for _, name := range slices.Sorted(maps.Keys(m)) {
+					parts = append(parts, fmt.Sprintf("%s %s", name, gib(m[name])))
+				}
+				cancel(fmt.Errorf("aborted: the VmRSS of all processes sums to %s, past --max-rss %s (%s)",
+					gib(total), gib(max), strings.Join(parts, ", ")))
+				return
+			}
+		}
+	}()
+	return &peak
+}
+
+func gib(kib int64) string { return fmt.Sprintf("%.2f GiB", float64(kib)/(1<<20)) }
 
 // cpuTimes is the CPU time (user and system) each process has used so far:
 // the servers and this program, the client.
 func cpuTimes(c *cluster.Cluster) map[string]time.Duration {
 	out := map[string]time.Duration{}
-	pids := map[string]int{"bench client": os.Getpid()}
+	pids := map[string]int{clientProcess: os.Getpid()}
 	for name, p := range c.Processes {
 		pids[name] = p.Cmd.Process.Pid
 	}
@@ -544,8 +721,9 @@ func (l latencies) p(q float64) time.Duration {
 	return s[i]
 }
 
+func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d.Microseconds())/1000) }
+
 func report(w io.Writer, o options, results map[string]*result, rssAt []map[string]int64) {
-	ms := func(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d.Microseconds())/1000) }
 	ratio := func(v, base float64) string {
 		if base == 0 {
 			return "–"
@@ -582,7 +760,7 @@ func report(w io.Writer, o options, results map[string]*result, rssAt []map[stri
 			fmt.Fprintln(w, row)
 		}
 	}
-	procs := []string{"bench client", "kube-apiserver", "stax-apiserver", "etcd"}
+	procs := []string{clientProcess, "kube-apiserver", "stax-apiserver", "etcd"}
 	fmt.Fprintf(w, "\n### CPU time per create, by process (ms; /proc/<pid>/stat over the create rounds)\n\n")
 	fmt.Fprintln(w, "| target | clients | "+strings.Join(procs, " | ")+" | total |")
 	fmt.Fprintln(w, "|---|---:|"+strings.Repeat("---:|", len(procs)+1))

@@ -621,8 +621,11 @@ func (p *Process) Exited() bool {
 }
 
 // RSSKiB is the resident set size of the process from /proc.
-func (p *Process) RSSKiB() (int64, error) {
-	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", p.Cmd.Process.Pid))
+func (p *Process) RSSKiB() (int64, error) { return RSSKiB(p.Cmd.Process.Pid) }
+
+// RSSKiB is the resident set size (VmRSS) of process pid from /proc.
+func RSSKiB(pid int) (int64, error) {
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		return 0, err
 	}
