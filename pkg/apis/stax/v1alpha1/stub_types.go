@@ -94,9 +94,11 @@ type StubStatus struct {
 
 // StubDocument describes the stored document.
 type StubDocument struct {
-	// Size in bytes.
+	// Size of the document in bytes.
+	// ---
+	// Its Go name is not Size: the protobuf encoding's Size method has it.
 	// +optional
-	Size int64 `json:"size,omitempty"`
+	SizeBytes int64 `json:"size,omitempty"`
 	// Digest of the document, "sha256:" and the hex of its SHA-256.
 	// +optional
 	Digest string `json:"digest,omitempty"`
