@@ -104,11 +104,15 @@ for p in "${client_pkgs[@]}"; do inputs+=(--input "${p#"${APIS}/"}"); done
 plurals=(--plural-exceptions "Endpoints:Endpoints,EnvironmentDiff:EnvironmentDiffs")
 
 echo "clientset"
+# --prefers-protobuf: the typed calls send protobuf and accept it before JSON,
+# unless the rest.Config names content types; patch and apply bodies keep
+# their JSON or YAML (client-go sets their Content-Type from the patch type).
 rm -rf pkg/generated/clientset
 go tool client-gen --go-header-file "${BOILERPLATE}" \
   --output-dir pkg/generated/clientset --output-pkg "${OUT_PKG}/clientset" \
   --clientset-name versioned --input-base "${APIS}" \
   --apply-configuration-package "${OUT_PKG}/applyconfiguration" \
+  --prefers-protobuf \
   "${plurals[@]}" "${inputs[@]}"
 
 echo "listers"

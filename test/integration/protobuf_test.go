@@ -3,8 +3,10 @@ package integration
 import (
 	"bytes"
 	"context"
+	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -12,11 +14,14 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/rest"
 
 	staxv1 "github.com/microstax/stax/pkg/apis/stax/v1alpha1"
 	"github.com/microstax/stax/pkg/cmd/server"
+	staxapply "github.com/microstax/stax/pkg/generated/applyconfiguration/stax/v1alpha1"
+	"github.com/microstax/stax/pkg/generated/clientset/versioned"
 	"github.com/microstax/stax/pkg/generated/clientset/versioned/scheme"
 )
 
@@ -171,6 +176,40 @@ func TestProtobuf(t *testing.T) {
 		}
 	})
 
+	t.Run("clientset prefers protobuf, apply stays YAML", func(t *testing.T) {
+		var mu sync.Mutex
+		seen := map[string]string{} // method: request Content-Type > response Content-Type
+		cfg := rest.CopyConfig(s.Config)
+		cfg.Wrap(func(rt http.RoundTripper) http.RoundTripper {
+			return roundTripperFunc(func(r *http.Request) (*http.Response, error) {
+				resp, err := rt.RoundTrip(r)
+				if err == nil {
+					mu.Lock()
+					seen[r.Method] = r.Header.Get("Content-Type") + " > " + resp.Header.Get("Content-Type")
+					mu.Unlock()
+				}
+				return resp, err
+			})
+		})
+		cs, err := versioned.NewForConfig(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		envs := cs.StaxV1alpha1().Environments(ns)
+		if _, err := envs.Create(ctx, newEnvironment("pb-clientset", nil), metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		apply := staxapply.Environment("pb-clientset", ns).WithSpec(staxapply.EnvironmentSpec().WithDisplayName("applied"))
+		applied, err := envs.Apply(ctx, apply, metav1.ApplyOptions{FieldManager: "protobuf-test", Force: true})
+		if err != nil || applied.Spec.DisplayName != "applied" {
+			t.Fatalf("apply: %v %+v", err, applied)
+		}
+		pbType := runtime.ContentTypeProtobuf
+		if seen["POST"] != pbType+" > "+pbType || seen["PATCH"] != string(types.ApplyYAMLPatchType)+" > "+pbType {
+			t.Fatalf("content types %q", seen)
+		}
+	})
+
 	t.Run("storage stays JSON", func(t *testing.T) {
 		c, err := clientv3.New(clientv3.Config{Endpoints: []string{"http://127.0.0.1:" + strconv.Itoa(etcdPort)}, DialTimeout: 5 * time.Second})
 		if err != nil {
@@ -196,3 +235,7 @@ func TestProtobuf(t *testing.T) {
 		}
 	})
 }
+
+type roundTripperFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripperFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
