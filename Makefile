@@ -26,9 +26,10 @@ test: ## Every test: unit, integration (embedded etcd, real kubectl), then e2e b
 # apiserver's it otherwise takes the whole FUZZTIME (10 execs in 15 s).
 FUZZTIME     ?= 15s
 FUZZ_TARGETS := ./pkg/yamlbudget:FuzzCheck ./pkg/apis/stax/install:FuzzDecodeEnvironment \
+                ./pkg/apis/stax/install:FuzzDecodeEnvironmentProtobuf \
                 ./pkg/gateway:FuzzReadObject ./pkg/identity:FuzzParseAndVerify
 
-fuzz: ## Each fuzz target (YAML budget, blueprint decoder, gateway body reader, token parser) for $(FUZZTIME).
+fuzz: ## Each fuzz target (YAML budget, blueprint decoders, gateway body reader, token parser) for $(FUZZTIME).
 	@set -e; for t in $(FUZZ_TARGETS); do \
 	  echo "fuzz $${t#*:} in $${t%%:*} for $(FUZZTIME)"; \
 	  $(GO) test -run '^$$' -fuzz "^$${t#*:}$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 3s $${t%%:*}; \

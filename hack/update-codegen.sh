@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Regenerates everything under pkg/generated and the zz_generated.*.go files of
-# pkg/apis, in the order k8s.io/code-generator's kube_codegen.sh uses:
-# deepcopy, defaults, conversion, openapi, then applyconfigurations, clientset,
-# listers and informers. Every generator is a `tool` of go.mod and vendored,
-# so this runs offline.
+# Regenerates everything under pkg/generated and the generated files of
+# pkg/apis: protobuf first (it rewrites the types' struct tags, as in
+# Kubernetes' update-codegen.sh), then in the order k8s.io/code-generator's
+# kube_codegen.sh uses: deepcopy, defaults, conversion, openapi, then
+# applyconfigurations, clientset, listers and informers. Every generator is a
+# `tool` of go.mod and vendored, so this runs offline; protobuf also needs
+# protoc on PATH (apt-get install protobuf-compiler).
 set -o errexit -o nounset -o pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
@@ -20,11 +22,38 @@ packages_with_marker() {
     | xargs -r -n1 dirname | LC_ALL=C sort -u | sed "s|^|${MODULE}/|"
 }
 
+mapfile -t protobuf_pkgs < <(packages_with_marker 'k8s:protobuf-gen=package')
 mapfile -t deepcopy_pkgs < <(packages_with_marker 'k8s:deepcopy-gen=')
 mapfile -t defaulter_pkgs < <(packages_with_marker 'k8s:defaulter-gen=')
 mapfile -t conversion_pkgs < <(packages_with_marker 'k8s:conversion-gen=')
 mapfile -t openapi_pkgs < <(packages_with_marker 'k8s:openapi-gen=')
 mapfile -t client_pkgs < <(packages_with_marker 'genclient' | grep -E '/v[0-9]+((alpha|beta)[0-9]+)?$')
+
+echo "protobuf: ${#protobuf_pkgs[@]} packages"
+command -v protoc >/dev/null || { echo "protoc is required (apt-get install protobuf-compiler)" >&2; exit 1; }
+find pkg/apis \( -name generated.proto -o -name generated.pb.go \) -delete
+# go-to-protobuf runs protoc, which runs the protoc-gen-gogo plugin and
+# goimports by name: build them from vendor/ into a directory of our own.
+codegen_bin="${ROOT}/_output/codegen/bin"
+go build -o "${codegen_bin}/" \
+  k8s.io/code-generator/cmd/go-to-protobuf/protoc-gen-gogo golang.org/x/tools/cmd/goimports
+# It reads and writes <output-dir>/<import path>, a GOPATH layout: give it
+# one whose module path links back here.
+gopath="$(mktemp -d)"
+trap 'rm -rf "${gopath}"' EXIT
+mkdir -p "${gopath}/$(dirname "${MODULE}")"
+ln -s "${ROOT}" "${gopath}/${MODULE}"
+# The apimachinery packages are inputs for their types' .proto names only
+# ("-": never written); vendor/ holds their generated.proto and gogo.proto.
+apimachinery_pkgs=(
+  k8s.io/apimachinery/pkg/util/intstr k8s.io/apimachinery/pkg/api/resource
+  k8s.io/apimachinery/pkg/runtime/schema k8s.io/apimachinery/pkg/runtime
+  k8s.io/apimachinery/pkg/apis/meta/v1
+)
+PATH="${codegen_bin}:${PATH}" go tool go-to-protobuf --go-header-file "${BOILERPLATE}" \
+  --output-dir "${gopath}" --proto-import "${ROOT}/vendor" \
+  --apimachinery-packages "$(IFS=,; echo "${apimachinery_pkgs[*]/#/-}")" \
+  --packages "$(IFS=,; echo "${protobuf_pkgs[*]}")"
 
 echo "deepcopy: ${#deepcopy_pkgs[@]} packages"
 find pkg/apis -name zz_generated.deepcopy.go -delete
@@ -75,11 +104,15 @@ for p in "${client_pkgs[@]}"; do inputs+=(--input "${p#"${APIS}/"}"); done
 plurals=(--plural-exceptions "Endpoints:Endpoints,EnvironmentDiff:EnvironmentDiffs")
 
 echo "clientset"
+# --prefers-protobuf: the typed calls send protobuf and accept it before JSON,
+# unless the rest.Config names content types; patch and apply bodies keep
+# their JSON or YAML (client-go sets their Content-Type from the patch type).
 rm -rf pkg/generated/clientset
 go tool client-gen --go-header-file "${BOILERPLATE}" \
   --output-dir pkg/generated/clientset --output-pkg "${OUT_PKG}/clientset" \
   --clientset-name versioned --input-base "${APIS}" \
   --apply-configuration-package "${OUT_PKG}/applyconfiguration" \
+  --prefers-protobuf \
   "${plurals[@]}" "${inputs[@]}"
 
 echo "listers"

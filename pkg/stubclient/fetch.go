@@ -31,7 +31,7 @@ func Fetch(ctx context.Context, cs versioned.Interface, namespace, name string) 
 	if err != nil {
 		return nil, nil, fmt.Errorf("reading the document of stub %s/%s: %w", namespace, name, err)
 	}
-	if size := s.Status.Document.Size; size > 0 && int64(len(data)) != size {
+	if size := s.Status.Document.SizeBytes; size > 0 && int64(len(data)) != size {
 		return nil, nil, fmt.Errorf("the document of stub %s/%s came with %d of its %d bytes", namespace, name, len(data), size)
 	}
 	return s, data, nil

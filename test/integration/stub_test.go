@@ -58,7 +58,7 @@ func TestStubs(t *testing.T) {
 			t.Fatal(err)
 		}
 		if st.Status.Phase != staxv1.StubReady || st.Status.OperationCount != 20 || st.Status.Title != "Swagger Petstore" ||
-			st.Status.Document.Chunks != 0 || st.Status.Document.Size != int64(len(doc)) {
+			st.Status.Document.Chunks != 0 || st.Status.Document.SizeBytes != int64(len(doc)) {
 			t.Errorf("status %+v", st.Status)
 		}
 		got, err := rc.Get().Namespace(ns).Resource("stubs").Name("petstore").SubResource("document").DoRaw(ctx)
@@ -92,8 +92,8 @@ func TestStubs(t *testing.T) {
 			t.Fatal(err)
 		}
 		want := int32((len(doc) + 764<<10 - 1) / (764 << 10))
-		if st.Status.Document.Chunks != want || st.Status.OperationCount != 1223 || st.Status.Document.Size != int64(len(doc)) {
-			t.Errorf("status: %d chunks (want %d), %d operations, %d bytes", st.Status.Document.Chunks, want, st.Status.OperationCount, st.Status.Document.Size)
+		if st.Status.Document.Chunks != want || st.Status.OperationCount != 1223 || st.Status.Document.SizeBytes != int64(len(doc)) {
+			t.Errorf("status: %d chunks (want %d), %d operations, %d bytes", st.Status.Document.Chunks, want, st.Status.OperationCount, st.Status.Document.SizeBytes)
 		}
 		// GitHub's document has two pairs of paths the specification calls
 		// the same; the examples its schemas reject are warnings.

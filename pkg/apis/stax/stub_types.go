@@ -70,9 +70,10 @@ type StubStatus struct {
 
 // StubDocument describes the stored document.
 type StubDocument struct {
-	// Size in bytes, and Digest "sha256:" and the hex of its SHA-256.
-	Size   int64
-	Digest string
+	// SizeBytes is the size in bytes, and Digest "sha256:" and the hex of
+	// its SHA-256. (Not "Size": the protobuf encoding's Size method.)
+	SizeBytes int64
+	Digest    string
 	// Chunks is how many chunk objects hold an uploaded document (0 for an
 	// inline one).
 	Chunks int32

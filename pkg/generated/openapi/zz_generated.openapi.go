@@ -4566,7 +4566,7 @@ func schema_pkg_apis_stax_v1alpha1_StubDocument(ref common.ReferenceCallback) co
 				Properties: map[string]spec.Schema{
 					"size": {
 						SchemaProps: spec.SchemaProps{
-							Description: "Size in bytes.",
+							Description: "Size of the document in bytes.",
 							Type:        []string{"integer"},
 							Format:      "int64",
 						},

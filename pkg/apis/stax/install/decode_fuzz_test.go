@@ -66,3 +66,51 @@ func FuzzDecodeEnvironment(f *testing.F) {
 		_ = validation.ValidateEnvironment(env, nil, validation.DefaultLimits)
 	})
 }
+
+// FuzzDecodeEnvironmentProtobuf is FuzzDecodeEnvironment for protobuf bodies
+// (application/vnd.kubernetes.protobuf, which the server takes from any
+// client): the generated Unmarshal inside the k8s\x00 envelope, conversion,
+// defaults and validation may not panic. The seeds are the examples, encoded.
+func FuzzDecodeEnvironmentProtobuf(f *testing.F) {
+	scheme := runtime.NewScheme()
+	install.Install(scheme)
+	ns := serializer.NewCodecFactory(scheme)
+	info, ok := runtime.SerializerInfoForMediaType(ns.SupportedMediaTypes(), runtime.ContentTypeProtobuf)
+	if !ok {
+		f.Fatal("no protobuf serializer")
+	}
+	decoder := ns.DecoderToVersion(info.Serializer, stax.SchemeGroupVersion)
+	gvk := v1alpha1.SchemeGroupVersion.WithKind("Environment")
+	examples, _ := filepath.Glob("../../../../examples/*.yaml")
+	yamlDecoder := ns.UniversalDeserializer()
+	encoder := ns.EncoderForVersion(info.Serializer, v1alpha1.SchemeGroupVersion)
+	for _, p := range examples {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			continue
+		}
+		env := &v1alpha1.Environment{}
+		if _, _, err := yamlDecoder.Decode(data, nil, env); err != nil {
+			continue // an example of another kind
+		}
+		encoded, err := runtime.Encode(encoder, env)
+		if err == nil {
+			_, _, err = decoder.Decode(encoded, &gvk, &stax.Environment{})
+		}
+		if err != nil {
+			f.Fatalf("%s: %v", p, err)
+		}
+		f.Add(encoded)
+	}
+	f.Add([]byte("k8s\x00"))
+
+	f.Fuzz(func(t *testing.T, data []byte) {
+		obj, _, err := decoder.Decode(data, &gvk, &stax.Environment{})
+		if err != nil {
+			return
+		}
+		if env, ok := obj.(*stax.Environment); ok {
+			_ = validation.ValidateEnvironment(env, nil, validation.DefaultLimits)
+		}
+	})
+}

@@ -11,8 +11,8 @@ import (
 )
 
 // TestRoundTrip fills every type with random values and checks that the
-// generated conversions and the JSON encoding lose nothing between the
-// internal and the v1alpha1 form.
+// generated conversions, the JSON encoding and the protobuf encoding
+// (generated.pb.go) lose nothing between the internal and the v1alpha1 form.
 func TestRoundTrip(t *testing.T) {
-	roundtrip.RoundTripTestForAPIGroup(t, Install, fuzzer.MergeFuzzerFuncs(metafuzzer.Funcs, staxfuzzer.Funcs))
+	roundtrip.RoundTripProtobufTestForAPIGroup(t, Install, fuzzer.MergeFuzzerFuncs(metafuzzer.Funcs, staxfuzzer.Funcs))
 }

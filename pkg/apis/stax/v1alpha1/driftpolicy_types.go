@@ -28,15 +28,15 @@ const (
 type DriftPolicy struct {
 	// Mode is off (the default), detect or remediate.
 	// +optional
-	Mode DriftMode `json:"mode,omitempty"`
+	Mode DriftMode `json:"mode,omitempty" protobuf:"bytes,1,opt,name=mode,casttype=DriftMode"`
 	// GracePeriod is how long drift lasts before remediate restores the
 	// plan (default 1m, at most 24h).
 	// +optional
-	GracePeriod *metav1.Duration `json:"gracePeriod,omitempty"`
+	GracePeriod *metav1.Duration `json:"gracePeriod,omitempty" protobuf:"bytes,2,opt,name=gracePeriod"`
 	// Ignore lists drift that is neither reported nor remediated.
 	// +optional
 	// +listType=atomic
-	Ignore []DriftIgnoreRule `json:"ignore,omitempty"`
+	Ignore []DriftIgnoreRule `json:"ignore,omitempty" protobuf:"bytes,3,rep,name=ignore"`
 }
 
 // DriftIgnoreRule ignores the drift of some fields of some services; at
@@ -45,52 +45,52 @@ type DriftIgnoreRule struct {
 	// Services names the services the rule covers; empty is every service.
 	// +optional
 	// +listType=set
-	Services []string `json:"services,omitempty"`
+	Services []string `json:"services,omitempty" protobuf:"bytes,1,rep,name=services"`
 	// Fields names the drift the rule covers: replicas, image, env, ports,
 	// command or missing; empty is every field.
 	// +optional
 	// +listType=set
-	Fields []string `json:"fields,omitempty"`
+	Fields []string `json:"fields,omitempty" protobuf:"bytes,2,rep,name=fields"`
 }
 
 // EnvironmentDrift is what the drift controller found of an environment.
 type EnvironmentDrift struct {
 	// LastCheckTime is when the live objects were last compared with the plan.
 	// +optional
-	LastCheckTime *metav1.Time `json:"lastCheckTime,omitempty"`
+	LastCheckTime *metav1.Time `json:"lastCheckTime,omitempty" protobuf:"bytes,1,opt,name=lastCheckTime"`
 	// History is the drift found, oldest first, at most 20 entries; an
 	// entry without resolvedAt still drifts.
 	// +optional
 	// +listType=atomic
-	History []DriftRecord `json:"history,omitempty"`
+	History []DriftRecord `json:"history,omitempty" protobuf:"bytes,2,rep,name=history"`
 	// Remediations counts how often the plan was restored.
 	// +optional
-	Remediations int32 `json:"remediations,omitempty"`
+	Remediations int32 `json:"remediations,omitempty" protobuf:"varint,3,opt,name=remediations"`
 	// LastRemediationTime is when the plan was last restored.
 	// +optional
-	LastRemediationTime *metav1.Time `json:"lastRemediationTime,omitempty"`
+	LastRemediationTime *metav1.Time `json:"lastRemediationTime,omitempty" protobuf:"bytes,4,opt,name=lastRemediationTime"`
 }
 
 // DriftRecord is one drift of one field of one service.
 type DriftRecord struct {
 	// Service is the blueprint service that drifted.
-	Service string `json:"service"`
+	Service string `json:"service" protobuf:"bytes,1,opt,name=service"`
 	// Field is replicas, image, env, ports, command or missing.
-	Field string `json:"field"`
+	Field string `json:"field" protobuf:"bytes,2,opt,name=field"`
 	// Expected is what the plan says.
 	// +optional
-	Expected string `json:"expected,omitempty"`
+	Expected string `json:"expected,omitempty" protobuf:"bytes,3,opt,name=expected"`
 	// Actual is what runs.
 	// +optional
-	Actual string `json:"actual,omitempty"`
+	Actual string `json:"actual,omitempty" protobuf:"bytes,4,opt,name=actual"`
 	// DetectedAt is when the drift was first seen.
-	DetectedAt metav1.Time `json:"detectedAt"`
+	DetectedAt metav1.Time `json:"detectedAt" protobuf:"bytes,5,opt,name=detectedAt"`
 	// ResolvedAt is when the drift was last seen gone.
 	// +optional
-	ResolvedAt *metav1.Time `json:"resolvedAt,omitempty"`
+	ResolvedAt *metav1.Time `json:"resolvedAt,omitempty" protobuf:"bytes,6,opt,name=resolvedAt"`
 	// Remediated says the drift controller restored the plan.
 	// +optional
-	Remediated bool `json:"remediated,omitempty"`
+	Remediated bool `json:"remediated,omitempty" protobuf:"varint,7,opt,name=remediated"`
 }
 
 // ConditionDrifted is True while an environment's live objects differ from

@@ -14,10 +14,10 @@ import (
 type Organization struct {
 	metav1.TypeMeta `json:",inline"`
 	// +optional
-	metav1.ObjectMeta `json:"metadata,omitempty"`
+	metav1.ObjectMeta `json:"metadata,omitempty" protobuf:"bytes,1,opt,name=metadata"`
 
 	// Spec is the organization's settings.
-	Spec OrganizationSpec `json:"spec"`
+	Spec OrganizationSpec `json:"spec" protobuf:"bytes,2,opt,name=spec"`
 }
 
 // OrganizationTier is the plan of an organization.
@@ -35,32 +35,32 @@ const (
 type OrganizationSpec struct {
 	// DisplayName is the human-friendly name.
 	// +optional
-	DisplayName string `json:"displayName,omitempty"`
+	DisplayName string `json:"displayName,omitempty" protobuf:"bytes,1,opt,name=displayName"`
 	// Tier is standard (the default) or enterprise.
 	// +optional
-	Tier OrganizationTier `json:"tier,omitempty"`
+	Tier OrganizationTier `json:"tier,omitempty" protobuf:"bytes,2,opt,name=tier,casttype=OrganizationTier"`
 	// RequestsPerMinute is the control-plane request quota of an
 	// enterprise organization; the standard tier is fixed at 100.
 	// +optional
-	RequestsPerMinute *int32 `json:"requestsPerMinute,omitempty"`
+	RequestsPerMinute *int32 `json:"requestsPerMinute,omitempty" protobuf:"varint,3,opt,name=requestsPerMinute"`
 	// Quota caps what the organization's environments may ask for, in
 	// total; unset, or an unset field, is unlimited. Only platform admins
 	// set it: a change by a token of the organization is refused (403).
 	// +optional
-	Quota *OrganizationQuota `json:"quota,omitempty"`
+	Quota *OrganizationQuota `json:"quota,omitempty" protobuf:"bytes,4,opt,name=quota"`
 	// Pricing is the price sheet organizations/usage prices with; unset
 	// takes the defaults. Admins of the organization may change it.
 	// +optional
-	Pricing *PriceSheet `json:"pricing,omitempty"`
+	Pricing *PriceSheet `json:"pricing,omitempty" protobuf:"bytes,5,opt,name=pricing"`
 	// RecordRetention is how long EnvironmentRecords are kept after their
 	// environment's deletion; unset keeps them 400 days. Admins of the
 	// organization may change it.
 	// +optional
-	RecordRetention *metav1.Duration `json:"recordRetention,omitempty"`
+	RecordRetention *metav1.Duration `json:"recordRetention,omitempty" protobuf:"bytes,6,opt,name=recordRetention"`
 	// DriftPolicy says what happens when an environment's live objects
 	// drift from its plan; written through organizations/driftpolicy only.
 	// +optional
-	DriftPolicy *DriftPolicy `json:"driftPolicy,omitempty"`
+	DriftPolicy *DriftPolicy `json:"driftPolicy,omitempty" protobuf:"bytes,7,opt,name=driftPolicy"`
 }
 
 // OrganizationQuota is the total an organization's environments may ask for.
@@ -69,18 +69,18 @@ type OrganizationSpec struct {
 type OrganizationQuota struct {
 	// Environments is how many Environments the organization may have.
 	// +optional
-	Environments *int32 `json:"environments,omitempty"`
+	Environments *int32 `json:"environments,omitempty" protobuf:"varint,1,opt,name=environments"`
 	// Replicas is the total of every service's replicas, over all the
 	// organization's Environments.
 	// +optional
-	Replicas *int32 `json:"replicas,omitempty"`
+	Replicas *int32 `json:"replicas,omitempty" protobuf:"varint,2,opt,name=replicas"`
 	// CPU is the total of every replica's CPU request (replicas times
 	// resources.requests.cpu).
 	// +optional
-	CPU *resource.Quantity `json:"cpu,omitempty"`
+	CPU *resource.Quantity `json:"cpu,omitempty" protobuf:"bytes,3,opt,name=cpu"`
 	// Memory is the total of every replica's memory request.
 	// +optional
-	Memory *resource.Quantity `json:"memory,omitempty"`
+	Memory *resource.Quantity `json:"memory,omitempty" protobuf:"bytes,4,opt,name=memory"`
 }
 
 // +k8s:deepcopy-gen:interfaces=k8s.io/apimachinery/pkg/runtime.Object
@@ -89,7 +89,7 @@ type OrganizationQuota struct {
 type OrganizationList struct {
 	metav1.TypeMeta `json:",inline"`
 	// +optional
-	metav1.ListMeta `json:"metadata,omitempty"`
+	metav1.ListMeta `json:"metadata,omitempty" protobuf:"bytes,1,opt,name=metadata"`
 
-	Items []Organization `json:"items"`
+	Items []Organization `json:"items" protobuf:"bytes,2,rep,name=items"`
 }

@@ -8,14 +8,14 @@ package v1alpha1
 type PriceSheet struct {
 	// VCPUHour is the price of one requested vCPU (CPU core) for an hour.
 	// +optional
-	VCPUHour string `json:"vcpuHour,omitempty"`
+	VCPUHour string `json:"vcpuHour,omitempty" protobuf:"bytes,1,opt,name=vcpuHour"`
 	// MemoryGiBHour is the price of one requested GiB of memory for an hour.
 	// +optional
-	MemoryGiBHour string `json:"memoryGiBHour,omitempty"`
+	MemoryGiBHour string `json:"memoryGiBHour,omitempty" protobuf:"bytes,2,opt,name=memoryGiBHour"`
 	// ReplicaHour is a platform fee per running replica and hour.
 	// +optional
-	ReplicaHour string `json:"replicaHour,omitempty"`
+	ReplicaHour string `json:"replicaHour,omitempty" protobuf:"bytes,3,opt,name=replicaHour"`
 	// Currency is the ISO 4217 code the prices are in.
 	// +optional
-	Currency string `json:"currency,omitempty"`
+	Currency string `json:"currency,omitempty" protobuf:"bytes,4,opt,name=currency"`
 }

@@ -14,19 +14,19 @@ import (
 type TokenRevocation struct {
 	metav1.TypeMeta `json:",inline"`
 	// +optional
-	metav1.ObjectMeta `json:"metadata,omitempty"`
+	metav1.ObjectMeta `json:"metadata,omitempty" protobuf:"bytes,1,opt,name=metadata"`
 
 	// Spec names the token.
-	Spec TokenRevocationSpec `json:"spec"`
+	Spec TokenRevocationSpec `json:"spec" protobuf:"bytes,2,opt,name=spec"`
 }
 
 // TokenRevocationSpec names a revoked token.
 type TokenRevocationSpec struct {
 	// TokenID is the token's jti claim.
-	TokenID string `json:"tokenID"`
+	TokenID string `json:"tokenID" protobuf:"bytes,1,opt,name=tokenID"`
 	// ExpirationTime is when the token expires; the revocation is kept
 	// until then.
-	ExpirationTime metav1.Time `json:"expirationTime"`
+	ExpirationTime metav1.Time `json:"expirationTime" protobuf:"bytes,2,opt,name=expirationTime"`
 }
 
 // +k8s:deepcopy-gen:interfaces=k8s.io/apimachinery/pkg/runtime.Object
@@ -35,7 +35,7 @@ type TokenRevocationSpec struct {
 type TokenRevocationList struct {
 	metav1.TypeMeta `json:",inline"`
 	// +optional
-	metav1.ListMeta `json:"metadata,omitempty"`
+	metav1.ListMeta `json:"metadata,omitempty" protobuf:"bytes,1,opt,name=metadata"`
 
-	Items []TokenRevocation `json:"items"`
+	Items []TokenRevocation `json:"items" protobuf:"bytes,2,rep,name=items"`
 }

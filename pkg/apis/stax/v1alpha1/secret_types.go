@@ -18,15 +18,15 @@ import (
 type Secret struct {
 	metav1.TypeMeta `json:",inline"`
 	// +optional
-	metav1.ObjectMeta `json:"metadata,omitempty"`
+	metav1.ObjectMeta `json:"metadata,omitempty" protobuf:"bytes,1,opt,name=metadata"`
 
 	// Data maps a key (as a Kubernetes Secret key) to its value. Write-only.
 	// +optional
-	Data map[string]string `json:"data,omitempty"`
+	Data map[string]string `json:"data,omitempty" protobuf:"bytes,2,rep,name=data"`
 	// Keys are the keys of data, sorted; set by the server.
 	// +optional
 	// +listType=atomic
-	Keys []string `json:"keys,omitempty"`
+	Keys []string `json:"keys,omitempty" protobuf:"bytes,3,rep,name=keys"`
 }
 
 // +k8s:deepcopy-gen:interfaces=k8s.io/apimachinery/pkg/runtime.Object
@@ -35,7 +35,7 @@ type Secret struct {
 type SecretList struct {
 	metav1.TypeMeta `json:",inline"`
 	// +optional
-	metav1.ListMeta `json:"metadata,omitempty"`
+	metav1.ListMeta `json:"metadata,omitempty" protobuf:"bytes,1,opt,name=metadata"`
 
-	Items []Secret `json:"items"`
+	Items []Secret `json:"items" protobuf:"bytes,2,rep,name=items"`
 }

@@ -5,7 +5,7 @@ package v1alpha1
 // named Stub's document (docs/stubs.md, "In a blueprint").
 type StubServiceSource struct {
 	// Name of a Stub in the environment's namespace.
-	Name string `json:"name"`
+	Name string `json:"name" protobuf:"bytes,1,opt,name=name"`
 }
 
 // StubHealthPath is where stax-stub answers once it serves: the probe a

@@ -16,7 +16,7 @@ import (
 // Invalid and the reason in status.message, which the callers refuse.
 func analyze(ctx context.Context, data []byte, chunks int32) stax.StubStatus {
 	sum := sha256.Sum256(data)
-	st := stax.StubStatus{Document: stax.StubDocument{Size: int64(len(data)), Digest: "sha256:" + hex.EncodeToString(sum[:]), Chunks: chunks}}
+	st := stax.StubStatus{Document: stax.StubDocument{SizeBytes: int64(len(data)), Digest: "sha256:" + hex.EncodeToString(sum[:]), Chunks: chunks}}
 	d, err := stub.Parse(ctx, data)
 	if err != nil {
 		st.Phase, st.Message = stax.StubInvalid, err.Error()

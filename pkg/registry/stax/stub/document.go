@@ -157,7 +157,7 @@ func (r *DocumentREST) download(ctx context.Context, w http.ResponseWriter, s *s
 		return err
 	}
 	w.Header().Set("Content-Type", "application/octet-stream")
-	w.Header().Set("Content-Length", strconv.FormatInt(s.Status.Document.Size, 10))
+	w.Header().Set("Content-Length", strconv.FormatInt(s.Status.Document.SizeBytes, 10))
 	_, _ = io.Copy(w, bytes.NewReader(first.(*stax.StubDocumentChunk).Data))
 	for i := 1; i < int(s.Status.Document.Chunks); i++ {
 		obj, err := r.chunks.Get(ctx, chunkName(s.Name, digest, i), &metav1.GetOptions{})

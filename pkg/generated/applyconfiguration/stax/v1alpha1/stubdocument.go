@@ -23,8 +23,10 @@ package v1alpha1
 //
 // StubDocument describes the stored document.
 type StubDocumentApplyConfiguration struct {
-	// Size in bytes.
-	Size *int64 `json:"size,omitempty"`
+	// Size of the document in bytes.
+	// ---
+	// Its Go name is not Size: the protobuf encoding's Size method has it.
+	SizeBytes *int64 `json:"size,omitempty"`
 	// Digest of the document, "sha256:" and the hex of its SHA-256.
 	Digest *string `json:"digest,omitempty"`
 	// Chunks is how many chunk objects hold an uploaded document (0 for an
@@ -38,11 +40,11 @@ func StubDocument() *StubDocumentApplyConfiguration {
 	return &StubDocumentApplyConfiguration{}
 }
 
-// WithSize sets the Size field in the declarative configuration to the given value
+// WithSizeBytes sets the SizeBytes field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
-// If called multiple times, the Size field is set to the value of the last call.
-func (b *StubDocumentApplyConfiguration) WithSize(value int64) *StubDocumentApplyConfiguration {
-	b.Size = &value
+// If called multiple times, the SizeBytes field is set to the value of the last call.
+func (b *StubDocumentApplyConfiguration) WithSizeBytes(value int64) *StubDocumentApplyConfiguration {
+	b.SizeBytes = &value
 	return b
 }
 

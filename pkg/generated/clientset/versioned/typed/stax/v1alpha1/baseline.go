@@ -71,6 +71,7 @@ func newBaselines(c *StaxV1alpha1Client, namespace string) *baselines {
 			namespace,
 			func() *staxv1alpha1.Baseline { return &staxv1alpha1.Baseline{} },
 			func() *staxv1alpha1.BaselineList { return &staxv1alpha1.BaselineList{} },
+			gentype.PrefersProtobuf[*staxv1alpha1.Baseline](),
 		),
 	}
 }
@@ -79,6 +80,7 @@ func newBaselines(c *StaxV1alpha1Client, namespace string) *baselines {
 func (c *baselines) CreateOverlay(ctx context.Context, baselineName string, overlayRequest *staxv1alpha1.OverlayRequest, opts v1.CreateOptions) (result *staxv1alpha1.Environment, err error) {
 	result = &staxv1alpha1.Environment{}
 	err = c.GetClient().Post().
+		UseProtobufAsDefault().
 		Namespace(c.GetNamespace()).
 		Resource("baselines").
 		Name(baselineName).

@@ -69,6 +69,7 @@ func newEnvironments(c *StaxV1alpha1Client, namespace string) *environments {
 			namespace,
 			func() *staxv1alpha1.Environment { return &staxv1alpha1.Environment{} },
 			func() *staxv1alpha1.EnvironmentList { return &staxv1alpha1.EnvironmentList{} },
+			gentype.PrefersProtobuf[*staxv1alpha1.Environment](),
 		),
 	}
 }

@@ -65,6 +65,7 @@ func newEnvironmentDiffs(c *StaxV1alpha1Client, namespace string) *environmentDi
 			namespace,
 			func() *staxv1alpha1.EnvironmentDiff { return &staxv1alpha1.EnvironmentDiff{} },
 			func() *staxv1alpha1.EnvironmentDiffList { return &staxv1alpha1.EnvironmentDiffList{} },
+			gentype.PrefersProtobuf[*staxv1alpha1.EnvironmentDiff](),
 		),
 	}
 }

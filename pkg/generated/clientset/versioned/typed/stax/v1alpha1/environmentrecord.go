@@ -60,6 +60,7 @@ func newEnvironmentRecords(c *StaxV1alpha1Client, namespace string) *environment
 			namespace,
 			func() *staxv1alpha1.EnvironmentRecord { return &staxv1alpha1.EnvironmentRecord{} },
 			func() *staxv1alpha1.EnvironmentRecordList { return &staxv1alpha1.EnvironmentRecordList{} },
+			gentype.PrefersProtobuf[*staxv1alpha1.EnvironmentRecord](),
 		),
 	}
 }

@@ -53,6 +53,7 @@ func newFederatedTokenRequests(c *StaxV1alpha1Client, namespace string) *federat
 			scheme.ParameterCodec,
 			namespace,
 			func() *staxv1alpha1.FederatedTokenRequest { return &staxv1alpha1.FederatedTokenRequest{} },
+			gentype.PrefersProtobuf[*staxv1alpha1.FederatedTokenRequest](),
 		),
 	}
 }

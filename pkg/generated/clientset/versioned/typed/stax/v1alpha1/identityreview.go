@@ -53,6 +53,7 @@ func newIdentityReviews(c *StaxV1alpha1Client) *identityReviews {
 			scheme.ParameterCodec,
 			"",
 			func() *staxv1alpha1.IdentityReview { return &staxv1alpha1.IdentityReview{} },
+			gentype.PrefersProtobuf[*staxv1alpha1.IdentityReview](),
 		),
 	}
 }

@@ -65,6 +65,7 @@ func newOrganizations(c *StaxV1alpha1Client) *organizations {
 			"",
 			func() *staxv1alpha1.Organization { return &staxv1alpha1.Organization{} },
 			func() *staxv1alpha1.OrganizationList { return &staxv1alpha1.OrganizationList{} },
+			gentype.PrefersProtobuf[*staxv1alpha1.Organization](),
 		),
 	}
 }

@@ -67,6 +67,7 @@ func newSecrets(c *StaxV1alpha1Client, namespace string) *secrets {
 			namespace,
 			func() *staxv1alpha1.Secret { return &staxv1alpha1.Secret{} },
 			func() *staxv1alpha1.SecretList { return &staxv1alpha1.SecretList{} },
+			gentype.PrefersProtobuf[*staxv1alpha1.Secret](),
 		),
 	}
 }
@@ -75,6 +76,7 @@ func newSecrets(c *StaxV1alpha1Client, namespace string) *secrets {
 func (c *secrets) GetValues(ctx context.Context, secretName string, options v1.GetOptions) (result *staxv1alpha1.Secret, err error) {
 	result = &staxv1alpha1.Secret{}
 	err = c.GetClient().Get().
+		UseProtobufAsDefault().
 		Namespace(c.GetNamespace()).
 		Resource("secrets").
 		Name(secretName).

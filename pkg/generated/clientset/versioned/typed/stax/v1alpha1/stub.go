@@ -69,6 +69,7 @@ func newStubs(c *StaxV1alpha1Client, namespace string) *stubs {
 			namespace,
 			func() *staxv1alpha1.Stub { return &staxv1alpha1.Stub{} },
 			func() *staxv1alpha1.StubList { return &staxv1alpha1.StubList{} },
+			gentype.PrefersProtobuf[*staxv1alpha1.Stub](),
 		),
 	}
 }

@@ -59,6 +59,7 @@ func newTokenRevocations(c *StaxV1alpha1Client, namespace string) *tokenRevocati
 			namespace,
 			func() *staxv1alpha1.TokenRevocation { return &staxv1alpha1.TokenRevocation{} },
 			func() *staxv1alpha1.TokenRevocationList { return &staxv1alpha1.TokenRevocationList{} },
+			gentype.PrefersProtobuf[*staxv1alpha1.TokenRevocation](),
 		),
 	}
 }
