@@ -39,6 +39,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/watch"
@@ -46,6 +47,9 @@ import (
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/yaml"
 
+	staxv1alpha1 "github.com/microstax/stax/pkg/apis/stax/v1alpha1"
+	"github.com/microstax/stax/pkg/generated/clientset/versioned"
+	staxscheme "github.com/microstax/stax/pkg/generated/clientset/versioned/scheme"
 	"github.com/microstax/stax/test/e2e/cluster"
 )
 
@@ -84,7 +88,7 @@ func main() {
 	flag.IntVar(&o.listObjects, "list-objects", 10000, "Objects in the namespace that is listed.")
 	flag.IntVar(&o.listRuns, "list-runs", 5, "Lists of that namespace.")
 	flag.IntVar(&o.updates, "updates", 1000, "Updates whose watch delivery is timed.")
-	flag.StringVar(&targets, "targets", "crd,aggregated,direct", "Which targets, in order.")
+	flag.StringVar(&targets, "targets", "crd,aggregated,direct", "Which targets, in order: crd, aggregated, direct, and aggregated-protobuf and direct-protobuf (creates and lists in protobuf; no watch rows).")
 	flag.StringVar(&staxArgs, "stax-args", "", "Extra stax-apiserver flags, space-separated (for example --gc-percent=100).")
 	flag.StringVar(&o.staxProfile, "stax-profile", "", "Write a CPU profile of stax-apiserver, taken from the start of "+
 		"the first direct create row at the highest concurrency, to this file (go tool pprof).")
@@ -160,6 +164,26 @@ type target struct {
 	client dynamic.Interface
 	http   *http.Client
 	gvr    schema.GroupVersionResource
+	// protobuf targets create and list in application/vnd.kubernetes.protobuf
+	// with the generated clientset; their watches stay JSON (dynamic).
+	protobuf bool
+	typed    versioned.Interface
+}
+
+// create sends one object the target's way: JSON through the dynamic
+// client, or typed through the clientset in protobuf (the conversion from
+// unstructured is the client's CPU, tens of microseconds).
+func (t *target) create(ctx context.Context, ns string, obj *unstructured.Unstructured) error {
+	if !t.protobuf {
+		_, err := t.client.Resource(t.gvr).Namespace(ns).Create(ctx, obj, metav1.CreateOptions{})
+		return err
+	}
+	env := &staxv1alpha1.Environment{}
+	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(obj.Object, env); err != nil {
+		return err
+	}
+	_, err := t.typed.StaxV1alpha1().Environments(ns).Create(ctx, env, metav1.CreateOptions{})
+	return err
 }
 
 type result struct {
@@ -231,6 +255,9 @@ func run(o options) (runErr error) {
 		"direct":     {name: "direct", config: direct, gvr: staxGVR},
 		"aggregated": {name: "aggregated", config: rest.CopyConfig(c.AdminConfig), gvr: staxGVR},
 		"crd":        {name: "crd", config: rest.CopyConfig(c.AdminConfig), gvr: crdGVR},
+		// CustomResources have no protobuf: these compare with the CRD's JSON.
+		"direct-protobuf":     {name: "direct-protobuf", config: rest.CopyConfig(direct), gvr: staxGVR, protobuf: true},
+		"aggregated-protobuf": {name: "aggregated-protobuf", config: rest.CopyConfig(c.AdminConfig), gvr: staxGVR, protobuf: true},
 	}
 	var targets []*target
 	for _, name := range o.targets {
@@ -242,6 +269,13 @@ func run(o options) (runErr error) {
 		t.config.QPS, t.config.Burst = 100000, 100000
 		if t.client, err = dynamic.NewForConfig(t.config); err != nil {
 			return err
+		}
+		if t.protobuf {
+			// The generated clientset prefers protobuf (client-gen
+			// --prefers-protobuf) when the config names no content type.
+			if t.typed, err = versioned.NewForConfig(t.config); err != nil {
+				return err
+			}
 		}
 		if t.http, err = rest.HTTPClientFor(t.config); err != nil {
 			return err
@@ -315,6 +349,10 @@ func classic(ctx context.Context, c *cluster.Cluster, targets []*target, spec ma
 	for _, t := range targets {
 		r := results[t.name]
 		fmt.Fprintf(os.Stderr, "%s: list %d: p50 %v, %d bytes\n", t.name, o.listObjects, r.list.p(50), r.listBytes)
+		if t.protobuf {
+			// Its watch would be the dynamic client's JSON, measured already.
+			continue
+		}
 		ns := t.name + "-watch"
 		if err := namespace(ctx, c, ns); err != nil {
 			return err
@@ -396,7 +434,7 @@ func profile(ctx context.Context, t *target, d time.Duration, path string) error
 // the last byte and the size of the answer.
 func listOnce(ctx context.Context, t *target, o options, r *result) error {
 	start := time.Now()
-	n, count, _, err := list(ctx, t.http, listURL(t, t.name+"-list"))
+	n, count, _, err := list(ctx, t.http, listURL(t, t.name+"-list"), t.protobuf)
 	if err != nil {
 		return err
 	}
@@ -448,7 +486,7 @@ func createMany(ctx context.Context, t *target, ns string, spec map[string]any, 
 				}
 				obj := object(t, objectName(first+i), spec)
 				s := time.Now()
-				if _, err := t.client.Resource(t.gvr).Namespace(ns).Create(ctx, obj, metav1.CreateOptions{}); err != nil {
+				if err := t.create(ctx, ns, obj); err != nil {
 					errs <- err
 					return
 				}
@@ -467,14 +505,18 @@ func createMany(ctx context.Context, t *target, ns string, spec map[string]any, 
 
 func objectName(i int) string { return fmt.Sprintf("env-%06d", i) }
 
-// list GETs url as JSON and returns the size of the body, the number of
-// items in it and the continue token of the next page, if any.
-func list(ctx context.Context, hc *http.Client, url string) (int, int, string, error) {
+// list GETs url as JSON (or protobuf) and returns the size of the body,
+// the number of items in it and the continue token of the next page, if
+// any.
+func list(ctx context.Context, hc *http.Client, url string, protobuf bool) (int, int, string, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return 0, 0, "", err
 	}
 	req.Header.Set("Accept", "application/json")
+	if protobuf {
+		req.Header.Set("Accept", protobufType)
+	}
 	resp, err := hc.Do(req)
 	if err != nil {
 		return 0, 0, "", err
@@ -486,6 +528,9 @@ func list(ctx context.Context, hc *http.Client, url string) (int, int, string, e
 	}
 	if resp.StatusCode != http.StatusOK {
 		return 0, 0, "", fmt.Errorf("GET %s: %s: %s", url, resp.Status, body)
+	}
+	if protobuf {
+		return decodeProtobufList(body)
 	}
 	var l struct {
 		Metadata struct {
@@ -501,14 +546,14 @@ func list(ctx context.Context, hc *http.Client, url string) (int, int, string, e
 
 // listPaged lists url in pages of limit items, following the continue
 // tokens to the last page, and returns the bytes, items and pages of all.
-func listPaged(ctx context.Context, hc *http.Client, collection string, limit int) (bytes, items, pages int, err error) {
+func listPaged(ctx context.Context, hc *http.Client, collection string, limit int, protobuf bool) (bytes, items, pages int, err error) {
 	next := ""
 	for {
 		u := collection + "?limit=" + strconv.Itoa(limit)
 		if next != "" {
 			u += "&continue=" + url.QueryEscape(next)
 		}
-		n, count, cont, err := list(ctx, hc, u)
+		n, count, cont, err := list(ctx, hc, u, protobuf)
 		if err != nil {
 			return 0, 0, 0, err
 		}
@@ -777,7 +822,7 @@ func report(w io.Writer, o options, results map[string]*result, rssAt []map[stri
 			fmt.Fprintln(w, row+fmt.Sprintf(" %.2f |", float64(total.Microseconds())/1000))
 		}
 	}
-	fmt.Fprintf(w, "\n### List of %d objects (JSON, %d runs)\n\n", o.listObjects, o.listRuns)
+	fmt.Fprintf(w, "\n### List of %d objects (JSON, the -protobuf targets protobuf; %d runs)\n\n", o.listObjects, o.listRuns)
 	fmt.Fprintln(w, "| target | p50 | max | bytes | p50 vs CRD | bytes vs CRD |")
 	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|")
 	for _, name := range o.targets {
@@ -795,6 +840,9 @@ func report(w io.Writer, o options, results map[string]*result, rssAt []map[stri
 	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|")
 	for _, name := range o.targets {
 		r := results[name]
+		if len(r.watch) == 0 && r.watchMissed == 0 {
+			continue // not measured: a protobuf target
+		}
 		row := fmt.Sprintf("| %s | %d/%d | %s | %s |", name, len(r.watch), o.updates, ms(r.watch.p(50)), ms(r.watch.p(99)))
 		if crd != nil {
 			row += fmt.Sprintf(" %s | %s |", ratio(float64(r.watch.p(50)), float64(crd.watch.p(50))), ratio(float64(r.watch.p(99)), float64(crd.watch.p(99))))
@@ -826,4 +874,20 @@ func median(v []float64) float64 {
 		return s[len(s)/2]
 	}
 	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+const protobufType = "application/vnd.kubernetes.protobuf"
+
+// decodeProtobufList decodes a protobuf EnvironmentList, as a client
+// would, for its size, items and continue token.
+func decodeProtobufList(body []byte) (int, int, string, error) {
+	obj, _, err := staxscheme.Codecs.UniversalDeserializer().Decode(body, nil, nil)
+	if err != nil {
+		return 0, 0, "", err
+	}
+	l, ok := obj.(*staxv1alpha1.EnvironmentList)
+	if !ok {
+		return 0, 0, "", fmt.Errorf("protobuf list decoded to %T", obj)
+	}
+	return len(body), len(l.Items), l.Continue, nil
 }

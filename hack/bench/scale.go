@@ -191,7 +191,7 @@ func growthPhase(ctx context.Context, c *cluster.Cluster, targets []*target, spe
 			for _, t := range targets {
 				r := step.byTarget[t.name]
 				start := time.Now()
-				bytes, items, pages, err := listPaged(ctx, t.http, listURL(t, storeOf[t.name].ns), o.pageSize)
+				bytes, items, pages, err := listPaged(ctx, t.http, listURL(t, storeOf[t.name].ns), o.pageSize, t.protobuf)
 				if err != nil {
 					return nil, nil, fmt.Errorf("%s: list: %w", t.name, err)
 				}
