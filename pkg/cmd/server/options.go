@@ -49,8 +49,8 @@ const etcdPathPrefix = "/registry/stax.microstax.ai"
 // collector runs. The live heap of an API server is small next to what a
 // request allocates (decoding, managed fields, encoding), so the collector
 // runs often: going from Go's default of 100 to 400 saved about a seventh of
-// the server's CPU under a stream of creates, and costs about twice the
-// memory (docs/benchmarks.md).
+// the server's CPU under a stream of creates. Held fixed it would cost about
+// twice the memory; DefaultGCHeapHeadroom bounds that (docs/benchmarks.md).
 const DefaultGCPercent = 400
 
 // DefaultGCHeapHeadroom bounds that memory: once the live heap is past a
