@@ -172,7 +172,7 @@ type target struct {
 
 // create sends one object the target's way: JSON through the dynamic
 // client, or typed through the clientset in protobuf (the conversion from
-// unstructured is the client's CPU, tens of microseconds).
+// unstructured is the client's CPU, in the bench client's column).
 func (t *target) create(ctx context.Context, ns string, obj *unstructured.Unstructured) error {
 	if !t.protobuf {
 		_, err := t.client.Resource(t.gvr).Namespace(ns).Create(ctx, obj, metav1.CreateOptions{})

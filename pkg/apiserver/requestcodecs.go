@@ -28,20 +28,28 @@ type emptyActionBody struct {
 	runtime.NegotiatedSerializer
 }
 
-// DecoderToVersion wraps the decoder the handlers read bodies with.
+// DecoderToVersion wraps the decoder the handlers read bodies with. An
+// empty action body is read as {} by the JSON decoder, whatever content
+// type the request named: {} means nothing to protobuf or CBOR.
 func (s emptyActionBody) DecoderToVersion(serializer runtime.Decoder, gv runtime.GroupVersioner) runtime.Decoder {
-	return emptyActionDecoder{s.NegotiatedSerializer.DecoderToVersion(serializer, gv)}
+	d := emptyActionDecoder{Decoder: s.NegotiatedSerializer.DecoderToVersion(serializer, gv)}
+	if info, ok := runtime.SerializerInfoForMediaType(s.SupportedMediaTypes(), runtime.ContentTypeJSON); ok {
+		d.empty = s.NegotiatedSerializer.DecoderToVersion(info.Serializer, gv)
+	}
+	return d
 }
 
 type emptyActionDecoder struct {
 	runtime.Decoder
+	// empty reads the {} an empty action body stands for.
+	empty runtime.Decoder
 }
 
 var emptyObject = []byte("{}")
 
 func (d emptyActionDecoder) Decode(data []byte, defaults *schema.GroupVersionKind, into runtime.Object) (runtime.Object, *schema.GroupVersionKind, error) {
-	if _, ok := into.(*stax.EnvironmentAction); ok && len(bytes.TrimSpace(data)) == 0 {
-		data = emptyObject
+	if _, ok := into.(*stax.EnvironmentAction); ok && d.empty != nil && len(bytes.TrimSpace(data)) == 0 {
+		return d.empty.Decode(emptyObject, defaults, into)
 	}
 	return d.Decoder.Decode(data, defaults, into)
 }
