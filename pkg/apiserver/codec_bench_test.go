@@ -40,7 +40,8 @@ func storedShop(b *testing.B) *stax.Environment {
 }
 
 // BenchmarkStorageCodec compares the codec etcd reads and writes through
-// (StorageCodec) with the one it replaced (LegacyCodec) and with CBOR.
+// (StorageCodec) with the one it replaced (LegacyCodec), in protobuf (--storage-media-type)
+// and with CBOR.
 func BenchmarkStorageCodec(b *testing.B) {
 	env := storedShop(b)
 	cborCodec := Codecs.CodecForVersions(cbor.NewSerializer(Scheme, Scheme), cbor.NewSerializer(Scheme, Scheme),
@@ -50,7 +51,8 @@ func BenchmarkStorageCodec(b *testing.B) {
 		codec runtime.Codec
 	}{
 		{"legacy-json", Codecs.LegacyCodec(v1alpha1.SchemeGroupVersion)},
-		{"storage-json", StorageCodec(v1alpha1.SchemeGroupVersion)},
+		{"storage-json", storageCodec(b, runtime.ContentTypeJSON)},
+		{"storage-protobuf", storageCodec(b, runtime.ContentTypeProtobuf)},
 		{"cbor", cborCodec},
 	} {
 		var buf bytes.Buffer

@@ -2,6 +2,7 @@ package apiserver
 
 import (
 	"bytes"
+	"fmt"
 
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -9,8 +10,11 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/serializer/recognizer"
 )
 
-// StorageCodec writes objects to etcd as JSON of version and reads them
-// back as internal objects: Codecs.LegacyCodec(version) with a cheaper read.
+// StorageCodec writes objects to etcd in mediaType (--storage-media-type:
+// JSON by default, or protobuf) as version and reads them back as internal
+// objects, whichever of the two a writer stored: servers of either setting
+// share one etcd, and changing the setting needs no migration. It is
+// Codecs.LegacyCodec(version) with a cheaper JSON read.
 //
 // Before decoding, the JSON serializer asks its MetaFactory for the
 // object's kind and apiVersion, and the default one finds them by parsing
@@ -18,11 +22,20 @@ import (
 // server stores always begins with both (the encoder writes TypeMeta
 // first), so the storage decoder reads them off the front and leaves
 // anything else to the thorough way.
-func StorageCodec(version schema.GroupVersion) runtime.Codec {
-	encoder := json.NewSerializerWithOptions(json.DefaultMetaFactory, Scheme, Scheme, json.SerializerOptions{})
+func StorageCodec(version schema.GroupVersion, mediaType string) (runtime.Codec, error) {
+	var encoder runtime.Encoder
+	if mediaType == runtime.ContentTypeJSON {
+		encoder = json.NewSerializerWithOptions(json.DefaultMetaFactory, Scheme, Scheme, json.SerializerOptions{})
+	} else if info, ok := runtime.SerializerInfoForMediaType(Codecs.SupportedMediaTypes(), mediaType); ok {
+		encoder = info.Serializer
+	} else {
+		return nil, fmt.Errorf("storage media type %q is not one this server encodes", mediaType)
+	}
 	fast := json.NewSerializerWithOptions(leadingTypeMeta{}, Scheme, Scheme, json.SerializerOptions{})
+	// The universal deserializer recognizes protobuf's "k8s\x00" prefix and
+	// YAML; the fast JSON one is asked first.
 	decoder := recognizer.NewDecoder(fast, Codecs.UniversalDeserializer())
-	return Codecs.CodecForVersions(encoder, decoder, schema.GroupVersions{version}, runtime.InternalGroupVersioner)
+	return Codecs.CodecForVersions(encoder, decoder, schema.GroupVersions{version}, runtime.InternalGroupVersioner), nil
 }
 
 // leadingTypeMeta is a json.MetaFactory for documents that begin exactly

@@ -2,9 +2,11 @@ package apiserver
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 
 	"k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/runtime/serializer/json"
 	"k8s.io/utils/ptr"
@@ -36,7 +38,7 @@ func TestLeadingTypeMetaAgreesWithDefault(t *testing.T) {
 }
 
 func TestStorageCodecRoundTrip(t *testing.T) {
-	codec := StorageCodec(v1alpha1.SchemeGroupVersion)
+	codec := storageCodec(t, runtime.ContentTypeJSON)
 	in := &stax.Environment{}
 	in.Name, in.Namespace = "shop", "acme"
 	in.Spec.DisplayName = "Shop"
@@ -66,5 +68,50 @@ func TestStorageCodecRoundTrip(t *testing.T) {
 	other := []byte(`{"apiVersion":"stax.microstax.ai/v1alpha1","metadata":{"name":"x"},"kind":"Environment"}`)
 	if obj, _, err := codec.Decode(other, nil, nil); err != nil || obj.(*stax.Environment).Name != "x" {
 		t.Errorf("other order: %v %v", obj, err)
+	}
+}
+
+func storageCodec(t testing.TB, mediaType string) runtime.Codec {
+	t.Helper()
+	codec, err := StorageCodec(v1alpha1.SchemeGroupVersion, mediaType)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return codec
+}
+
+// Servers with --storage-media-type=json and =protobuf share one etcd, so
+// each must read what the other wrote.
+func TestStorageCodecsReadEachOther(t *testing.T) {
+	in := &stax.Environment{}
+	in.Name, in.Namespace = "shop", "acme"
+	in.Labels = map[string]string{"team": "payments"}
+	in.Spec.Blueprint.Services = []stax.ServiceSpec{{Name: "web", Image: "web:1", Replicas: ptr.To[int32](2)}}
+	codecs := map[string]runtime.Codec{
+		"json":     storageCodec(t, runtime.ContentTypeJSON),
+		"protobuf": storageCodec(t, runtime.ContentTypeProtobuf),
+	}
+	prefixes := map[string]string{"json": `{"kind":"Environment"`, "protobuf": "k8s\x00"}
+	for writer, w := range codecs {
+		var buf bytes.Buffer
+		if err := w.Encode(in, &buf); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasPrefix(buf.String(), prefixes[writer]) {
+			t.Errorf("%s writer stored %q…, want it to begin %q", writer, buf.String()[:12], prefixes[writer])
+		}
+		for reader, r := range codecs {
+			out, _, err := r.Decode(buf.Bytes(), nil, nil)
+			if err != nil {
+				t.Errorf("%s reading %s: %v", reader, writer, err)
+				continue
+			}
+			if !equality.Semantic.DeepEqual(in, out) {
+				t.Errorf("%s reading %s changed the object:\n%#v\n%#v", reader, writer, in, out)
+			}
+		}
+	}
+	if _, err := StorageCodec(v1alpha1.SchemeGroupVersion, "application/cbor-seq"); err == nil {
+		t.Error("an unknown storage media type was accepted")
 	}
 }

@@ -107,8 +107,8 @@ type Options struct {
 
 // NewOptions returns the defaults: standalone on embedded etcd.
 func NewOptions(out, errOut io.Writer) *Options {
-	rec := genericoptions.NewRecommendedOptions(etcdPathPrefix,
-		apiserver.StorageCodec(v1alpha1.SchemeGroupVersion))
+	// The storage codec follows --storage-media-type, so Complete makes it.
+	rec := genericoptions.NewRecommendedOptions(etcdPathPrefix, nil)
 	rec.Etcd.StorageConfig.EncodeVersioner = runtime.NewMultiGroupVersioner(
 		v1alpha1.SchemeGroupVersion, schema.GroupKind{Group: v1alpha1.GroupName})
 	rec.SecureServing.BindPort = 8443
@@ -183,6 +183,15 @@ func (o *Options) Complete() error {
 		return err
 	}
 	rec := o.Recommended
+	// genericoptions reads --storage-media-type only for a storage factory
+	// of many resources; this server's one codec must follow it itself.
+	mediaType := rec.Etcd.DefaultStorageMediaType
+	if mediaType == "" {
+		mediaType = runtime.ContentTypeJSON
+	}
+	if rec.Etcd.StorageConfig.Codec, err = apiserver.StorageCodec(v1alpha1.SchemeGroupVersion, mediaType); err != nil {
+		return fmt.Errorf("--storage-media-type: %w", err)
+	}
 	// Identity documents are public, as an OIDC issuer's are.
 	public := sets.New(rec.Authorization.AlwaysAllowPaths...)
 	for _, p := range apiserver.PublicPaths {
