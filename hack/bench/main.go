@@ -16,6 +16,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -36,6 +37,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -312,7 +314,7 @@ func classic(ctx context.Context, c *cluster.Cluster, targets []*target, spec ma
 			if err := namespace(ctx, c, ns); err != nil {
 				return err
 			}
-			if _, _, err := createMany(ctx, t, ns, spec, 0, o.warmup, 8); err != nil {
+			if _, _, err := createMany(ctx, t, ns, spec, 0, o.warmup, 8, 0); err != nil {
 				return fmt.Errorf("%s: %w", t.name, err)
 			}
 		}
@@ -334,7 +336,7 @@ func classic(ctx context.Context, c *cluster.Cluster, targets []*target, spec ma
 		if err := namespace(ctx, c, t.name+"-list"); err != nil {
 			return err
 		}
-		if _, _, err := createMany(ctx, t, t.name+"-list", spec, 0, o.listObjects, 32); err != nil {
+		if _, _, err := createMany(ctx, t, t.name+"-list", spec, 0, o.listObjects, 32, 0); err != nil {
 			return fmt.Errorf("%s: %w", t.name, err)
 		}
 	}
@@ -384,7 +386,7 @@ func createRound(ctx context.Context, c *cluster.Cluster, t *target, spec map[st
 		go func() { profiled <- profile(ctx, t, o.staxProfileFor, o.staxProfile) }()
 	}
 	before := cpuTimes(c)
-	lat, elapsed, err := createMany(ctx, t, ns, spec, 0, o.creates, n)
+	lat, elapsed, err := createMany(ctx, t, ns, spec, 0, o.creates, n, 0)
 	if err != nil {
 		return err
 	}
@@ -469,7 +471,12 @@ func object(t *target, name string, spec map[string]any) *unstructured.Unstructu
 // createMany creates count objects, numbered from first on, with workers
 // concurrent clients and returns the latency of each create and the wall
 // time of all.
-func createMany(ctx context.Context, t *target, ns string, spec map[string]any, first, count, workers int) (latencies, time.Duration, error) {
+// createMany creates count objects with workers clients. A create that
+// fails is tried again up to retries times if the failure may pass (429,
+// a timeout, a 5xx), one second apart, and counts once it turns out to have
+// landed: for the untimed fills of --growth, where one lost create of
+// 100,000 would end a half-hour run; timed rounds pass 0.
+func createMany(ctx context.Context, t *target, ns string, spec map[string]any, first, count, workers, retries int) (latencies, time.Duration, error) {
 	var next atomic.Int64
 	lat := make(latencies, count)
 	errs := make(chan error, workers)
@@ -486,7 +493,15 @@ func createMany(ctx context.Context, t *target, ns string, spec map[string]any, 
 				}
 				obj := object(t, objectName(first+i), spec)
 				s := time.Now()
-				if err := t.create(ctx, ns, obj); err != nil {
+				err := t.create(ctx, ns, obj)
+				for try := 0; err != nil && try < retries && mayPass(err); try++ {
+					fmt.Fprintf(os.Stderr, "create %s/%s: %v; trying again\n", ns, obj.GetName(), err)
+					time.Sleep(time.Second)
+					if err = t.create(ctx, ns, obj); apierrors.IsAlreadyExists(err) {
+						err = nil
+					}
+				}
+				if err != nil {
 					errs <- err
 					return
 				}
@@ -501,6 +516,13 @@ func createMany(ctx context.Context, t *target, ns string, spec map[string]any, 
 		return nil, 0, err
 	}
 	return lat, elapsed, nil
+}
+
+// mayPass says whether a create that failed with err may succeed if sent
+// again.
+func mayPass(err error) bool {
+	return apierrors.IsTooManyRequests(err) || apierrors.IsServerTimeout(err) || apierrors.IsTimeout(err) ||
+		apierrors.IsInternalError(err) || apierrors.IsServiceUnavailable(err) || errors.Is(err, context.DeadlineExceeded)
 }
 
 func objectName(i int) string { return fmt.Sprintf("env-%06d", i) }

@@ -23,6 +23,10 @@ import (
 // growthClients fill the stores and make the timed creates.
 const growthClients = 32
 
+// fillRetries is how often a fill's create that failed in a way that may
+// pass is tried again (createMany).
+const fillRetries = 5
+
 // superlinear is how much faster than the count (objects, watchers) a
 // cost may grow before the report says it stops being linear.
 const superlinear = 1.5
@@ -176,7 +180,7 @@ func growthPhase(ctx context.Context, c *cluster.Cluster, targets []*target, spe
 				continue
 			}
 			fmt.Fprintf(os.Stderr, "== growth: filling %s from %d to %d\n", s.ns, s.held, n)
-			_, elapsed, err := createMany(ctx, s.targets[0], s.ns, spec, s.held, n-s.held, growthClients)
+			_, elapsed, err := createMany(ctx, s.targets[0], s.ns, spec, s.held, n-s.held, growthClients, fillRetries)
 			if err != nil {
 				return nil, nil, fmt.Errorf("%s: fill: %w", s.ns, err)
 			}
@@ -211,7 +215,7 @@ func growthPhase(ctx context.Context, c *cluster.Cluster, targets []*target, spe
 		}
 		for _, t := range targets {
 			r, s := step.byTarget[t.name], storeOf[t.name]
-			lat, elapsed, err := createMany(ctx, t, s.ns, spec, s.held, o.growthCreates, growthClients)
+			lat, elapsed, err := createMany(ctx, t, s.ns, spec, s.held, o.growthCreates, growthClients, 0)
 			if err != nil {
 				return nil, nil, fmt.Errorf("%s: creates: %w", t.name, err)
 			}
