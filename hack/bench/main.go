@@ -14,6 +14,8 @@
 package main
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -64,6 +66,7 @@ type options struct {
 	staxArgs                                       []string
 	staxProfile                                    string
 	staxProfileFor                                 time.Duration
+	profileTarget                                  string
 
 	// The scale phases (scale.go); they replace the phases above when set.
 	growth, fanout                                      []int
@@ -94,6 +97,8 @@ func main() {
 	flag.StringVar(&staxArgs, "stax-args", "", "Extra stax-apiserver flags, space-separated (for example --gc-percent=100).")
 	flag.StringVar(&o.staxProfile, "stax-profile", "", "Write a CPU profile of stax-apiserver, taken from the start of "+
 		"the first direct create row at the highest concurrency, to this file (go tool pprof).")
+	flag.StringVar(&o.profileTarget, "profile-target", "direct", "Whose create row --stax-profile samples, and the server "+
+		"that target's client talks to: direct profiles stax-apiserver, aggregated and crd profile kube-apiserver.")
 	flag.DurationVar(&o.staxProfileFor, "stax-profile-duration", 5*time.Second, "How long --stax-profile samples; "+
 		"give --creates enough objects to last that long.")
 	flag.StringVar(&growth, "growth", "", "Instead of the phases above, measure how lists, memory, watch delivery and creates "+
@@ -133,8 +138,8 @@ func main() {
 	}
 	o.maxRSS = q.Value() / 1024
 	o.targets = strings.Split(targets, ",")
-	if o.staxProfile != "" && !slices.Contains(o.targets, "direct") {
-		fmt.Fprintln(os.Stderr, "--stax-profile needs the direct target")
+	if o.staxProfile != "" && !slices.Contains(o.targets, o.profileTarget) {
+		fmt.Fprintf(os.Stderr, "--stax-profile needs the %s target (--profile-target)\n", o.profileTarget)
 		os.Exit(2)
 	}
 	if err := run(o); err != nil {
@@ -363,7 +368,7 @@ func classic(ctx context.Context, c *cluster.Cluster, targets []*target, spec ma
 			return fmt.Errorf("%s: %w", t.name, err)
 		}
 		var err error
-		if r.watch, r.watchMissed, err = watchDelivery(ctx, t, ns, "watched", 1, o.updates, 0); err != nil {
+		if r.watch, r.watchMissed, err = watchDelivery(ctx, t, ns, "watched", 1, o.updates, 0, decodedWatch); err != nil {
 			return fmt.Errorf("%s: %w", t.name, err)
 		}
 		fmt.Fprintf(os.Stderr, "%s: watch %d updates: p50 %v p99 %v\n", t.name, o.updates, r.watch.p(50), r.watch.p(99))
@@ -381,7 +386,7 @@ func createRound(ctx context.Context, c *cluster.Cluster, t *target, spec map[st
 		return err
 	}
 	var profiled chan error
-	if o.staxProfile != "" && t.name == "direct" && round == 1 && n == slices.Max(o.concurrency) {
+	if o.staxProfile != "" && t.name == o.profileTarget && round == 1 && n == slices.Max(o.concurrency) {
 		profiled = make(chan error, 1)
 		go func() { profiled <- profile(ctx, t, o.staxProfileFor, o.staxProfile) }()
 	}
@@ -409,8 +414,8 @@ func createRound(ctx context.Context, c *cluster.Cluster, t *target, spec map[st
 	return nil
 }
 
-// profile saves stax-apiserver's CPU profile of the next d (its
-// /debug/pprof, which the admin may read).
+// profile saves the CPU profile of the next d of the server t's client
+// talks to (its /debug/pprof, which the admin may read).
 func profile(ctx context.Context, t *target, d time.Duration, path string) error {
 	url := fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", strings.TrimSuffix(t.config.Host, "/"), int(d.Seconds()))
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
@@ -595,24 +600,26 @@ const sentAnnotation = "bench.microstax.ai/sent-unix-nano"
 // how long each change took to arrive on each watch (so it includes the
 // write) and how many of the watchers × count deliveries did not arrive
 // within 30 seconds of the last send. The watches share the target's
-// client, and so its few HTTP/2 connections.
-func watchDelivery(ctx context.Context, t *target, ns, name string, watchers, count int, interval time.Duration) (latencies, int, error) {
+// client, and so its few HTTP/2 connections; open says how they read.
+func watchDelivery(ctx context.Context, t *target, ns, name string, watchers, count int, interval time.Duration, open watchOpener) (latencies, int, error) {
 	res := t.client.Resource(t.gvr).Namespace(ns)
-	obj, err := res.Get(ctx, name, metav1.GetOptions{})
+	// From the namespace's current version on, so that no change is
+	// missed while the other watches open. Not the object's own version:
+	// in a namespace that has grown since it was written, a watch from
+	// there replays every create after it, or fails once the watch cache
+	// no longer holds that version (410 Gone).
+	now, err := res.List(ctx, metav1.ListOptions{Limit: 1})
 	if err != nil {
 		return nil, 0, err
 	}
 	want := watchers * count
 	got := make(chan time.Duration, want)
 	for i := 0; i < watchers; i++ {
-		// From the object's version on: no change is missed while the
-		// other watches open.
-		w, err := res.Watch(ctx, metav1.ListOptions{ResourceVersion: obj.GetResourceVersion()})
+		stop, err := open(ctx, t, ns, now.GetResourceVersion(), got)
 		if err != nil {
 			return nil, 0, fmt.Errorf("watch %d: %w", i+1, err)
 		}
-		defer w.Stop()
-		go deliveries(w, got)
+		defer stop()
 	}
 	for i := 0; i < count; i++ {
 		if i > 0 && interval > 0 {
@@ -642,26 +649,90 @@ func watchDelivery(ctx context.Context, t *target, ns, name string, watchers, co
 	return lat, 0, nil
 }
 
-// deliveries sends on got how long each stamped change took to arrive on
-// w, until w ends.
-func deliveries(w watch.Interface, got chan<- time.Duration) {
-	for ev := range w.ResultChan() {
-		if ev.Type != watch.Modified {
-			continue
-		}
-		u, ok := ev.Object.(*unstructured.Unstructured)
-		if !ok {
-			continue
-		}
-		sent, err := strconv.ParseInt(u.GetAnnotations()[sentAnnotation], 10, 64)
-		if err != nil {
-			continue
-		}
-		select {
-		case got <- time.Since(time.Unix(0, sent)):
-		default: // more than asked for: not counted
-		}
+// A watchOpener opens a watch of namespace ns from version rv that sends
+// on got how long each stamped change took to arrive, until stopped.
+type watchOpener func(ctx context.Context, t *target, ns, rv string, got chan<- time.Duration) (stop func(), err error)
+
+// deliver sends d on got unless more arrived than were asked for.
+func deliver(got chan<- time.Duration, sent int64) {
+	select {
+	case got <- time.Since(time.Unix(0, sent)):
+	default:
 	}
+}
+
+// decodedWatch is a watch of the target's dynamic client: every event is
+// decoded, as an informer's are.
+func decodedWatch(ctx context.Context, t *target, ns, rv string, got chan<- time.Duration) (func(), error) {
+	w, err := t.client.Resource(t.gvr).Namespace(ns).Watch(ctx, metav1.ListOptions{ResourceVersion: rv})
+	if err != nil {
+		return nil, err
+	}
+	go func() {
+		for ev := range w.ResultChan() {
+			if st, ok := ev.Object.(*metav1.Status); ok && ev.Type == watch.Error && st.Code == http.StatusGone {
+				// The watch ends; its deliveries count as missed.
+				fmt.Fprintf(os.Stderr, "watch: %s\n", st.Message)
+				continue
+			}
+			if u, ok := ev.Object.(*unstructured.Unstructured); ok && ev.Type == watch.Modified {
+				if sent, err := strconv.ParseInt(u.GetAnnotations()[sentAnnotation], 10, 64); err == nil {
+					deliver(got, sent)
+				}
+			}
+		}
+	}()
+	return w.Stop, nil
+}
+
+// scannedWatch reads the JSON watch stream and only looks for the stamp
+// in each MODIFIED event's line. A thousand decoding watches keep this
+// 2-core machine's client busier than the servers (1.5 cores against
+// 0.4, measured), and then delivery times measure the client's backlog;
+// scanning costs the client little, so the server's delivery shows.
+func scannedWatch(ctx context.Context, t *target, ns, rv string, got chan<- time.Duration) (func(), error) {
+	ctx, cancel := context.WithCancel(ctx)
+	u := listURL(t, ns) + "?watch=1&allowWatchBookmarks=false&resourceVersion=" + url.QueryEscape(rv)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	req.Header.Set("Accept", "application/json")
+	resp, err := t.http.Do(req)
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		resp.Body.Close()
+		cancel()
+		return nil, fmt.Errorf("watch: %s", resp.Status)
+	}
+	go func() {
+		defer resp.Body.Close()
+		modified, stamp := []byte(`{"type":"MODIFIED"`), []byte(`"`+sentAnnotation+`":"`)
+		sc := bufio.NewScanner(resp.Body)
+		sc.Buffer(make([]byte, 0, 64<<10), 16<<20)
+		for sc.Scan() {
+			line := sc.Bytes()
+			if bytes.HasPrefix(line, []byte(`{"type":"ERROR"`)) {
+				fmt.Fprintf(os.Stderr, "watch: %.300s\n", line)
+				continue
+			}
+			i := bytes.Index(line, stamp)
+			if !bytes.HasPrefix(line, modified) || i < 0 {
+				continue
+			}
+			value := line[i+len(stamp):]
+			if end := bytes.IndexByte(value, '"'); end > 0 {
+				if sent, err := strconv.ParseInt(string(value[:end]), 10, 64); err == nil {
+					deliver(got, sent)
+				}
+			}
+		}
+	}()
+	return cancel, nil
 }
 
 // exampleSpec is the spec of the example Environment.

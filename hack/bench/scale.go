@@ -134,7 +134,7 @@ func fanoutPhase(ctx context.Context, c *cluster.Cluster, targets []*target, spe
 	for _, w := range o.fanout {
 		step := fanoutStep{watchers: w, byTarget: map[string]*fanoutResult{}}
 		for _, t := range targets {
-			lat, missed, err := watchDelivery(ctx, t, "fanout-"+t.name, "watched", w, o.fanoutUpdates, o.fanoutInterval)
+			lat, missed, err := watchDelivery(ctx, t, "fanout-"+t.name, "watched", w, o.fanoutUpdates, o.fanoutInterval, scannedWatch)
 			if err != nil {
 				return nil, fmt.Errorf("%s: fan-out to %d: %w", t.name, w, err)
 			}
@@ -209,7 +209,7 @@ func growthPhase(ctx context.Context, c *cluster.Cluster, targets []*target, spe
 		for _, t := range targets {
 			r := step.byTarget[t.name]
 			var err error
-			if r.watch, r.watchMissed, err = watchDelivery(ctx, t, storeOf[t.name].ns, objectName(0), 1, o.growthUpdates, 0); err != nil {
+			if r.watch, r.watchMissed, err = watchDelivery(ctx, t, storeOf[t.name].ns, objectName(0), 1, o.growthUpdates, 0, decodedWatch); err != nil {
 				return nil, nil, fmt.Errorf("%s: watch: %w", t.name, err)
 			}
 		}
