@@ -64,8 +64,8 @@ type options struct {
 	updates                                        int
 	targets                                        []string
 	staxArgs                                       []string
-	staxProfile                                    string
-	staxProfileFor                                 time.Duration
+	profile                                        string
+	profileFor                                     time.Duration
 	profileTarget                                  string
 
 	// The scale phases (scale.go); they replace the phases above when set.
@@ -95,11 +95,11 @@ func main() {
 	flag.IntVar(&o.updates, "updates", 1000, "Updates whose watch delivery is timed.")
 	flag.StringVar(&targets, "targets", "crd,aggregated,direct", "Which targets, in order: crd, aggregated, direct, and aggregated-protobuf and direct-protobuf (creates and lists in protobuf; no watch rows).")
 	flag.StringVar(&staxArgs, "stax-args", "", "Extra stax-apiserver flags, space-separated (for example --gc-percent=100).")
-	flag.StringVar(&o.staxProfile, "stax-profile", "", "Write a CPU profile of stax-apiserver, taken from the start of "+
-		"the first direct create row at the highest concurrency, to this file (go tool pprof).")
-	flag.StringVar(&o.profileTarget, "profile-target", "direct", "Whose create row --stax-profile samples, and the server "+
-		"that target's client talks to: direct profiles stax-apiserver, aggregated and crd profile kube-apiserver.")
-	flag.DurationVar(&o.staxProfileFor, "stax-profile-duration", 5*time.Second, "How long --stax-profile samples; "+
+	flag.StringVar(&o.profile, "profile", "", "Write a CPU profile of the server --profile-target's client talks to, taken "+
+		"from the start of that target's first create row at the highest concurrency, to this file (go tool pprof).")
+	flag.StringVar(&o.profileTarget, "profile-target", "direct", "Whose create row --profile samples: direct profiles "+
+		"stax-apiserver, aggregated and crd profile kube-apiserver.")
+	flag.DurationVar(&o.profileFor, "profile-duration", 5*time.Second, "How long --profile samples; "+
 		"give --creates enough objects to last that long.")
 	flag.StringVar(&growth, "growth", "", "Instead of the phases above, measure how lists, memory, watch delivery and creates "+
 		"grow with the objects held: fill each store to each of these counts in turn (for example 1000,10000,100000).")
@@ -138,8 +138,8 @@ func main() {
 	}
 	o.maxRSS = q.Value() / 1024
 	o.targets = strings.Split(targets, ",")
-	if o.staxProfile != "" && !slices.Contains(o.targets, o.profileTarget) {
-		fmt.Fprintf(os.Stderr, "--stax-profile needs the %s target (--profile-target)\n", o.profileTarget)
+	if o.profile != "" && !slices.Contains(o.targets, o.profileTarget) {
+		fmt.Fprintf(os.Stderr, "--profile needs the %s target (--profile-target)\n", o.profileTarget)
 		os.Exit(2)
 	}
 	if err := run(o); err != nil {
@@ -386,9 +386,9 @@ func createRound(ctx context.Context, c *cluster.Cluster, t *target, spec map[st
 		return err
 	}
 	var profiled chan error
-	if o.staxProfile != "" && t.name == o.profileTarget && round == 1 && n == slices.Max(o.concurrency) {
+	if o.profile != "" && t.name == o.profileTarget && round == 1 && n == slices.Max(o.concurrency) {
 		profiled = make(chan error, 1)
-		go func() { profiled <- profile(ctx, t, o.staxProfileFor, o.staxProfile) }()
+		go func() { profiled <- profile(ctx, t, o.profileFor, o.profile) }()
 	}
 	before := cpuTimes(c)
 	lat, elapsed, err := createMany(ctx, t, ns, spec, 0, o.creates, n, 0)
@@ -720,8 +720,11 @@ func scannedWatch(ctx context.Context, t *target, ns, rv string, got chan<- time
 				fmt.Fprintf(os.Stderr, "watch: %.300s\n", line)
 				continue
 			}
+			if !bytes.HasPrefix(line, modified) {
+				continue
+			}
 			i := bytes.Index(line, stamp)
-			if !bytes.HasPrefix(line, modified) || i < 0 {
+			if i < 0 {
 				continue
 			}
 			value := line[i+len(stamp):]
