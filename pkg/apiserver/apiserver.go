@@ -308,7 +308,11 @@ func (c CompletedConfig) New() (*Server, error) {
 		return nil, err
 	}
 	envs.Diffs.Diffs = diffs
-	envs.Environment.Quota = quota.NewEnforcer(orgs, envs.Environment, hasQuota(c.Informers.Stax().V1alpha1().Organizations().Lister()))
+	quotas, err := quotaIndex(c.Informers.Stax().V1alpha1().Organizations(), orgs.Store)
+	if err != nil {
+		return nil, err
+	}
+	envs.Environment.Quota = quota.NewEnforcer(orgs, envs.Environment, quotas.Limited)
 
 	usage := organizationstore.NewUsageREST(orgs, envs.Environment, records, baselines.Baseline)
 	usage.LastUsed = c.Activity.Last

@@ -25,10 +25,11 @@ import (
 // same class of race Kubernetes closes with a compare-and-swap on the
 // ResourceQuota's status, which MicroStax does not keep).
 //
-// Organizations without a quota pay (almost) nothing: limited, answered
-// from the server's informer cache, tells them apart before any lock, so
-// their writes neither queue behind each other nor list the namespace; an
-// organization the cache has not seen is read from storage once per write.
+// Organizations without a quota pay (almost) nothing: limited (Index)
+// tells them apart from the server's informer before any lock, so their
+// writes read no Organization, neither queue behind each other nor list the
+// namespace. Only before the informer has synced is the Organization read
+// from storage on every write.
 type Enforcer struct {
 	organizations rest.Getter
 	environments  rest.Lister
@@ -37,8 +38,8 @@ type Enforcer struct {
 }
 
 // NewEnforcer reads organizations and environments from their stores;
-// limited says from a cache whether an organization sets a quota, when the
-// cache knows it (nil: ask storage every time).
+// limited says whether an organization may set a quota, when it knows
+// (Index.Limited; nil: ask storage every time).
 func NewEnforcer(organizations rest.Getter, environments rest.Lister, limited func(org string) (limited, known bool)) *Enforcer {
 	return &Enforcer{organizations: organizations, environments: environments, limited: limited}
 }

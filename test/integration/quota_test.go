@@ -132,3 +132,40 @@ func TestOrganizationQuotaConcurrentCreates(t *testing.T) {
 		t.Fatalf("10 racing creates under a quota of 3: %d created, %d refused", created.Load(), refused.Load())
 	}
 }
+
+// TestOrganizationQuotaMetAtOnce: a quota set through a server binds the
+// next write of an Environment through it, though the server's informer
+// (which spares organizations without a quota their read of storage) may
+// not have seen it yet: on create of the organization and on update alike.
+func TestOrganizationQuotaMetAtOnce(t *testing.T) {
+	s := startInProcess(t, storeOnly)
+	ctx := context.Background()
+	platform := s.Client.StaxV1alpha1()
+	none := &staxv1.OrganizationQuota{Environments: ptr.To[int32](0)}
+	for i := 0; i < 20; i++ {
+		created := fmt.Sprintf("created-%d", i)
+		if _, err := platform.Organizations().Create(ctx, &staxv1.Organization{ObjectMeta: metav1.ObjectMeta{Name: created},
+			Spec: staxv1.OrganizationSpec{Quota: none}}, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := platform.Environments(created).Create(ctx, quotaEnvironment("e", 1, "1m", "1Mi"), metav1.CreateOptions{}); !apierrors.IsForbidden(err) {
+			t.Errorf("%s: create right after the organization was created with a quota of 0: want 403, got %v", created, err)
+		}
+
+		updated := fmt.Sprintf("updated-%d", i)
+		org, err := platform.Organizations().Create(ctx, &staxv1.Organization{ObjectMeta: metav1.ObjectMeta{Name: updated}}, metav1.CreateOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := platform.Environments(updated).Create(ctx, quotaEnvironment("before", 1, "1m", "1Mi"), metav1.CreateOptions{}); err != nil {
+			t.Fatalf("%s: without a quota: %v", updated, err)
+		}
+		org.Spec.Quota = &staxv1.OrganizationQuota{Environments: ptr.To[int32](1)}
+		if _, err := platform.Organizations().Update(ctx, org, metav1.UpdateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := platform.Environments(updated).Create(ctx, quotaEnvironment("after", 1, "1m", "1Mi"), metav1.CreateOptions{}); !apierrors.IsForbidden(err) {
+			t.Errorf("%s: create right after a quota of 1 was set: want 403, got %v", updated, err)
+		}
+	}
+}
