@@ -213,7 +213,7 @@ func publisher(c config) (*diffpublish.Publisher, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := diffpublish.NewPublisher(client, ns, c.overlay, c.compare)
+	p := diffpublish.NewPublisher(client, ns, c.overlay, "", c.compare)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := p.Continue(ctx, c.service); err != nil {

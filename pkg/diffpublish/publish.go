@@ -7,7 +7,9 @@ package diffpublish
 
 import (
 	"context"
+	"fmt"
 	"math"
+	"net/http"
 	"sort"
 	"strconv"
 	"time"
@@ -15,6 +17,7 @@ import (
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 
 	staxv1 "github.com/microstax/stax/pkg/apis/stax/v1alpha1"
 	"github.com/microstax/stax/pkg/apis/stax/validation"
@@ -22,25 +25,33 @@ import (
 	"github.com/microstax/stax/pkg/generated/clientset/versioned"
 )
 
-// Publish writes r into the EnvironmentDiff of overlay in namespace,
-// creating it on the first call. The endpoints of r replace the stored
-// ones of the same name and the others are kept, so the fronts of an
-// overlay's several services share the one object; since and updated
-// widen to cover both. A conflict (another front wrote first) is retried
-// on the fresh object. A stored diff of an earlier overlay of the same
-// name (its owner another uid) is replaced, not merged. The server refuses
-// a diff of an environment that is not an overlay (422) or is being
-// deleted (409).
-func Publish(ctx context.Context, client versioned.Interface, namespace, overlay string, r diff.Report) error {
-	env, err := client.StaxV1alpha1().Environments(namespace).Get(ctx, overlay, metav1.GetOptions{})
-	if err != nil {
-		return err
-	}
-	diffs := client.StaxV1alpha1().EnvironmentDiffs(namespace)
+// Publish writes r into the EnvironmentDiff of the overlay in namespace
+// named overlay whose uid is uid ("" for whichever overlay of the name
+// there is now), creating it on the first call. The endpoints of r
+// replace the stored ones of the same name and the others are kept, so
+// the fronts of an overlay's several services share the one object;
+// since and updated widen to cover both. A conflict (another front wrote
+// first) is retried on the fresh object. A stored diff of an earlier
+// overlay of the same name (its owner another uid) is replaced, not
+// merged. An overlay of the name with another uid is not the one r is of:
+// 404, as for none. The server refuses a diff of an environment that is
+// not an overlay (422) or is being deleted (409), and one that names as
+// owner an overlay the name no longer has (409): so between this check
+// and the write, a recreated overlay is safe too.
+func Publish(ctx context.Context, client versioned.Interface, namespace, overlay string, uid types.UID, r diff.Report) error {
+	envs, diffs := client.StaxV1alpha1().Environments(namespace), client.StaxV1alpha1().EnvironmentDiffs(namespace)
 	return onConflict(ctx, func() error {
+		env, err := envs.Get(ctx, overlay, metav1.GetOptions{})
+		if err != nil {
+			return err
+		}
+		if uid != "" && env.UID != uid {
+			return gone(env, uid)
+		}
+		owner := []metav1.OwnerReference{{APIVersion: staxv1.SchemeGroupVersion.String(), Kind: "Environment", Name: env.Name, UID: env.UID}}
 		current, err := diffs.Get(ctx, overlay, metav1.GetOptions{})
 		if apierrors.IsNotFound(err) {
-			d := &staxv1.EnvironmentDiff{ObjectMeta: metav1.ObjectMeta{Name: overlay, Namespace: namespace}, Report: Merge(nil, r)}
+			d := &staxv1.EnvironmentDiff{ObjectMeta: metav1.ObjectMeta{Name: overlay, Namespace: namespace, OwnerReferences: owner}, Report: Merge(nil, r)}
 			_, err = diffs.Create(ctx, d, metav1.CreateOptions{})
 			if apierrors.IsAlreadyExists(err) {
 				// Another front created it meanwhile: read it and merge.
@@ -52,20 +63,32 @@ func Publish(ctx context.Context, client versioned.Interface, namespace, overlay
 			return err
 		}
 		old := &current.Report
-		if !ownedBy(current, env) {
+		if !ownedBy(current, env.UID) {
 			old = nil
 		}
+		current.OwnerReferences = owner
 		current.Report = Merge(old, r)
 		_, err = diffs.Update(ctx, current, metav1.UpdateOptions{})
 		return err
 	})
 }
 
-// ownedBy says whether d belongs to env (the server makes the overlay its
-// one owner).
-func ownedBy(d *staxv1.EnvironmentDiff, env *staxv1.Environment) bool {
+// gone is the 404 of publishing for the overlay of uid when env, of its
+// name, is another.
+func gone(env *staxv1.Environment, uid types.UID) error {
+	resource := staxv1.Resource("environments")
+	return &apierrors.StatusError{ErrStatus: metav1.Status{
+		Status: metav1.StatusFailure, Code: http.StatusNotFound, Reason: metav1.StatusReasonNotFound,
+		Details: &metav1.StatusDetails{Group: resource.Group, Kind: resource.Resource, Name: env.Name, UID: uid},
+		Message: fmt.Sprintf("%s %q of uid %s not found: the environment of the name is uid %s", resource, env.Name, uid, env.UID),
+	}}
+}
+
+// ownedBy says whether d belongs to the overlay of uid (the server makes
+// the overlay its one owner).
+func ownedBy(d *staxv1.EnvironmentDiff, uid types.UID) bool {
 	for _, o := range d.OwnerReferences {
-		if o.UID == env.UID {
+		if o.UID == uid {
 			return true
 		}
 	}

@@ -2,6 +2,7 @@ package diffpublish
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -52,13 +53,13 @@ func serverLike(objects ...runtime.Object) *fake.Clientset {
 func TestPublishCreatesThenMerges(t *testing.T) {
 	ctx := context.Background()
 	client := serverLike()
-	if err := Publish(ctx, client, "acme", "feature", report(t0.Add(time.Minute), users(200))); err != nil {
+	if err := Publish(ctx, client, "acme", "feature", overlay.UID, report(t0.Add(time.Minute), users(200))); err != nil {
 		t.Fatal(err)
 	}
 	// A second front of the overlay publishes another endpoint; the first
 	// front's endpoint stays.
 	orders := diff.EndpointReport{Endpoint: "POST /orders", Requests: 10}
-	if err := Publish(ctx, client, "acme", "feature", report(t0.Add(2*time.Minute), orders)); err != nil {
+	if err := Publish(ctx, client, "acme", "feature", overlay.UID, report(t0.Add(2*time.Minute), orders)); err != nil {
 		t.Fatal(err)
 	}
 	d, err := client.StaxV1alpha1().EnvironmentDiffs("acme").Get(ctx, "feature", metav1.GetOptions{})
@@ -83,7 +84,7 @@ func TestPublishCreatesThenMerges(t *testing.T) {
 	}
 
 	// Unchanged counts keep lastSeen; grown counts move it.
-	if err := Publish(ctx, client, "acme", "feature", report(t0.Add(3*time.Minute), users(200), diff.EndpointReport{Endpoint: "POST /orders", Requests: 11})); err != nil {
+	if err := Publish(ctx, client, "acme", "feature", overlay.UID, report(t0.Add(3*time.Minute), users(200), diff.EndpointReport{Endpoint: "POST /orders", Requests: 11})); err != nil {
 		t.Fatal(err)
 	}
 	d, _ = client.StaxV1alpha1().EnvironmentDiffs("acme").Get(ctx, "feature", metav1.GetOptions{})
@@ -108,7 +109,7 @@ func TestPublishRetriesConflicts(t *testing.T) {
 		}
 		return false, nil, nil
 	})
-	if err := Publish(ctx, client, "acme", "feature", report(t0, users(8))); err != nil {
+	if err := Publish(ctx, client, "acme", "feature", overlay.UID, report(t0, users(8))); err != nil {
 		t.Fatal(err)
 	}
 	if conflicts != 0 {
@@ -119,7 +120,7 @@ func TestPublishRetriesConflicts(t *testing.T) {
 	refused.PrependReactor("create", "environmentdiffs", func(k8stesting.Action) (bool, runtime.Object, error) {
 		return true, nil, apierrors.NewConflict(staxv1.Resource("environmentdiffs"), "feature", fmt.Errorf("the overlay is being deleted"))
 	})
-	if err := Publish(ctx, refused, "acme", "feature", report(t0, users(8))); !apierrors.IsConflict(err) {
+	if err := Publish(ctx, refused, "acme", "feature", overlay.UID, report(t0, users(8))); !apierrors.IsConflict(err) {
 		t.Fatalf("want the server's 409 after retries, got %v", err)
 	}
 }
@@ -132,15 +133,39 @@ func TestPublishReplacesAnEarlierOverlaysDiff(t *testing.T) {
 		OwnerReferences: []metav1.OwnerReference{{Kind: "Environment", Name: "feature", UID: "u0"}}},
 		Report: staxv1.DiffReport{Endpoints: []staxv1.EndpointDiff{{Endpoint: "GET /old", Requests: 3}}}}
 	client := serverLike(stale)
-	if err := Publish(ctx, client, "acme", "feature", report(t0, users(8))); err != nil {
+	if err := Publish(ctx, client, "acme", "feature", "", report(t0, users(8))); err != nil {
 		t.Fatal(err)
 	}
 	d, _ := client.StaxV1alpha1().EnvironmentDiffs("acme").Get(ctx, "feature", metav1.GetOptions{})
 	if len(d.Report.Endpoints) != 1 || d.Report.Endpoints[0].Endpoint != "GET /users/{id}" || d.OwnerReferences[0].UID != "u1" {
 		t.Fatalf("report %+v owners %+v", d.Report.Endpoints, d.OwnerReferences)
 	}
-	if err := Publish(ctx, fake.NewSimpleClientset(), "acme", "feature", report(t0)); !apierrors.IsNotFound(err) {
+	if err := Publish(ctx, fake.NewSimpleClientset(), "acme", "feature", "", report(t0)); !apierrors.IsNotFound(err) {
 		t.Fatalf("no overlay: want 404, got %v", err)
+	}
+}
+
+// A report of an overlay since deleted is not written into the diff of
+// the later overlay of its name: the uid tells them apart.
+func TestPublishRefusesALaterOverlayOfTheName(t *testing.T) {
+	ctx := context.Background()
+	client := serverLike()
+	if err := Publish(ctx, client, "acme", "feature", overlay.UID, report(t0, users(8))); err != nil {
+		t.Fatal(err)
+	}
+	client.ClearActions()
+	err := Publish(ctx, client, "acme", "feature", "u0", report(t0, users(100)))
+	var status apierrors.APIStatus
+	if !apierrors.IsNotFound(err) || !errors.As(err, &status) || status.Status().Details.UID != "u0" {
+		t.Fatalf("publish for an earlier overlay: want 404 naming its uid, got %v", err)
+	}
+	for _, a := range client.Actions() {
+		if a.GetVerb() != "get" {
+			t.Errorf("publish for an earlier overlay wrote: %s %s", a.GetVerb(), a.GetResource().Resource)
+		}
+	}
+	if got := stored(t, client)["GET /users/{id}"]; got != 8 {
+		t.Errorf("stored %d requests, want the overlay's own 8", got)
 	}
 }
 

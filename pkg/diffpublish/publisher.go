@@ -34,16 +34,40 @@ type Publisher struct {
 	namespace, overlay string
 	engine             *diff.Engine
 
+	// uid is the overlay's: a later overlay of the name is not written
+	// to. Empty until known (NewPublisher, Continue or the first
+	// Publish), so a process that has only the name binds to the overlay
+	// it first finds.
+	uidMu sync.Mutex
+	uid   types.UID
+
 	// publishing holds one publish at a time; published is the engine's
 	// request count the last one wrote.
 	publishing sync.Mutex
 	published  int64
 }
 
-// NewPublisher is an empty engine with options o for overlay in
-// namespace, published through client.
-func NewPublisher(client versioned.Interface, namespace, overlay string, o diff.Options) *Publisher {
-	return &Publisher{client: client, namespace: namespace, overlay: overlay, engine: diff.NewEngine(o)}
+// NewPublisher is an empty engine with options o for the overlay of uid
+// in namespace named overlay ("" for the uid of the one first found),
+// published through client.
+func NewPublisher(client versioned.Interface, namespace, overlay string, uid types.UID, o diff.Options) *Publisher {
+	return &Publisher{client: client, namespace: namespace, overlay: overlay, uid: uid, engine: diff.NewEngine(o)}
+}
+
+// bind is the overlay's uid, found with a read of the overlay when not yet
+// known.
+func (p *Publisher) bind(ctx context.Context) (types.UID, error) {
+	p.uidMu.Lock()
+	defer p.uidMu.Unlock()
+	if p.uid != "" {
+		return p.uid, nil
+	}
+	env, err := p.client.StaxV1alpha1().Environments(p.namespace).Get(ctx, p.overlay, metav1.GetOptions{})
+	if err != nil {
+		return "", err
+	}
+	p.uid = env.UID
+	return p.uid, nil
 }
 
 // endpointOf names an endpoint of service: its name keeps the routes of
@@ -60,13 +84,17 @@ func (p *Publisher) Add(service string, x diff.Exchange) {
 // Requests is the number of exchanges compared, restored ones included.
 func (p *Publisher) Requests() int64 { return p.engine.Requests() }
 
-// Restore seeds the engine with the stored report of the overlay uid's
+// Restore seeds the engine with the stored report of the overlay's
 // current window, the endpoints last seen at or after since; with
 // services named, only theirs (a process that compares one service must
 // not publish another's stored counts over that one's newer ones). A diff
 // of another overlay of the name, or none, seeds nothing. Call it before
 // the first Add.
-func (p *Publisher) Restore(ctx context.Context, uid types.UID, since time.Time, services ...string) error {
+func (p *Publisher) Restore(ctx context.Context, since time.Time, services ...string) error {
+	uid, err := p.bind(ctx)
+	if err != nil {
+		return err
+	}
 	d, err := p.client.StaxV1alpha1().EnvironmentDiffs(p.namespace).Get(ctx, p.overlay, metav1.GetOptions{})
 	if apierrors.IsNotFound(err) {
 		return nil
@@ -74,11 +102,7 @@ func (p *Publisher) Restore(ctx context.Context, uid types.UID, since time.Time,
 	if err != nil {
 		return err
 	}
-	owned := false
-	for _, o := range d.OwnerReferences {
-		owned = owned || o.UID == uid
-	}
-	if !owned {
+	if !ownedBy(d, uid) {
 		return nil
 	}
 	r := Stored(d.Report, since)
@@ -101,22 +125,31 @@ func (p *Publisher) Restore(ctx context.Context, uid types.UID, since time.Time,
 	return nil
 }
 
-// Continue is Restore for the overlay as the API has it now: its uid and
+// Continue is Restore for the overlay as the API has it now: its
 // spec.shadow.since (a process that has only the overlay's name, as
-// stax-shadow has). An overlay with no window (shadow off) seeds nothing.
+// stax-shadow has, binds to this overlay's uid). An overlay with no
+// window (shadow off), or one of another uid than the Publisher's, seeds
+// nothing.
 func (p *Publisher) Continue(ctx context.Context, services ...string) error {
 	env, err := p.client.StaxV1alpha1().Environments(p.namespace).Get(ctx, p.overlay, metav1.GetOptions{})
 	if err != nil {
 		return err
 	}
-	if env.Spec.Shadow == nil || env.Spec.Shadow.Since == nil {
+	p.uidMu.Lock()
+	if p.uid == "" {
+		p.uid = env.UID
+	}
+	same := p.uid == env.UID
+	p.uidMu.Unlock()
+	if !same || env.Spec.Shadow == nil || env.Spec.Shadow.Since == nil {
 		return nil
 	}
-	return p.Restore(ctx, env.UID, env.Spec.Shadow.Since.Time, services...)
+	return p.Restore(ctx, env.Spec.Shadow.Since.Time, services...)
 }
 
 // Publish writes the report if the engine compared anything since the
-// last write. An overlay being deleted or gone refuses it (409, 404):
+// last write. An overlay being deleted or gone (or replaced by another of
+// its name) refuses it (409, 404):
 // nothing to keep, and no error worth more than a log line.
 func (p *Publisher) Publish(ctx context.Context) {
 	p.publishing.Lock()
@@ -125,7 +158,10 @@ func (p *Publisher) Publish(ctx context.Context) {
 	if n == p.published {
 		return
 	}
-	err := Publish(ctx, p.client, p.namespace, p.overlay, p.engine.Report())
+	uid, err := p.bind(ctx)
+	if err == nil {
+		err = Publish(ctx, p.client, p.namespace, p.overlay, uid, p.engine.Report())
+	}
 	switch {
 	case err == nil:
 		p.published = n

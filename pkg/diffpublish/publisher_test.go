@@ -51,7 +51,7 @@ func TestPublishersOfTwoServices(t *testing.T) {
 	if _, err := client.StaxV1alpha1().Environments("acme").Update(ctx, env, metav1.UpdateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	api, web := NewPublisher(client, "acme", "feature", diff.Options{}), NewPublisher(client, "acme", "feature", diff.Options{})
+	api, web := NewPublisher(client, "acme", "feature", overlay.UID, diff.Options{}), NewPublisher(client, "acme", "feature", "", diff.Options{})
 	add(api, "api", 6)
 	add(web, "web", 3)
 	api.Publish(ctx)
@@ -60,7 +60,7 @@ func TestPublishersOfTwoServices(t *testing.T) {
 		t.Fatalf("stored %v", got)
 	}
 
-	web = NewPublisher(client, "acme", "feature", diff.Options{})
+	web = NewPublisher(client, "acme", "feature", "", diff.Options{})
 	if err := web.Continue(ctx, "web"); err != nil || web.Requests() != 3 {
 		t.Fatalf("web continued %d requests (%v), want its own 3", web.Requests(), err)
 	}
@@ -79,19 +79,53 @@ func TestPublishersOfTwoServices(t *testing.T) {
 
 	// Another overlay's diff of the name, or a window begun later, seeds
 	// nothing.
-	other := NewPublisher(client, "acme", "feature", diff.Options{})
-	if err := other.Restore(ctx, "another-uid", t0); err != nil || other.Requests() != 0 {
+	other := NewPublisher(client, "acme", "feature", "another-uid", diff.Options{})
+	if err := other.Restore(ctx, t0); err != nil || other.Requests() != 0 {
 		t.Errorf("another overlay's diff restored %d (%v)", other.Requests(), err)
 	}
-	if err := other.Restore(ctx, overlay.UID, t0.Add(time.Hour)); err != nil || other.Requests() != 0 {
-		t.Errorf("a later window restored %d (%v)", other.Requests(), err)
+	if err := other.Continue(ctx); err != nil || other.Requests() != 0 {
+		t.Errorf("another overlay's diff continued %d (%v)", other.Requests(), err)
+	}
+	later := NewPublisher(client, "acme", "feature", overlay.UID, diff.Options{})
+	if err := later.Restore(ctx, t0.Add(time.Hour)); err != nil || later.Requests() != 0 {
+		t.Errorf("a later window restored %d (%v)", later.Requests(), err)
+	}
+}
+
+// A Publisher that knew only the overlay's name binds to the overlay it
+// first finds, and publishes nothing into a later one of the name.
+func TestPublisherKeepsToItsOverlay(t *testing.T) {
+	ctx := context.Background()
+	client := serverLike()
+	p := NewPublisher(client, "acme", "feature", "", diff.Options{})
+	add(p, "api", 2)
+	p.Publish(ctx)
+	if got := stored(t, client)["api:GET /users/{id}"]; got != 2 {
+		t.Fatalf("stored %d, want 2", got)
+	}
+	// The overlay is deleted, and another of the name made.
+	if err := client.StaxV1alpha1().Environments("acme").Delete(ctx, "feature", metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	next := overlay.DeepCopy()
+	next.UID = "u2"
+	if _, err := client.StaxV1alpha1().Environments("acme").Create(ctx, next, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	client.ClearActions()
+	add(p, "api", 5)
+	p.Publish(ctx)
+	for _, a := range client.Actions() {
+		if a.GetVerb() != "get" {
+			t.Errorf("the earlier overlay's Publisher wrote: %s %s", a.GetVerb(), a.GetResource().Resource)
+		}
 	}
 }
 
 // Run publishes each interval, and once more when its context ends.
 func TestPublisherRunPublishesAtTheEnd(t *testing.T) {
 	client := serverLike()
-	p := NewPublisher(client, "acme", "feature", diff.Options{})
+	p := NewPublisher(client, "acme", "feature", overlay.UID, diff.Options{})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { p.Run(ctx, 20*time.Millisecond); close(done) }()
@@ -107,7 +141,7 @@ func TestPublisherRunPublishesAtTheEnd(t *testing.T) {
 	<-done
 
 	// An interval longer than the test: only the last publish writes.
-	p = NewPublisher(client, "acme", "feature", diff.Options{})
+	p = NewPublisher(client, "acme", "feature", overlay.UID, diff.Options{})
 	ctx, cancel = context.WithCancel(context.Background())
 	done = make(chan struct{})
 	go func() { p.Run(ctx, time.Hour); close(done) }()

@@ -52,7 +52,7 @@ func startConsoleDiffWriter(client versioned.Interface, namespace, overlay strin
 			if err != nil || env.Spec.Shadow == nil || !env.Spec.Shadow.Enabled {
 				continue // not there yet, or not shadowed yet
 			}
-			err = diffpublish.Publish(ctx, client, namespace, overlay, consoleReport(time.Now()))
+			err = diffpublish.Publish(ctx, client, namespace, overlay, "", consoleReport(time.Now()))
 			w.mu.Lock()
 			w.seen, w.err = env.Spec.Shadow.DeepCopy(), err
 			w.mu.Unlock()

@@ -215,13 +215,13 @@ func TestShadow(t *testing.T) {
 
 	updated := time.Now().Add(-time.Minute).Truncate(time.Second)
 	t.Run("publish: a diff writer may, a member may not", func(t *testing.T) {
-		if err := diffpublish.Publish(ctx, member, ns, "feature", sampleReport(updated)); !apierrors.IsForbidden(err) {
+		if err := diffpublish.Publish(ctx, member, ns, "feature", feature.UID, sampleReport(updated)); !apierrors.IsForbidden(err) {
 			t.Fatalf("member publishes: want 403, got %v", err)
 		}
-		if err := diffpublish.Publish(ctx, writer, ns, "feature", sampleReport(updated)); err != nil {
+		if err := diffpublish.Publish(ctx, writer, ns, "feature", feature.UID, sampleReport(updated)); err != nil {
 			t.Fatal(err)
 		}
-		if err := diffpublish.Publish(ctx, writer, ns, "feature", sampleReport(updated.Add(30*time.Second))); err != nil {
+		if err := diffpublish.Publish(ctx, writer, ns, "feature", feature.UID, sampleReport(updated.Add(30*time.Second))); err != nil {
 			t.Fatalf("second publish (update): %v", err)
 		}
 		stored, err := s.Client.StaxV1alpha1().EnvironmentDiffs(ns).Get(ctx, "feature", metav1.GetOptions{})
@@ -238,10 +238,10 @@ func TestShadow(t *testing.T) {
 			t.Errorf("member deletes the diff: want 403, got %v", err)
 		}
 		// Only an existing overlay has diffs.
-		if err := diffpublish.Publish(ctx, writer, ns, "main-env", sampleReport(updated)); !causeAt(err, "metadata.name") {
+		if err := diffpublish.Publish(ctx, writer, ns, "main-env", "", sampleReport(updated)); !causeAt(err, "metadata.name") {
 			t.Errorf("diff of a non-overlay: %v", err)
 		}
-		if err := diffpublish.Publish(ctx, writer, ns, "nope", sampleReport(updated)); !apierrors.IsNotFound(err) {
+		if err := diffpublish.Publish(ctx, writer, ns, "nope", "", sampleReport(updated)); !apierrors.IsNotFound(err) {
 			t.Errorf("diff of no environment: %v", err)
 		}
 		orphan := &staxv1.EnvironmentDiff{ObjectMeta: metav1.ObjectMeta{Name: "nope"}}
@@ -363,7 +363,7 @@ func TestShadow(t *testing.T) {
 		if err := envs.Delete(ctx, "feature", metav1.DeleteOptions{}); err != nil {
 			t.Fatal(err)
 		}
-		if err := diffpublish.Publish(ctx, writer, ns, "feature", sampleReport(updated)); !apierrors.IsConflict(err) {
+		if err := diffpublish.Publish(ctx, writer, ns, "feature", feature.UID, sampleReport(updated)); !apierrors.IsConflict(err) {
 			t.Errorf("publish to an overlay being deleted: want 409, got %v", err)
 		}
 		if _, err := envs.Patch(ctx, "feature", types.MergePatchType, []byte(`{"metadata":{"finalizers":null}}`), metav1.PatchOptions{}); err != nil {
@@ -379,12 +379,36 @@ func TestShadow(t *testing.T) {
 		if err != nil || len(d.Report.Endpoints) != 0 {
 			t.Errorf("the new overlay sees the old one's diffs: %v %+v", err, d.Report)
 		}
-		if err := diffpublish.Publish(ctx, writer, ns, "feature", sampleReport(updated)); err != nil {
+		// A front of the old overlay, still running, writes nothing into
+		// the new one's diff: refused by its uid before the write, and by
+		// the server if it names the old overlay as owner.
+		if err := diffpublish.Publish(ctx, writer, ns, "feature", feature.UID, sampleReport(updated)); !apierrors.IsNotFound(err) {
+			t.Errorf("publish for the deleted overlay: want 404, got %v", err)
+		}
+		stale, err := s.Client.StaxV1alpha1().EnvironmentDiffs(ns).Get(ctx, "feature", metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		stale.Report.Endpoints = nil
+		if _, err := writer.StaxV1alpha1().EnvironmentDiffs(ns).Update(ctx, stale, metav1.UpdateOptions{}); !apierrors.IsConflict(err) || !strings.Contains(err.Error(), string(feature.UID)) {
+			t.Errorf("the server takes a write naming the deleted overlay as owner: want 409, got %v", err)
+		}
+		// The new overlay's front replaces the diff, and owns it.
+		if err := diffpublish.Publish(ctx, writer, ns, "feature", "", sampleReport(updated)); err != nil {
 			t.Fatal(err)
 		}
 		stored, _ := s.Client.StaxV1alpha1().EnvironmentDiffs(ns).Get(ctx, "feature", metav1.GetOptions{})
 		if stored.OwnerReferences[0].UID == feature.UID {
 			t.Errorf("the diff still names the old overlay as its owner")
+		}
+		next := stored.DeepCopy()
+		next.ResourceVersion = ""
+		if err := s.Client.StaxV1alpha1().EnvironmentDiffs(ns).Delete(ctx, "feature", metav1.DeleteOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		next.OwnerReferences[0].UID = feature.UID
+		if _, err := writer.StaxV1alpha1().EnvironmentDiffs(ns).Create(ctx, next, metav1.CreateOptions{}); !apierrors.IsConflict(err) {
+			t.Errorf("the server creates a diff naming the deleted overlay as owner: want 409, got %v", err)
 		}
 	})
 }

@@ -61,13 +61,13 @@ func (s *shadowEngines) engineOf(ctx context.Context, env *staxv1.Environment) *
 		return cur
 	}
 	next := &shadowEngine{namespace: env.Namespace, name: env.Name, settings: settings,
-		Publisher: diffpublish.NewPublisher(s.client, env.Namespace, env.Name, engineOptions(env.Spec.Shadow))}
+		Publisher: diffpublish.NewPublisher(s.client, env.Namespace, env.Name, env.UID, engineOptions(env.Spec.Shadow))}
 	if cur != nil {
 		cur.Publish(ctx)
 	} else if since := env.Spec.Shadow.Since; since != nil {
 		// A failed read starts an empty window: results already stored
 		// stay until its first publish replaces the endpoints it has seen.
-		if err := next.Restore(ctx, env.UID, since.Time); err != nil {
+		if err := next.Restore(ctx, since.Time); err != nil {
 			klog.ErrorS(err, "Reading an overlay's stored diffs to continue them", "environment", klog.KObj(env))
 		}
 	}

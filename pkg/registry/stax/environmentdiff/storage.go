@@ -11,6 +11,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"k8s.io/apiserver/pkg/registry/generic"
 	genericregistry "k8s.io/apiserver/pkg/registry/generic/registry"
@@ -33,7 +34,11 @@ type Environments interface {
 // diff's owner: so a diff never outlives its overlay for long (the
 // environment controller deletes it at teardown, and in aggregated mode
 // kube-controller-manager's garbage collector would too), nor is taken
-// over by a later overlay of the same name.
+// over by a later overlay of the same name. A write that names an
+// Environment owner is one for that overlay only: if the overlay of the
+// name now has another uid, the write is refused (409), as a uid
+// precondition would be, so a front of a deleted overlay cannot write
+// into its successor's diff.
 type REST struct {
 	*genericregistry.Store
 	envs Environments
@@ -70,7 +75,9 @@ func (r *REST) Create(ctx context.Context, obj runtime.Object, createValidation 
 	if err != nil {
 		return nil, err
 	}
-	d.OwnerReferences = []metav1.OwnerReference{owner}
+	if err := own(d, owner); err != nil {
+		return nil, err
+	}
 	return r.Store.Create(ctx, d, createValidation, options)
 }
 
@@ -82,11 +89,27 @@ func (r *REST) Update(ctx context.Context, name string, objInfo rest.UpdatedObje
 	if err != nil {
 		return nil, false, err
 	}
-	own := func(ctx context.Context, newObj, oldObj runtime.Object) (runtime.Object, error) {
-		newObj.(*stax.EnvironmentDiff).OwnerReferences = []metav1.OwnerReference{owner}
-		return newObj, nil
+	transform := func(ctx context.Context, newObj, oldObj runtime.Object) (runtime.Object, error) {
+		return newObj, own(newObj.(*stax.EnvironmentDiff), owner)
 	}
-	return r.Store.Update(ctx, name, rest.WrapUpdatedObjectInfo(objInfo, own), createValidation, updateValidation, false, options)
+	return r.Store.Update(ctx, name, rest.WrapUpdatedObjectInfo(objInfo, transform), createValidation, updateValidation, false, options)
+}
+
+// own makes owner the diff's one owner, unless the diff names another
+// Environment as its owner: then it was written for an earlier overlay of
+// the name (or read from its diff, and written back), and is refused
+// (409). A writer that means to replace an earlier overlay's diff sends
+// no owner, or the current one.
+func own(d *stax.EnvironmentDiff, owner metav1.OwnerReference) error {
+	for _, o := range d.OwnerReferences {
+		gv, err := schema.ParseGroupVersion(o.APIVersion)
+		if err == nil && gv.Group == stax.GroupName && o.Kind == owner.Kind && o.UID != owner.UID {
+			return apierrors.NewConflict(stax.Resource("environmentdiffs"), d.Name,
+				fmt.Errorf("written for overlay uid %s, but the overlay %s now is uid %s", o.UID, owner.Name, owner.UID))
+		}
+	}
+	d.OwnerReferences = []metav1.OwnerReference{owner}
+	return nil
 }
 
 // overlay is the owner reference of the overlay named name, or why a diff
