@@ -63,6 +63,23 @@ func waitBaseline(t *testing.T, s *testServer, name, what string, cond func(*sta
 	}
 }
 
+// baselineReadsFromCache is the count of consistent lists of baselines
+// that stax-apiserver's watch cache has served, from its /metrics.
+func baselineReadsFromCache(ctx context.Context, t *testing.T, s *testServer) string {
+	t.Helper()
+	body, err := s.Client.Discovery().RESTClient().Get().AbsPath("/metrics").DoRaw(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var counts []string
+	for _, line := range strings.Split(string(body), "\n") {
+		if strings.HasPrefix(line, "apiserver_watch_cache_consistent_read_total{") && strings.Contains(line, `resource="baselines"`) {
+			counts = append(counts, line)
+		}
+	}
+	return strings.Join(counts, "; ")
+}
+
 func conflictNaming(err error, words ...string) bool {
 	if !apierrors.IsConflict(err) {
 		return false
@@ -182,8 +199,17 @@ func TestBaselines(t *testing.T) {
 		if _, err := envs.Patch(ctx, "shop", types.MergePatchType, []byte(`{"spec":{"paused":true}}`), metav1.PatchOptions{}); !conflictNaming(err, "feature") {
 			t.Errorf("paused patch: want 409 listing the overlay, got %v", err)
 		}
+		fromCache := baselineReadsFromCache(ctx, t, s)
 		if err := envs.Delete(ctx, "shop", metav1.DeleteOptions{}); !conflictNaming(err, "feature") {
 			t.Errorf("delete environment: want 409 listing the overlay, got %v", err)
+		}
+		if err := envs.DeleteCollection(ctx, metav1.DeleteOptions{}, metav1.ListOptions{FieldSelector: "metadata.name=shop"}); !conflictNaming(err, "feature") {
+			t.Errorf("delete a collection holding the environment: want 409 listing the overlay, got %v", err)
+		}
+		// The checks read the baselines from etcd: a consistent read from
+		// the watch cache waits for it to catch up (package quorum).
+		if n := baselineReadsFromCache(ctx, t, s); n != fromCache {
+			t.Errorf("the delete checks read baselines from the watch cache: %v reads, then %v", fromCache, n)
 		}
 		if err := baselines.Delete(ctx, "main", metav1.DeleteOptions{}); !conflictNaming(err, "feature") {
 			t.Errorf("delete baseline: want 409 listing the overlay, got %v", err)

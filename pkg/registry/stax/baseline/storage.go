@@ -17,6 +17,7 @@ import (
 	"sigs.k8s.io/structured-merge-diff/v6/fieldpath"
 
 	"github.com/microstax/stax/pkg/apis/stax"
+	"github.com/microstax/stax/pkg/registry/quorum"
 )
 
 // Environments is what the baselines REST reads of the environments store
@@ -34,6 +35,14 @@ type Environments interface {
 type REST struct {
 	*genericregistry.Store
 	envs Environments
+	// quorum lists baselines for the environments' checks, from etcd.
+	quorum *quorum.Lister
+}
+
+// Destroy closes the store and the checks' lister.
+func (r *REST) Destroy() {
+	r.Store.Destroy()
+	r.quorum.Destroy()
 }
 
 var (
@@ -80,12 +89,16 @@ func NewStorage(scheme *runtime.Scheme, optsGetter generic.RESTOptionsGetter, en
 	if err := store.CompleteWithOptions(&generic.StoreOptions{RESTOptions: optsGetter, AttrFunc: GetAttrs}); err != nil {
 		return nil, err
 	}
+	lister, err := quorum.NewLister(store, optsGetter)
+	if err != nil {
+		return nil, err
+	}
 	statusStore := *store
 	status := statusStrategy{s}
 	statusStore.UpdateStrategy = status
 	statusStore.ResetFieldsStrategy = status
 	return &Storage{
-		Baseline: &REST{Store: store, envs: envs},
+		Baseline: &REST{Store: store, envs: envs, quorum: lister},
 		Status:   &StatusREST{store: &statusStore},
 		Overlays: &OverlaysREST{baselines: store, envs: envs, scheme: scheme},
 	}, nil
@@ -135,10 +148,10 @@ func promotable(env *stax.Environment) error {
 }
 
 // MadeFrom lists the Baselines of the request's namespace promoted from
-// the environment (environment.Baselines).
+// the environment (environment.Baselines), read from etcd (package quorum
+// says why not from the watch cache).
 func (r *REST) MadeFrom(ctx context.Context, env string) ([]stax.Baseline, error) {
-	obj, err := r.Store.List(ctx, &metainternalversion.ListOptions{
-		FieldSelector: fields.OneTermEqualSelector("spec.environmentRef.name", env)})
+	obj, err := r.quorum.List(ctx, fields.OneTermEqualSelector("spec.environmentRef.name", env))
 	if err != nil {
 		return nil, err
 	}
