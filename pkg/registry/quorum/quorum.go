@@ -1,6 +1,6 @@
 // Package quorum lists a resource straight from etcd, for the checks one
-// write makes of other objects (an environment's delete reads the
-// baselines made from it, a baseline's the overlays of it).
+// write makes of a few objects of another resource (an environment's
+// delete reads the baselines made from it).
 //
 // A store's own consistent list comes from its watch cache once the cache
 // has caught up with etcd's latest revision. Writes of another resource
@@ -8,8 +8,9 @@
 // only at the next progress notification, which the cache requests every
 // 100 ms while a reader waits. Every check after a write of another
 // resource paid that wait: deleting a collection of 1,000 environments
-// took over a minute. A quorum read of the few objects a check selects
-// costs one etcd range instead.
+// took over a minute. A quorum read costs one etcd range instead, of the
+// whole namespace's objects of the resource, decoded here and then
+// selected: so it suits a resource of few objects per namespace.
 package quorum
 
 import (

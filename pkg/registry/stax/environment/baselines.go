@@ -20,8 +20,8 @@ import (
 
 // Baselines is what the environments REST reads of the baselines store
 // (pkg/registry/stax/baseline implements it). Both reads are consistent:
-// they come from etcd, never from an informer that may lag behind a
-// Baseline just created.
+// they come from etcd, never from a cache or an informer that may lag
+// behind a Baseline just created.
 type Baselines interface {
 	// Get reads one Baseline of the request's namespace.
 	Get(ctx context.Context, name string, options *metav1.GetOptions) (runtime.Object, error)
@@ -31,11 +31,16 @@ type Baselines interface {
 }
 
 // OverlaysOf names the Environments of the request's namespace whose
-// spec.baselineRef names baseline, sorted, read from etcd (package
-// quorum says why not from the watch cache): the one home of what an
-// overlay of a baseline is.
+// spec.baselineRef names baseline, sorted: the one home of what an overlay
+// of a baseline is. It is a consistent list from the watch cache, not
+// from etcd as the baselines are (package quorum): a namespace may hold
+// thousands of environments, which etcd would send and this server decode
+// whole for each check, and the cache is current after environment
+// writes. After writes of other resources (a baseline's delete) it may
+// wait up to 100 ms.
 func (r *REST) OverlaysOf(ctx context.Context, baseline string) ([]string, error) {
-	obj, err := r.quorum.List(ctx, fields.OneTermEqualSelector("spec.baselineRef.name", baseline))
+	obj, err := r.Store.List(ctx, &metainternalversion.ListOptions{
+		FieldSelector: fields.OneTermEqualSelector("spec.baselineRef.name", baseline)})
 	if err != nil {
 		return nil, err
 	}

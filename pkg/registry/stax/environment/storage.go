@@ -13,7 +13,6 @@ import (
 
 	"github.com/microstax/stax/pkg/apis/stax"
 	"github.com/microstax/stax/pkg/apis/stax/validation"
-	"github.com/microstax/stax/pkg/registry/quorum"
 )
 
 // REST is the etcd-backed store of environments.
@@ -26,14 +25,6 @@ type REST struct {
 	// their environments (baselines.go); the strategy shares it to validate
 	// overlays against their baselines (overlays.go).
 	bases *overlayBases
-	// quorum lists environments for those checks, from etcd.
-	quorum *quorum.Lister
-}
-
-// Destroy closes the store and the checks' lister.
-func (r *REST) Destroy() {
-	r.Store.Destroy()
-	r.quorum.Destroy()
 }
 
 // SetBaselines connects the baselines store, built after this one since
@@ -103,12 +94,8 @@ func NewStorage(scheme *runtime.Scheme, optsGetter generic.RESTOptionsGetter, lo
 	statusStore.UpdateStrategy = status
 	statusStore.ResetFieldsStrategy = status
 
-	lister, err := quorum.NewLister(store, optsGetter)
-	if err != nil {
-		return nil, err
-	}
 	log := &LogREST{store: store, source: logs, shutdown: shutdown}
-	env := &REST{Store: store, bases: bases, quorum: lister}
+	env := &REST{Store: store, bases: bases}
 	var source DiagnoseSource
 	if ds, ok := logs.(DiagnoseSource); ok {
 		source = ds
