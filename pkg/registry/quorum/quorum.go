@@ -5,12 +5,13 @@
 // A store's own consistent list comes from its watch cache once the cache
 // has caught up with etcd's latest revision. Writes of another resource
 // move that revision on without an event for this cache, so it catches up
-// only at the next progress notification, which the cache requests every
-// 100 ms while a reader waits. Every check after a write of another
-// resource paid that wait: deleting a collection of 1,000 environments
-// took over a minute. A quorum read costs one etcd range instead, of the
-// whole namespace's objects of the resource, decoded here and then
-// selected: so it suits a resource of few objects per namespace.
+// only at a progress notification: the cache requests one at once for a
+// reader if it requested none in the last 100 ms, and every 100 ms after.
+// So checks that follow one another quickly, as a collection's deletes
+// do, each waited up to 100 ms: deleting a collection of 1,000
+// environments took over a minute. A quorum read costs one etcd range
+// instead, of the whole namespace's objects of the resource, decoded here
+// and then selected: so it suits a resource of few objects per namespace.
 package quorum
 
 import (

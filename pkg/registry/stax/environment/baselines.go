@@ -36,8 +36,9 @@ type Baselines interface {
 // from etcd as the baselines are (package quorum): a namespace may hold
 // thousands of environments, which etcd would send and this server decode
 // whole for each check, and the cache is current after environment
-// writes. After writes of other resources (a baseline's delete) it may
-// wait up to 100 ms.
+// writes. After writes of other resources it may wait up to 100 ms when
+// checks come quickly one after another (a collection of baselines
+// deleted).
 func (r *REST) OverlaysOf(ctx context.Context, baseline string) ([]string, error) {
 	obj, err := r.Store.List(ctx, &metainternalversion.ListOptions{
 		FieldSelector: fields.OneTermEqualSelector("spec.baselineRef.name", baseline)})
