@@ -197,6 +197,7 @@ type result struct {
 	create          map[int]latencies                // by concurrency, all rounds pooled
 	createPerSecond map[int][]float64                // by concurrency, one per round
 	createCPU       map[int]map[string]time.Duration // CPU of all rounds, by concurrency and process
+	createMachine   map[int]machineTime              // the whole machine's CPU over all rounds, by concurrency
 	list            latencies
 	listBytes       int
 	watch           latencies
@@ -204,7 +205,8 @@ type result struct {
 }
 
 func newResult() *result {
-	return &result{create: map[int]latencies{}, createPerSecond: map[int][]float64{}, createCPU: map[int]map[string]time.Duration{}}
+	return &result{create: map[int]latencies{}, createPerSecond: map[int][]float64{},
+		createCPU: map[int]map[string]time.Duration{}, createMachine: map[int]machineTime{}}
 }
 
 // cpuPerCreate is the CPU time of proc per create at n clients.
@@ -390,7 +392,7 @@ func createRound(ctx context.Context, c *cluster.Cluster, t *target, spec map[st
 		profiled = make(chan error, 1)
 		go func() { profiled <- profile(ctx, t, o.profileFor, o.profile) }()
 	}
-	before := cpuTimes(c)
+	before, machineBefore := cpuTimes(c), readMachineTime()
 	lat, elapsed, err := createMany(ctx, t, ns, spec, 0, o.creates, n, 0)
 	if err != nil {
 		return err
@@ -400,7 +402,8 @@ func createRound(ctx context.Context, c *cluster.Cluster, t *target, spec map[st
 			return fmt.Errorf("profile: %w", err)
 		}
 	}
-	after := cpuTimes(c)
+	after, machine := cpuTimes(c), readMachineTime().minus(machineBefore)
+	r.createMachine[n] = r.createMachine[n].plus(machine)
 	if r.createCPU[n] == nil {
 		r.createCPU[n] = map[string]time.Duration{}
 	}
@@ -409,8 +412,8 @@ func createRound(ctx context.Context, c *cluster.Cluster, t *target, spec map[st
 	}
 	r.create[n] = append(r.create[n], lat...)
 	r.createPerSecond[n] = append(r.createPerSecond[n], float64(o.creates)/elapsed.Seconds())
-	fmt.Fprintf(os.Stderr, "round %d %s c=%d: %.0f/s p50 %v p99 %v\n", round, t.name, n,
-		float64(o.creates)/elapsed.Seconds(), lat.p(50), lat.p(99))
+	fmt.Fprintf(os.Stderr, "round %d %s c=%d: %.0f/s p50 %v p99 %v, machine idle %s stolen %s\n", round, t.name, n,
+		float64(o.creates)/elapsed.Seconds(), lat.p(50), lat.p(99), machine.share(machine.idle), machine.share(machine.steal))
 	return nil
 }
 
@@ -850,6 +853,67 @@ func cpuTime(pid int) (time.Duration, error) {
 	return time.Duration(utime+stime) * 10 * time.Millisecond, nil
 }
 
+// machineTime is the whole machine's CPU time from the first line of
+// /proc/stat, in clock ticks: all of it, what no process wanted (idle and
+// waiting on I/O), and what the hypervisor gave to other guests (steal). A
+// row whose rounds had idle CPU was not CPU-bound; steal is why this
+// machine's speed drifts, and it is not in any process's CPU time.
+type machineTime struct{ total, idle, steal int64 }
+
+// readMachineTime is the machine's time so far, or zero (shown as "–")
+// when /proc/stat cannot be read or parsed.
+func readMachineTime() machineTime {
+	raw, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return machineTime{}
+	}
+	m, err := parseMachineTime(string(raw))
+	if err != nil {
+		return machineTime{}
+	}
+	return m
+}
+
+// parseMachineTime reads the all-CPU line that /proc/stat begins with:
+// "cpu  user nice system idle iowait irq softirq steal guest guest_nice".
+// Guest time is inside user, so the total is of the first eight.
+func parseMachineTime(stat string) (machineTime, error) {
+	line, _, _ := strings.Cut(stat, "\n")
+	f := strings.Fields(line)
+	if len(f) < 9 || f[0] != "cpu" {
+		return machineTime{}, fmt.Errorf("/proc/stat begins %q, not the cpu line with eight counters", line)
+	}
+	var v [8]int64
+	var m machineTime
+	for i := range v {
+		n, err := strconv.ParseInt(f[i+1], 10, 64)
+		if err != nil {
+			return machineTime{}, fmt.Errorf("/proc/stat cpu counter %d: %w", i+1, err)
+		}
+		v[i] = n
+		m.total += n
+	}
+	m.idle, m.steal = v[3]+v[4], v[7]
+	return m, nil
+}
+
+func (m machineTime) minus(o machineTime) machineTime {
+	return machineTime{m.total - o.total, m.idle - o.idle, m.steal - o.steal}
+}
+
+func (m machineTime) plus(o machineTime) machineTime {
+	return machineTime{m.total + o.total, m.idle + o.idle, m.steal + o.steal}
+}
+
+// share is part as a percentage of the machine's time, or "–" when
+// /proc/stat could not be read.
+func (m machineTime) share(part int64) string {
+	if m.total <= 0 {
+		return "–"
+	}
+	return fmt.Sprintf("%.0f %%", 100*float64(part)/float64(m.total))
+}
+
 type latencies []time.Duration
 
 func (l latencies) p(q float64) time.Duration {
@@ -902,9 +966,9 @@ func report(w io.Writer, o options, results map[string]*result, rssAt []map[stri
 		}
 	}
 	procs := []string{clientProcess, "kube-apiserver", "stax-apiserver", "etcd"}
-	fmt.Fprintf(w, "\n### CPU time per create, by process (ms; /proc/<pid>/stat over the create rounds)\n\n")
-	fmt.Fprintln(w, "| target | clients | "+strings.Join(procs, " | ")+" | total |")
-	fmt.Fprintln(w, "|---|---:|"+strings.Repeat("---:|", len(procs)+1))
+	fmt.Fprintf(w, "\n### CPU time per create, by process (ms; /proc/<pid>/stat over the create rounds), and the machine's idle and stolen share of its CPU meanwhile (/proc/stat)\n\n")
+	fmt.Fprintln(w, "| target | clients | "+strings.Join(procs, " | ")+" | total | machine idle | stolen |")
+	fmt.Fprintln(w, "|---|---:|"+strings.Repeat("---:|", len(procs)+3))
 	for _, name := range o.targets {
 		r := results[name]
 		for _, n := range o.concurrency {
@@ -915,7 +979,8 @@ func report(w io.Writer, o options, results map[string]*result, rssAt []map[stri
 				total += d
 				row += fmt.Sprintf(" %.2f |", float64(d.Microseconds())/1000)
 			}
-			fmt.Fprintln(w, row+fmt.Sprintf(" %.2f |", float64(total.Microseconds())/1000))
+			m := r.createMachine[n]
+			fmt.Fprintln(w, row+fmt.Sprintf(" %.2f | %s | %s |", float64(total.Microseconds())/1000, m.share(m.idle), m.share(m.steal)))
 		}
 	}
 	fmt.Fprintf(w, "\n### List of %d objects (JSON, the -protobuf targets protobuf; %d runs)\n\n", o.listObjects, o.listRuns)
