@@ -23,6 +23,9 @@ func TestParseMachineTime(t *testing.T) {
 	if got := d.plus(d).share(d.steal * 2); got != "15 %" {
 		t.Errorf("stolen share of two rounds %q, want 15 %%", got)
 	}
+	if got := second.minus(machineTime{}); got != (machineTime{}) {
+		t.Errorf("time since an unread sample %+v, want none", got)
+	}
 	if got := (machineTime{}).share(0); got != "–" {
 		t.Errorf("share of an unread machine %q, want –", got)
 	}

@@ -897,7 +897,11 @@ func parseMachineTime(stat string) (machineTime, error) {
 	return m, nil
 }
 
+// minus is the time from o to m; unread (zero) if either is.
 func (m machineTime) minus(o machineTime) machineTime {
+	if m.total == 0 || o.total == 0 {
+		return machineTime{}
+	}
 	return machineTime{m.total - o.total, m.idle - o.idle, m.steal - o.steal}
 }
 
