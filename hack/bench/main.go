@@ -65,6 +65,7 @@ type options struct {
 	targets                                        []string
 	staxArgs                                       []string
 	profile                                        string
+	metrics                                        string
 	profileFor                                     time.Duration
 	profileTarget                                  string
 
@@ -97,6 +98,8 @@ func main() {
 	flag.StringVar(&staxArgs, "stax-args", "", "Extra stax-apiserver flags, space-separated (for example --gc-percent=100).")
 	flag.StringVar(&o.profile, "profile", "", "Write a CPU profile of the server --profile-target's client talks to, taken "+
 		"from the start of that target's first create row at the highest concurrency, to this file (go tool pprof).")
+	flag.StringVar(&o.metrics, "metrics", "", "Save the /metrics of etcd, kube-apiserver and stax-apiserver right after the "+
+		"create rounds into this directory (etcd.prom, kube-apiserver.prom, stax-apiserver.prom; hack/bench-metrics.sh sums them up).")
 	flag.StringVar(&o.profileTarget, "profile-target", "direct", "Whose create row --profile samples: direct profiles "+
 		"stax-apiserver, aggregated and crd profile kube-apiserver.")
 	flag.DurationVar(&o.profileFor, "profile-duration", 5*time.Second, "How long --profile samples; "+
@@ -140,6 +143,10 @@ func main() {
 	o.targets = strings.Split(targets, ",")
 	if o.profile != "" && !slices.Contains(o.targets, o.profileTarget) {
 		fmt.Fprintf(os.Stderr, "--profile needs the %s target (--profile-target)\n", o.profileTarget)
+		os.Exit(2)
+	}
+	if o.metrics != "" && (len(o.growth) > 0 || len(o.fanout) > 0) {
+		fmt.Fprintln(os.Stderr, "--metrics saves them after the create rounds, which --growth and --fanout replace")
 		os.Exit(2)
 	}
 	if err := run(o); err != nil {
@@ -300,7 +307,7 @@ func run(o options) (runErr error) {
 	if len(o.growth) > 0 || len(o.fanout) > 0 {
 		err = scale(ctx, c, targets, spec, o, peak)
 	} else {
-		err = classic(ctx, c, targets, spec, o)
+		err = classic(ctx, c, targets, spec, o, direct)
 	}
 	if err != nil && ctx.Err() != nil {
 		return context.Cause(ctx)
@@ -310,7 +317,7 @@ func run(o options) (runErr error) {
 
 // classic is the comparison of the three targets at a fixed size: creates
 // at several concurrencies, a list, watch delivery and memory.
-func classic(ctx context.Context, c *cluster.Cluster, targets []*target, spec map[string]any, o options) error {
+func classic(ctx context.Context, c *cluster.Cluster, targets []*target, spec map[string]any, o options, direct *rest.Config) error {
 	rssAt := []map[string]int64{rss(c)}
 	results := map[string]*result{}
 	for _, t := range targets {
@@ -338,6 +345,11 @@ func classic(ctx context.Context, c *cluster.Cluster, targets []*target, spec ma
 		}
 	}
 	rssAt = append(rssAt, rss(c))
+	if o.metrics != "" {
+		if err := saveMetrics(ctx, c, direct, o.metrics); err != nil {
+			return fmt.Errorf("--metrics: %w", err)
+		}
+	}
 	for _, t := range targets {
 		fmt.Fprintf(os.Stderr, "== %s: filling a namespace to list\n", t.name)
 		if err := namespace(ctx, c, t.name+"-list"); err != nil {
@@ -421,11 +433,35 @@ func createRound(ctx context.Context, c *cluster.Cluster, t *target, spec map[st
 // talks to (its /debug/pprof, which the admin may read).
 func profile(ctx context.Context, t *target, d time.Duration, path string) error {
 	url := fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", strings.TrimSuffix(t.config.Host, "/"), int(d.Seconds()))
+	return download(ctx, t.http, url, path)
+}
+
+// saveMetrics writes what etcd, kube-apiserver and stax-apiserver serve at
+// /metrics into dir, one file each: their counters and histograms since
+// they started, so over the warm-up and the create rounds.
+func saveMetrics(ctx context.Context, c *cluster.Cluster, direct *rest.Config, dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	for name, config := range map[string]*rest.Config{"kube-apiserver": c.AdminConfig, "stax-apiserver": direct} {
+		hc, err := rest.HTTPClientFor(config)
+		if err != nil {
+			return err
+		}
+		if err := download(ctx, hc, strings.TrimSuffix(config.Host, "/")+"/metrics", filepath.Join(dir, name+".prom")); err != nil {
+			return err
+		}
+	}
+	return download(ctx, http.DefaultClient, c.EtcdURL+"/metrics", filepath.Join(dir, "etcd.prom"))
+}
+
+// download saves the body of a GET of url to path.
+func download(ctx context.Context, hc *http.Client, url, path string) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return err
 	}
-	resp, err := t.http.Do(req)
+	resp, err := hc.Do(req)
 	if err != nil {
 		return err
 	}
