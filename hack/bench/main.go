@@ -59,6 +59,7 @@ import (
 
 type options struct {
 	dir, tools, stax, artifacts, example, kubectl  string
+	etcdDir                                        string
 	concurrency                                    []int
 	warmup, creates, rounds, listObjects, listRuns int
 	updates                                        int
@@ -82,6 +83,8 @@ func main() {
 	var o options
 	var conc, targets, staxArgs, growth, fanout, maxRSS string
 	flag.StringVar(&o.dir, "dir", "_output/bench", "Work directory (emptied first).")
+	flag.StringVar(&o.etcdDir, "etcd-data-dir", "", "etcd's data directory, emptied first and removed after (default: inside --dir). "+
+		"One on tmpfs (/dev/shm/...) takes the disk's fsync out of every write: run it beside a run on disk to tell the servers' cost from the disk's.")
 	flag.StringVar(&o.tools, "tools-bin", "_output/tools/bin", "etcd and kube-apiserver (hack/build-tools.sh).")
 	flag.StringVar(&o.stax, "stax-apiserver", "_output/bin/stax-apiserver", "The stax-apiserver binary.")
 	flag.StringVar(&o.artifacts, "artifacts", "artifacts", "The artifacts directory (aggregated/ and bench/).")
@@ -230,10 +233,17 @@ func run(o options) (runErr error) {
 	if err := os.RemoveAll(o.dir); err != nil {
 		return err
 	}
+	if o.etcdDir != "" {
+		o.etcdDir = abs(o.etcdDir)
+		if err := os.RemoveAll(o.etcdDir); err != nil {
+			return err
+		}
+		defer os.RemoveAll(o.etcdDir)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	c, err := cluster.Start(ctx, cluster.Config{
-		Dir: abs(o.dir), ToolsBin: abs(o.tools), Artifacts: filepath.Join(abs(o.artifacts), "aggregated"), Kubectl: kubectl,
+		Dir: abs(o.dir), EtcdDataDir: o.etcdDir, ToolsBin: abs(o.tools), Artifacts: filepath.Join(abs(o.artifacts), "aggregated"), Kubectl: kubectl,
 		// Store only: the benchmark measures the API, and its objects name
 		// commands that do not exist here.
 		StaxCommand: func(args ...string) *exec.Cmd {

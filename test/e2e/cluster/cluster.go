@@ -59,6 +59,9 @@ const (
 type Config struct {
 	// Dir holds certificates, kubeconfigs, etcd data and logs.
 	Dir string
+	// EtcdDataDir, when set, is where etcd keeps its data instead of Dir:
+	// a new or empty directory (etcd starts a new cluster in it).
+	EtcdDataDir string
 	// ToolsBin holds etcd and kube-apiserver (hack/build-tools.sh).
 	ToolsBin string
 	// Artifacts is the artifacts/aggregated directory.
@@ -204,7 +207,11 @@ func (c *Cluster) Stop() {
 }
 
 func (c *Cluster) startEtcd(ctx context.Context) error {
-	m := EtcdMember{Name: "etcd", DataDir: filepath.Join(c.cfg.Dir, "etcd"), ClientPort: freePort(), PeerPort: freePort()}
+	dataDir := c.cfg.EtcdDataDir
+	if dataDir == "" {
+		dataDir = filepath.Join(c.cfg.Dir, "etcd")
+	}
+	m := EtcdMember{Name: "etcd", DataDir: dataDir, ClientPort: freePort(), PeerPort: freePort()}
 	c.EtcdURL = m.ClientURL()
 	p, err := c.start("etcd", exec.Command(filepath.Join(c.cfg.ToolsBin, "etcd"), EtcdArgs(m, []EtcdMember{m})...))
 	if err != nil {
