@@ -345,7 +345,7 @@ func (c CompletedConfig) New() (*Server, error) {
 	}
 
 	group := genericapiserver.NewDefaultAPIGroupInfo(stax.GroupName, Scheme, ParameterCodec, Codecs)
-	group.NegotiatedSerializer = acceptEmptyActionBody(group.NegotiatedSerializer)
+	group.NegotiatedSerializer = acceptEmptyActionBody(readTypeMetaOffTheFront(group.NegotiatedSerializer))
 	group.VersionedResourcesStorageMap["v1alpha1"] = map[string]rest.Storage{
 		"environments":        envs.Environment,
 		"environments/status": envs.Status,

@@ -80,3 +80,34 @@ func BenchmarkStorageCodec(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkRequestBodyDecode decodes a create's body as kubectl and
+// dynamic clients send it (examples/shop.yaml, keys sorted), as the
+// handlers do: with the default serializers, and with the group's, which
+// read kind and apiVersion off the front (readTypeMetaOffTheFront).
+func BenchmarkRequestBodyDecode(b *testing.B) {
+	raw, err := os.ReadFile("../../examples/shop.yaml")
+	if err != nil {
+		b.Fatal(err)
+	}
+	body, err := yaml.YAMLToJSON(raw)
+	if err != nil {
+		b.Fatal(err)
+	}
+	info, _ := runtime.SerializerInfoForMediaType(Codecs.SupportedMediaTypes(), runtime.ContentTypeJSON)
+	for _, c := range []struct {
+		name string
+		ns   runtime.NegotiatedSerializer
+	}{{"default", Codecs}, {"front", readTypeMetaOffTheFront(Codecs)}} {
+		decoder := c.ns.DecoderToVersion(info.StrictSerializer, stax.SchemeGroupVersion)
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			b.ReportMetric(float64(len(body)), "bytes")
+			for b.Loop() {
+				if _, _, err := decoder.Decode(body, nil, &stax.Environment{}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -39,23 +39,32 @@ func StorageCodec(version schema.GroupVersion, mediaType string) (runtime.Codec,
 }
 
 // leadingTypeMeta is a json.MetaFactory for documents that begin exactly
-// {"kind":"K","apiVersion":"V" with no escapes in K or V; any other
-// document goes to json.DefaultMetaFactory. Unlike that one it does not
-// read the rest: a document that repeats "kind" later, or is cut short, is
-// typed by its first keys, and the decode that follows refuses the latter.
+// {"kind":"K","apiVersion":"V" or {"apiVersion":"V","kind":"K" with no
+// escapes in K or V: the first is how this server (and any typed client)
+// encodes TypeMeta, the second how kubectl and dynamic clients encode
+// unstructured objects, keys sorted. Any other document goes to
+// json.DefaultMetaFactory. Unlike that one it does not read the rest: a
+// document that repeats "kind" later (which the default's case-insensitive
+// reading would take the last of) is typed by its first keys, as the
+// case-sensitive decode that follows reads it, and one cut short is
+// refused by that decode.
 type leadingTypeMeta struct{}
 
 var (
-	kindPrefix       = []byte(`{"kind":"`)
-	apiVersionPrefix = []byte(`,"apiVersion":"`)
+	kindFirst       = []byte(`{"kind":"`)
+	apiVersionNext  = []byte(`,"apiVersion":"`)
+	apiVersionFirst = []byte(`{"apiVersion":"`)
+	kindNext        = []byte(`,"kind":"`)
 )
 
 func (leadingTypeMeta) Interpret(data []byte) (*schema.GroupVersionKind, error) {
-	kind, rest, ok := quoted(data, kindPrefix)
-	if !ok {
-		return json.DefaultMetaFactory.Interpret(data)
+	kind, rest, ok := quoted(data, kindFirst)
+	var apiVersion []byte
+	if ok {
+		apiVersion, _, ok = quoted(rest, apiVersionNext)
+	} else if apiVersion, rest, ok = quoted(data, apiVersionFirst); ok {
+		kind, _, ok = quoted(rest, kindNext)
 	}
-	apiVersion, _, ok := quoted(rest, apiVersionPrefix)
 	if !ok {
 		return json.DefaultMetaFactory.Interpret(data)
 	}

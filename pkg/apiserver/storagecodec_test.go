@@ -19,6 +19,8 @@ func TestLeadingTypeMetaAgreesWithDefault(t *testing.T) {
 	for _, doc := range []string{
 		`{"kind":"Environment","apiVersion":"stax.microstax.ai/v1alpha1","metadata":{"name":"a"}}`,
 		`{"apiVersion":"stax.microstax.ai/v1alpha1","kind":"Environment"}`,      // other order
+		`{"apiVersion":"stax.microstax.ai/v1alpha1","metadata":{},"kind":"E"}`,  // other order, not adjacent
+		`{"apiVersion":"stax.microstax.ai/v1\u0061lpha1","kind":"Environment"}`, // other order, escape
 		`{ "kind":"Environment","apiVersion":"stax.microstax.ai/v1alpha1"}`,     // space
 		`{"kind":"Env\u0069ronment","apiVersion":"stax.microstax.ai/v1alpha1"}`, // escape
 		`{"kind":"Environment","metadata":{},"apiVersion":"v1"}`,                // not adjacent
