@@ -21,7 +21,8 @@ import (
 // the whole document, which is a quarter of the cost of a decode. What this
 // server stores always begins with both (the encoder writes TypeMeta
 // first), so the storage decoder reads them off the front and leaves
-// anything else to the thorough way.
+// anything else to the thorough way. And each document it writes it
+// decodes once, not twice (memoizedCodec).
 func StorageCodec(version schema.GroupVersion, mediaType string) (runtime.Codec, error) {
 	var encoder runtime.Encoder
 	if mediaType == runtime.ContentTypeJSON {
@@ -35,7 +36,7 @@ func StorageCodec(version schema.GroupVersion, mediaType string) (runtime.Codec,
 	// The universal deserializer recognizes protobuf's "k8s\x00" prefix and
 	// YAML; the fast JSON one is asked first.
 	decoder := recognizer.NewDecoder(fast, Codecs.UniversalDeserializer())
-	return Codecs.CodecForVersions(encoder, decoder, schema.GroupVersions{version}, runtime.InternalGroupVersioner), nil
+	return newMemoizedCodec(Codecs.CodecForVersions(encoder, decoder, schema.GroupVersions{version}, runtime.InternalGroupVersioner)), nil
 }
 
 // leadingTypeMeta is a json.MetaFactory for documents that begin exactly
