@@ -21,8 +21,8 @@ import (
 // the whole document, which is a quarter of the cost of a decode. What this
 // server stores always begins with both (the encoder writes TypeMeta
 // first), so the storage decoder reads them off the front and leaves
-// anything else to the thorough way. And each document it writes it
-// decodes once, not twice (memoizedCodec).
+// anything else to the thorough way. It also decodes each document it
+// writes once, not twice (memoizedCodec).
 func StorageCodec(version schema.GroupVersion, mediaType string) (runtime.Codec, error) {
 	var encoder runtime.Encoder
 	if mediaType == runtime.ContentTypeJSON {
