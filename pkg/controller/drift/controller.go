@@ -124,7 +124,7 @@ func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error
 		}
 		env := cached.DeepCopy()
 		meta.RemoveStatusCondition(&env.Status.Conditions, staxv1.ConditionDrifted)
-		return 0, c.write(ctx, env)
+		return 0, c.write(ctx, env, cached.Status.Drift)
 	}
 	if !checkable(cached) {
 		// Not running the current plan (yet): the environment
@@ -191,7 +191,7 @@ func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error
 	env.Status.Drift = st
 	setCondition(&env.Status.Conditions, st, env.Generation, metav1.NewTime(now))
 	if worthWriting(cached.Status, env.Status, now) {
-		if err := c.write(ctx, env); err != nil {
+		if err := c.write(ctx, env, cached.Status.Drift); err != nil {
 			return 0, err
 		}
 	}
@@ -232,10 +232,15 @@ func worthWriting(old, next staxv1.EnvironmentStatus, now time.Time) bool {
 	return lastWritten == nil || now.Sub(lastWritten.Time) >= time.Minute
 }
 
-// write stores env's drift status and Drifted condition; on a conflict
-// (the environment controller wrote first) it puts them on the newest
-// version, so that a remediation is never counted twice or lost.
-func (c *Controller) write(ctx context.Context, env *staxv1.Environment) error {
+// write stores env's drift status and Drifted condition, computed from a
+// cached copy whose drift status was base. On a conflict it puts them on
+// the newest version when only others' fields changed there (the
+// environment controller wrote first). When the drift status itself
+// changed (this controller's own last write, which the cache had not
+// shown yet), what was computed from base is stale: writing it would
+// undo that write, a remediation it recorded with it, so the conflict is
+// returned and the sync runs again on a fresher copy.
+func (c *Controller) write(ctx context.Context, env *staxv1.Environment, base *staxv1.EnvironmentDrift) error {
 	drift, cond := env.Status.Drift, meta.FindStatusCondition(env.Status.Conditions, staxv1.ConditionDrifted)
 	envs := c.client.StaxV1alpha1().Environments(env.Namespace)
 	var err error
@@ -246,6 +251,9 @@ func (c *Controller) write(ctx context.Context, env *staxv1.Environment) error {
 		latest, getErr := envs.Get(ctx, env.Name, metav1.GetOptions{})
 		if getErr != nil {
 			err = getErr
+			break
+		}
+		if !apiequality.Semantic.DeepEqual(latest.Status.Drift, base) {
 			break
 		}
 		latest.Status.Drift = drift

@@ -6,9 +6,11 @@ import (
 	"testing"
 	"time"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	k8sruntime "k8s.io/apimachinery/pkg/runtime"
+	k8stesting "k8s.io/client-go/testing"
 	"k8s.io/client-go/tools/cache"
 
 	staxv1 "github.com/microstax/stax/pkg/apis/stax/v1alpha1"
@@ -244,5 +246,76 @@ func TestHistoryIsBounded(t *testing.T) {
 	}
 	if last := st.History[MaxHistory-1]; last.Service != fmt.Sprintf("s%d", 3*MaxHistory-1) || last.ResolvedAt != nil {
 		t.Errorf("newest record: %+v", last)
+	}
+}
+
+// TestStaleCopyDoesNotUndoARemediation: a sync that runs on a cached copy
+// from before this controller's own last write (the remediation's) must
+// not write what it computed from that copy over it. Seen end to end: the
+// environment controller's status write brought a sync whose copy
+// predated the remediation, the record was resolved as not remediated and
+// the count went back.
+func TestStaleCopyDoesNotUndoARemediation(t *testing.T) {
+	h := newHarness(t, organization(&staxv1.DriftPolicy{Mode: staxv1.DriftRemediate, GracePeriod: &metav1.Duration{Duration: 5 * time.Second}}), readyEnvironment())
+	h.rt.drift = []runtime.Drift{scaled}
+	before, _ := h.sync() // detected
+	stale := before.DeepCopy()
+	h.now = h.now.Add(5 * time.Second)
+	if env, _ := h.sync(); h.rt.remediated != 1 || env.Status.Drift.Remediations != 1 {
+		t.Fatalf("not remediated: %d, %+v", h.rt.remediated, env.Status.Drift)
+	}
+
+	// The cache still shows the copy from before the remediation; the
+	// server refuses its resourceVersion once, as it would.
+	if err := h.indexer.Update(stale); err != nil {
+		t.Fatal(err)
+	}
+	conflicts := 0
+	h.client.PrependReactor("update", "environments", func(action k8stesting.Action) (bool, k8sruntime.Object, error) {
+		if action.GetSubresource() != "status" || conflicts > 0 {
+			return false, nil, nil
+		}
+		conflicts++
+		return true, nil, apierrors.NewConflict(staxv1.Resource("environments"), "shop", fmt.Errorf("stale"))
+	})
+	h.now = h.now.Add(time.Second)
+	if _, err := h.c.sync(context.Background(), "acme/shop"); !apierrors.IsConflict(err) {
+		t.Errorf("a sync on a stale copy: %v, want the conflict back so that it runs again", err)
+	}
+	env, err := h.client.StaxV1alpha1().Environments("acme").Get(context.Background(), "shop", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := env.Status.Drift.History[0]; env.Status.Drift.Remediations != 1 || !r.Remediated {
+		t.Fatalf("the stale sync undid the remediation: %+v", env.Status.Drift)
+	}
+
+	// On a fresh copy the record is resolved and stays remediated.
+	if err := h.indexer.Update(env); err != nil {
+		t.Fatal(err)
+	}
+	env, _ = h.sync()
+	if r := env.Status.Drift.History[0]; r.ResolvedAt == nil || !r.Remediated || env.Status.Drift.Remediations != 1 {
+		t.Fatalf("after a fresh sync: %+v", env.Status.Drift)
+	}
+}
+
+// TestConflictWithOthersFieldsIsMerged: a conflict over fields this
+// controller does not own (the environment controller wrote first) puts
+// the drift status on the newest version instead of giving up.
+func TestConflictWithOthersFieldsIsMerged(t *testing.T) {
+	h := newHarness(t, organization(&staxv1.DriftPolicy{Mode: staxv1.DriftDetect}), readyEnvironment())
+	h.rt.drift = []runtime.Drift{scaled}
+	conflicts := 0
+	h.client.PrependReactor("update", "environments", func(action k8stesting.Action) (bool, k8sruntime.Object, error) {
+		if action.GetSubresource() != "status" || conflicts > 0 {
+			return false, nil, nil
+		}
+		conflicts++
+		return true, nil, apierrors.NewConflict(staxv1.Resource("environments"), "shop", fmt.Errorf("stale"))
+	})
+	env, _ := h.sync()
+	if conflicts != 1 || env.Status.Drift == nil || len(env.Status.Drift.History) != 1 || drifted(env) == nil {
+		t.Fatalf("after one conflict: %d conflicts, %+v", conflicts, env.Status.Drift)
 	}
 }
