@@ -270,14 +270,7 @@ func TestStaleCopyDoesNotUndoARemediation(t *testing.T) {
 	if err := h.indexer.Update(stale); err != nil {
 		t.Fatal(err)
 	}
-	conflicts := 0
-	h.client.PrependReactor("update", "environments", func(action k8stesting.Action) (bool, k8sruntime.Object, error) {
-		if action.GetSubresource() != "status" || conflicts > 0 {
-			return false, nil, nil
-		}
-		conflicts++
-		return true, nil, apierrors.NewConflict(staxv1.Resource("environments"), "shop", fmt.Errorf("stale"))
-	})
+	h.conflictOnce()
 	h.now = h.now.Add(time.Second)
 	if _, err := h.c.sync(context.Background(), "acme/shop"); !apierrors.IsConflict(err) {
 		t.Errorf("a sync on a stale copy: %v, want the conflict back so that it runs again", err)
@@ -306,6 +299,16 @@ func TestStaleCopyDoesNotUndoARemediation(t *testing.T) {
 func TestConflictWithOthersFieldsIsMerged(t *testing.T) {
 	h := newHarness(t, organization(&staxv1.DriftPolicy{Mode: staxv1.DriftDetect}), readyEnvironment())
 	h.rt.drift = []runtime.Drift{scaled}
+	conflicts := h.conflictOnce()
+	env, _ := h.sync()
+	if *conflicts != 1 || env.Status.Drift == nil || len(env.Status.Drift.History) != 1 || drifted(env) == nil {
+		t.Fatalf("after one conflict: %d conflicts, %+v", *conflicts, env.Status.Drift)
+	}
+}
+
+// conflictOnce makes the server refuse the next status write with a
+// conflict, as it refuses a stale resourceVersion; it counts the refusals.
+func (h *harness) conflictOnce() *int {
 	conflicts := 0
 	h.client.PrependReactor("update", "environments", func(action k8stesting.Action) (bool, k8sruntime.Object, error) {
 		if action.GetSubresource() != "status" || conflicts > 0 {
@@ -314,8 +317,5 @@ func TestConflictWithOthersFieldsIsMerged(t *testing.T) {
 		conflicts++
 		return true, nil, apierrors.NewConflict(staxv1.Resource("environments"), "shop", fmt.Errorf("stale"))
 	})
-	env, _ := h.sync()
-	if conflicts != 1 || env.Status.Drift == nil || len(env.Status.Drift.History) != 1 || drifted(env) == nil {
-		t.Fatalf("after one conflict: %d conflicts, %+v", conflicts, env.Status.Drift)
-	}
+	return &conflicts
 }
